@@ -1,0 +1,20 @@
+/**
+ * Why the webhook refused a request for reasons outside the wire protocol (those are `WireError`s).
+ * http/ maps `kind` to a status; the message is for the log, never for the client.
+ */
+export type WebhookErrorKind =
+  | 'unknown_account' // no account with the requested AppID → 404
+  | 'bad_request' // a request the webhook cannot act on, e.g. GET without echostr → 400
+  | 'store'; // the reply store failed before any handler ran → 500, so WeChat retries
+
+/** A refusal of the webhook itself; handlers never ran and nothing was stored. */
+export class WebhookError extends Error {
+  override readonly name = 'WebhookError';
+  constructor(
+    readonly kind: WebhookErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

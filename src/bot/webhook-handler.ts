@@ -1,0 +1,240 @@
+import { silentLogger, type Logger } from '../logger.js';
+import { MemoryReplyRecordStore } from '../store/memory-reply-store.js';
+import {
+  dedupKey,
+  parseEnvelope,
+  parseInbound,
+  renderEncryptedEnvelope,
+  verifyPush,
+  verifyUrl,
+  WireError,
+  type InboundMessage,
+  type PushQuery,
+  type Reply,
+} from '../wire/index.js';
+import type { MiddlewareObj } from './composer.js';
+import { pushIdentity, type Context } from './context.js';
+import { DeliveryDedup } from './delivery-dedup.js';
+import { dispatch, SUCCESS } from './dispatch.js';
+import { AccountTable, type ResolvedAccount, type WebhookAccount } from './webhook-accounts.js';
+import { WebhookError } from './webhook-errors.js';
+import type { ReplyRecordStore } from './reply-store.js';
+
+/** The push a late reply belongs to: enough to send it through the customer-service API. */
+export interface LatePush {
+  appid: string;
+  openid: string;
+  dedupKey: string;
+  message: InboundMessage;
+}
+
+/** Delivers a reply made after the push was answered, e.g. as a customer-service message (§4.1). */
+export type LateReplySink = (push: LatePush, reply: Reply) => Promise<void>;
+
+/** Options of `createWebhookHandler` (and of the Koa middleware built on it). */
+export interface WebhookOptions {
+  /** The account(s) served; the first one is the default for requests that name no AppID. */
+  accounts: WebhookAccount | readonly WebhookAccount[];
+  /** The handlers: a `Composer` / `Bot`. */
+  bot: MiddlewareObj<Context>;
+  /** Where answered pushes are remembered for retries; default: in memory (one instance only). */
+  replyStore?: ReplyRecordStore | undefined;
+  /** Milliseconds handlers get before the push is answered `success` without them; default 4000. */
+  replyBudgetMs?: number | undefined;
+  /** Seconds a push's `timestamp` may differ from now; 0 turns the check off; default 300. */
+  timestampToleranceSeconds?: number | undefined;
+  /** Receives replies made after the budget ran out; without it they are logged and dropped. */
+  lateReplySink?: LateReplySink | undefined;
+  logger?: Logger | undefined;
+  /** Unix milliseconds; default `Date.now`. Timers (budget, waits) use real time regardless. */
+  clock?: (() => number) | undefined;
+}
+
+/** The query string as a framework parses it (Koa's `ctx.query`, `URLSearchParams` made an object). */
+export type WebhookQuery = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** A request to the webhook, framework-free. */
+export interface WebhookRequest {
+  query: WebhookQuery;
+  /** The raw body (POST). */
+  body: string;
+  /** The account to serve (e.g. from `/wechat/:appid`); the default account when absent. */
+  appid?: string | undefined;
+}
+
+/** The response to a push: an XML reply or `success`. */
+export interface WebhookAnswer {
+  contentType: string;
+  body: string;
+}
+
+/** The webhook, framework-free: rejections are thrown as `WireError` / `WebhookError` for http/ to map. */
+export interface WebhookHandler {
+  /** GET URL verification (WECHAT-PROTOCOL.md §1.2): returns the `echostr` to send back verbatim. */
+  verifyUrl(request: Omit<WebhookRequest, 'body'>): string;
+  /** POST: verifies, decrypts and parses a push, runs the handlers once per push, returns the answer. */
+  handlePush(request: WebhookRequest): Promise<WebhookAnswer>;
+  /** The AppIDs served, the default first. */
+  readonly appids: readonly string[];
+  /** Resolves when running handlers, late replies and reply-store writes have finished (for shutdown). */
+  drain(): Promise<void>;
+}
+
+/** The reply budget: below WeChat's 5 s so the answer arrives before WeChat gives up (§4.1). */
+export const DEFAULT_REPLY_BUDGET_MS = 4000;
+/** WECHAT_TIMESTAMP_TOLERANCE's default (INTERFACE.md §2). */
+export const DEFAULT_TIMESTAMP_TOLERANCE_SECONDS = 300;
+
+const XML_TYPE = 'text/xml; charset=utf-8';
+const SUCCESS_ANSWER: WebhookAnswer = Object.freeze({ contentType: 'text/plain; charset=utf-8', body: SUCCESS });
+
+/** Builds the webhook for one or more accounts; validates the options eagerly. */
+export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
+  const accounts = new AccountTable(options.accounts);
+  const budgetMs = options.replyBudgetMs ?? DEFAULT_REPLY_BUDGET_MS;
+  if (!(Number.isFinite(budgetMs) && budgetMs > 0 && budgetMs < 5000)) {
+    throw new TypeError(`replyBudgetMs must be between 0 and 5000 (WeChat waits 5 s), got ${budgetMs}`);
+  }
+  const toleranceS = options.timestampToleranceSeconds ?? DEFAULT_TIMESTAMP_TOLERANCE_SECONDS;
+  if (!(Number.isFinite(toleranceS) && toleranceS >= 0)) {
+    throw new TypeError(`timestampToleranceSeconds must be 0 (off) or a positive number, got ${toleranceS}`);
+  }
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? Date.now;
+  const sink = options.lateReplySink;
+  const middleware = options.bot.middleware();
+  const dedup = new DeliveryDedup(options.replyStore ?? new MemoryReplyRecordStore(), {
+    // A claim outlives the budget a little, so only a crashed delivery's claim is ever taken over.
+    leaseMs: budgetMs + 1000,
+    // Remember answers for the whole timestamp window: a replayed push that still passes the timestamp
+    // check must hit the record instead of running the handlers again.
+    ttlMs: Math.max(60_000, 2 * toleranceS * 1000 + budgetMs),
+    pollMs: Math.max(10, Math.min(100, budgetMs / 20)),
+    logger,
+  });
+  const running = new Set<Promise<void>>();
+
+  function lateReply(account: ResolvedAccount, message: InboundMessage, key: string, reply: Reply): void {
+    const identity = pushIdentity(account.appid, message, key);
+    if (sink === undefined) {
+      logger.warn({ ...identity, replyType: reply.type }, 'reply made after the budget ran out; dropped (no lateReplySink)');
+      return;
+    }
+    const delivery = sink({ appid: account.appid, openid: message.FromUserName, dedupKey: key, message }, reply)
+      .catch((err: unknown) => {
+        logger.error({ err, ...identity, replyType: reply.type }, 'lateReplySink failed');
+      })
+      .finally(() => running.delete(delivery));
+    running.add(delivery);
+  }
+
+  /** Runs the handlers of a claimed push; resolves to the inner reply XML or 'success'. */
+  async function run(account: ResolvedAccount, message: InboundMessage, key: string, started: number): Promise<string> {
+    const { outcome, done } = dispatch(middleware, message, {
+      appid: account.appid,
+      dedupKey: key,
+      logger,
+      clock,
+      // What the claim, crypto and parsing took comes off the budget: it counts from arrival.
+      budgetMs: Math.max(1, budgetMs - (performance.now() - started)),
+      onLateReply: (reply) => lateReply(account, message, key, reply),
+    });
+    const tracked = done.finally(() => running.delete(tracked));
+    running.add(tracked);
+    const result = await outcome;
+    return result.kind === 'reply' ? result.xml : SUCCESS;
+  }
+
+  return {
+    appids: accounts.appids,
+
+    verifyUrl({ query, appid }) {
+      const account = accounts.get(appid);
+      const q = signedQuery(query);
+      const echostr = verifyUrl({
+        token: account.token,
+        query: q,
+        crypto: account.crypto,
+        nowSeconds: Math.floor(clock() / 1000),
+        toleranceSeconds: toleranceS,
+      });
+      if (q.echostr === undefined) throw new WebhookError('bad_request', 'GET without echostr');
+      return echostr;
+    },
+
+    async handlePush({ query, body, appid }) {
+      const started = performance.now();
+      const account = accounts.get(appid);
+      const q = signedQuery(query);
+      const encryptType = q.encrypt_type;
+      if (encryptType !== undefined && encryptType !== 'aes' && encryptType !== 'raw') {
+        throw new WebhookError('bad_request', `unknown encrypt_type ${encryptType}`);
+      }
+      const freshness = { token: account.token, query: q, nowSeconds: Math.floor(clock() / 1000), toleranceSeconds: toleranceS };
+      // A push without encrypt_type is plaintext and answered so, even with an AES key configured. An
+      // `aes` push to an account without a key can only be a compatible-mode one (plaintext fields next to
+      // Encrypt, WECHAT-PROTOCOL.md §1.1): it is checked on `signature` and answered in plaintext, which
+      // compatible mode accepts, so an operator can switch the console before configuring the key.
+      const crypto = encryptType === 'aes' ? account.crypto : undefined;
+      let message: InboundMessage;
+      if (crypto !== undefined) {
+        // The envelope is read before the signature check because msg_signature covers its Encrypt: the
+        // only signature over the body (§1.3). The decrypted content is all that is trusted — in compatible
+        // mode the plaintext copy next to Encrypt is covered by no signature at all.
+        const envelope = parseEnvelope(body);
+        verifyPush({ ...freshness, encrypt: envelope.Encrypt });
+        message = parseInbound(crypto.decrypt(envelope.Encrypt));
+      } else {
+        verifyPush(freshness);
+        message = parseInbound(body);
+      }
+      if (account.ghId !== undefined && message.ToUserName !== account.ghId) {
+        throw new WireError('appid', `push addressed to ${message.ToUserName}, not to ${account.ghId}`);
+      }
+
+      const key = dedupKey(message);
+      const record = await dedup.claim(key);
+      let reply: string;
+      if (record.state === 'new') {
+        const answer = run(account, message, key, started);
+        dedup.finish(key, answer);
+        reply = await answer;
+      } else if (record.state === 'done') {
+        reply = record.reply;
+      } else {
+        // The first delivery is still running (WeChat retried, or re-sent in parallel): wait for its reply
+        // within this delivery's own budget rather than running the handlers twice.
+        reply = (await dedup.waitFor(key, started + budgetMs, performanceNow)) ?? SUCCESS;
+      }
+
+      if (reply === SUCCESS) return SUCCESS_ANSWER;
+      if (crypto === undefined) return { contentType: XML_TYPE, body: reply };
+      // The stored reply is plaintext; each delivery gets its own envelope (fresh IV prefix and TimeStamp).
+      return {
+        contentType: XML_TYPE,
+        body: renderEncryptedEnvelope(crypto, account.token, reply, Math.floor(clock() / 1000), q.nonce ?? ''),
+      };
+    },
+
+    async drain() {
+      while (running.size > 0) await Promise.allSettled([...running]);
+      await dedup.drain();
+    },
+  };
+}
+
+const SIGNED_PARAMS = ['signature', 'timestamp', 'nonce', 'msg_signature', 'encrypt_type', 'echostr'] as const;
+
+/** The parameters the checks read; a repeated one is left out (so it fails) rather than guessed. */
+function signedQuery(query: WebhookQuery): PushQuery {
+  const out: Record<string, string> = {};
+  for (const name of SIGNED_PARAMS) {
+    const value = query[name];
+    if (typeof value === 'string') out[name] = value;
+  }
+  return out;
+}
+
+function performanceNow(): number {
+  return performance.now();
+}

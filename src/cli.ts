@@ -1,0 +1,157 @@
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from './config.js';
+
+/**
+ * `wxoa …` (INTERFACE.md §1). Every command reads the same configuration; each subcommand imports its
+ * module on demand so `wxoa --help` stays instant.
+ */
+
+function config(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/** Runs an async command body, printing a clean message (no stack, no secret) and exiting 1 on failure. */
+function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>) {
+  return async (...args: A) => {
+    try {
+      const code = await fn(...args);
+      if (typeof code === 'number') process.exitCode = code;
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`${err.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      process.stderr.write(`error: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    }
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('wxoa')
+    .description('Self-hosted WeChat Official Account server')
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      '\nConfiguration comes from the environment (PORT, DATABASE_URL, WECHAT_APPID, WECHAT_APPSECRET,\n' +
+        'WECHAT_TOKEN, WECHAT_ENCODING_AES_KEY, ADMIN_TOKEN, PUBLIC_URL, …) and the optional JSON file\n' +
+        'WXOA_CONFIG (default ./wxoa.config.json). Without WECHAT_APPID, `serve` runs in sandbox mode.',
+    );
+
+  program
+    .command('serve')
+    .description('start the server (sandbox mode with a built-in WeChat simulator when WECHAT_APPID is unset)')
+    .action(
+      action(async () => {
+        const { runServeCommand } = await import('./main.js');
+        await runServeCommand(config());
+      }),
+    );
+
+  program
+    .command('simulator')
+    .description('run the local WeChat platform simulator on its own port')
+    .option('--port <n>', 'listen port', '3100')
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .option('--webhook <url>', 'webhook URL the simulated followers push to', 'http://127.0.0.1:3000/wechat')
+    .addOption(new Option('--mode <mode>', 'message mode of the simulated account').choices(['plain', 'compat', 'safe']).default('safe'))
+    .option('--appid <appid>', 'AppID of the simulated account (random when not given)')
+    .option('--token <token>', 'Token of the simulated account')
+    .option('--aes-key <key>', 'EncodingAESKey of the simulated account')
+    .option('--secret <secret>', 'AppSecret of the simulated account')
+    .addHelpText(
+      'after',
+      '\nPush an event as a simulated follower (the simulator prints the exact commands at start):\n' +
+        '  curl -X POST http://127.0.0.1:3100/sim/accounts/APPID/followers/OPENID/follow -H "content-type: application/json" -d \'{"scene":"spring"}\'\n' +
+        '  curl -X POST http://127.0.0.1:3100/sim/accounts/APPID/followers/OPENID/text -H "content-type: application/json" -d \'{"content":"hello"}\'\n' +
+        'The reply the webhook gave is printed in the JSON answer (decrypted in safe mode).',
+    )
+    .action(
+      action(async (opts: Record<string, string | undefined>) => {
+        const { runSimulatorCommand } = await import('./simulator/cli.js');
+        await runSimulatorCommand(opts);
+      }),
+    );
+
+  program
+    .command('sync')
+    .description('full follower sync: pages user/get, enriches everyone with user/info/batchget; resumable')
+    .option('--appid <appid>', 'account to sync (default: the WECHAT_APPID account)')
+    .action(
+      action(async (opts: { appid?: string }) => {
+        const { runSyncCommand } = await import('./main.js');
+        return runSyncCommand(config(), opts);
+      }),
+    );
+
+  const menu = program.command('menu').description('custom menus');
+  menu
+    .command('validate <file>')
+    .description("check a menu file against WeChat's rules; lists every problem, exit code 1 if any")
+    .action(
+      action(async (file: string) => {
+        const { runMenuValidate } = await import('./main.js');
+        return runMenuValidate(file);
+      }),
+    );
+  menu
+    .command('push <file>')
+    .description('validate, expand OAuth links against PUBLIC_URL, and call menu/create')
+    .action(
+      action(async (file: string) => {
+        const { runMenuPush } = await import('./main.js');
+        return runMenuPush(config(), file);
+      }),
+    );
+  menu
+    .command('show')
+    .description('print the live menu (menu/get)')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (opts: { json?: boolean }) => {
+        const { runMenuShow } = await import('./main.js');
+        return runMenuShow(config(), opts);
+      }),
+    );
+
+  const qrcode = program.command('qrcode').description('parametric QR codes');
+  qrcode
+    .command('create')
+    .description('create a parametric QR code; prints ticket, content URL and image URL')
+    .requiredOption('--scene <scene>', 'scene: a number (scene_id) or a string (scene_str, 1–64 characters)')
+    .option('--permanent', 'a permanent code (at most 100 000 per account)')
+    .option('--expire <seconds>', 'lifetime of a temporary code, up to 2592000 (30 days)', '2592000')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { scene: string; permanent?: boolean; expire: string; json?: boolean }) => {
+        const { runQrcodeCreate } = await import('./main.js');
+        return runQrcodeCreate(config(), opts);
+      }),
+    );
+
+  const followers = program.command('followers').description('followers');
+  followers
+    .command('export')
+    .description('write all followers to stdout')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).default('csv'))
+    .option('--appid <appid>', 'only this account')
+    .action(
+      action(async (opts: { format: 'csv' | 'jsonl'; appid?: string }) => {
+        const { runFollowersExport } = await import('./main.js');
+        return runFollowersExport(config(), opts);
+      }),
+    );
+
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

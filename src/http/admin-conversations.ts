@@ -1,0 +1,172 @@
+import { Router } from '@koa/router';
+import type { Context, Next } from 'koa';
+import { koaBody } from 'koa-body';
+import type { ConversationService } from '../kf/conversation-service.js';
+import { OutsideWindowError, QuotaExceededError } from '../kf/kf-errors.js';
+import type { ConversationMessage, InboxEntry } from '../store/types.js';
+import { WechatApiError, WechatHttpError } from '../wechat-api/errors.js';
+import { ApiError } from './api-error.js';
+
+/** Options of {@link conversationsApiRouter}. */
+export interface ConversationsApiOptions {
+  conversations: Pick<ConversationService, 'history' | 'inbox' | 'sendText'>;
+  /** The primary account (WECHAT_APPID): what the routes act for unless `?appid=` names another. */
+  appid: string;
+  /** Every account `?appid=` may name (the primary one is always allowed). */
+  appids?: readonly string[];
+  /** Where the routes live; default `/api`. */
+  prefix?: string;
+}
+
+/**
+ * The longest text an operator may send, in UTF-8 bytes. WeChat documents no number; text messages are
+ * reported to stop at 2047 bytes (dodgepudding/wechat-php-sdk#363), and beyond that WeChat truncates or
+ * refuses without a clear error, so the operator is told here instead.
+ */
+export const MAX_TEXT_BYTES = 2047;
+
+/** Page size of the message and conversation lists when `limit` is absent, and the largest allowed. */
+export const DEFAULT_CONVERSATION_LIMIT = 100;
+export const MAX_CONVERSATION_LIMIT = 500;
+
+/** WeChat's "invalid openid" and "require subscribe" (WECHAT-PROTOCOL.md §7). */
+const INVALID_OPENID = 40003;
+const REQUIRE_SUBSCRIBE = 43004;
+
+/** What the 409 says: the operator has to know it is WeChat's rule and what reopens the window. */
+const OUTSIDE_WINDOW_MESSAGE =
+  "not sent: WeChat only allows customer-service messages within 48 hours of the follower's last message " +
+  '(1 minute after a menu click, follow or scan); the window reopens when the follower writes again';
+
+/**
+ * The customer-service routes of the admin API (INTERFACE.md §5): the inbox (`GET /conversations`, newest
+ * first, unanswered marked), one follower's messages, and sending a text message. Authentication and the
+ * error shape are the app's: mount this behind `requireAdminToken` and inside `apiErrors`, like every
+ * /api/* router.
+ */
+export function conversationsApiRouter(options: ConversationsApiOptions): Router {
+  const { conversations } = options;
+  const allowed = new Set([options.appid, ...(options.appids ?? [])]);
+  const router = new Router({ prefix: options.prefix ?? '/api' });
+
+  const appidOf = (ctx: Context): string => {
+    const appid = single(ctx, 'appid');
+    if (appid === undefined) return options.appid;
+    if (!allowed.has(appid)) throw new ApiError(404, 'account_not_found', `no account with AppID ${appid} is configured`);
+    return appid;
+  };
+
+  router.get('/conversations', async (ctx) => {
+    const entries = await conversations.inbox(appidOf(ctx), parseLimit(ctx));
+    ctx.body = { conversations: entries.map(inboxJson) };
+  });
+
+  router.get('/conversations/:openid/messages', async (ctx) => {
+    const messages = await conversations.history(appidOf(ctx), ctx.params['openid'] ?? '', parseLimit(ctx));
+    ctx.body = { messages: messages.map(messageJson) };
+  });
+
+  router.post('/conversations/:openid/messages', jsonBody, async (ctx) => {
+    const appid = appidOf(ctx);
+    const text = textOf(ctx.request.body);
+    try {
+      const sent = await conversations.sendText(appid, ctx.params['openid'] ?? '', text, 'operator');
+      ctx.status = 201;
+      ctx.body = { message: messageJson(sent) };
+    } catch (err) {
+      throw apiErrorOf(err);
+    }
+  });
+
+  return router;
+}
+
+/** The `text` of the request body, validated: a non-blank string of at most {@link MAX_TEXT_BYTES}. */
+function textOf(body: unknown): string {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ApiError(400, 'invalid_body', 'send a JSON object {"text": "…"} with Content-Type: application/json');
+  }
+  const text = (body as Record<string, unknown>)['text'];
+  if (typeof text !== 'string') throw new ApiError(400, 'invalid_text', 'text must be a string');
+  if (text.trim() === '') throw new ApiError(400, 'invalid_text', 'text must not be empty');
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_TEXT_BYTES) {
+    throw new ApiError(
+      400,
+      'invalid_text',
+      `text must be at most ${MAX_TEXT_BYTES} bytes of UTF-8 (got ${bytes}); WeChat cuts longer messages`,
+    );
+  }
+  return text;
+}
+
+/** WeChat's refusals as the statuses an operator (or a script) can act on; anything else stays a 500. */
+function apiErrorOf(err: unknown): unknown {
+  if (err instanceof OutsideWindowError) return new ApiError(409, 'outside_window', OUTSIDE_WINDOW_MESSAGE);
+  if (err instanceof QuotaExceededError) {
+    return new ApiError(
+      429,
+      'quota_exceeded',
+      'not sent: the customer-service quota of this window is used up (WeChat allows 5 messages per 48 hours ' +
+        'after a message, 3 per minute after a click, follow or scan)',
+    );
+  }
+  if (err instanceof WechatHttpError) {
+    // Only a connection that never opened proves nothing left; after a timeout or a 5xx it may have arrived.
+    const outcome = err.kind === 'network' ? 'the message was not sent' : 'the message may not have been delivered';
+    return new ApiError(502, 'wechat_unreachable', `WeChat could not be reached: ${outcome}`);
+  }
+  if (err instanceof WechatApiError && err.errcode === INVALID_OPENID) {
+    return new ApiError(404, 'follower_not_found', 'not sent: WeChat knows no follower of this account with this OpenID');
+  }
+  if (err instanceof WechatApiError && err.errcode === REQUIRE_SUBSCRIBE) {
+    return new ApiError(409, 'not_following', 'not sent: the follower has unfollowed the account');
+  }
+  if (err instanceof WechatApiError) {
+    // WeChat's own code and message are what an operator looks up; no secret is in them (wechat-api/errors.ts).
+    return new ApiError(502, 'wechat_error', `WeChat refused the message: ${err.errcode} ${err.errmsg}`);
+  }
+  return err;
+}
+
+function messageJson(m: ConversationMessage) {
+  return { direction: m.direction, type: m.type, content: m.content, createTime: m.createTime, via: m.via };
+}
+
+function inboxJson(e: InboxEntry) {
+  return {
+    openid: e.openid,
+    unionid: e.unionid,
+    lastMessage: { direction: e.lastDirection, type: e.lastType, content: e.lastContent, createTime: e.lastCreateTime },
+    lastInboundTime: e.lastInboundTime,
+    unanswered: e.unanswered,
+  };
+}
+
+const parseJson = koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: '16kb' });
+
+/** Parses a JSON body unless the app already did (a second parse would wait on a drained stream). */
+function jsonBody(ctx: Context, next: Next): Promise<unknown> {
+  return ctx.request.body === undefined ? parseJson(ctx, next) : next();
+}
+
+/** A query parameter given at most once; a repeated one is a 400 rather than a silent pick. */
+function single(ctx: Context, name: string): string | undefined {
+  const value = ctx.query[name];
+  if (Array.isArray(value)) throw new ApiError(400, 'invalid_query', `${name} may be given only once`);
+  return value;
+}
+
+function parseLimit(ctx: Context): number {
+  const raw = single(ctx, 'limit');
+  if (raw === undefined || raw === '') return DEFAULT_CONVERSATION_LIMIT;
+  const limit = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_CONVERSATION_LIMIT) {
+    throw new ApiError(
+      400,
+      'invalid_query',
+      `limit must be an integer from 1 to ${MAX_CONVERSATION_LIMIT} (got "${raw.slice(0, 20)}")`,
+    );
+  }
+  return limit;
+}

@@ -1,0 +1,130 @@
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { followerJson } from '../followers/follower-json.js';
+import { InvalidCursorError } from '../store/errors.js';
+import type { FollowerQuery, Store } from '../store/types.js';
+import { ApiError } from './api-error.js';
+
+/** Options of {@link followersApiRouter}. */
+export interface FollowersApiOptions {
+  store: Pick<Store, 'followers'>;
+  /** The primary account (WECHAT_APPID): what the routes answer about unless `?appid=` names another. */
+  appid: string;
+  /** Every account `?appid=` may name (the primary one is always allowed). */
+  appids?: readonly string[];
+  /** Where the routes live; default `/api`. */
+  prefix?: string;
+}
+
+/** Page size of `GET /api/followers` when `limit` is absent, and the largest one allowed. */
+export const DEFAULT_FOLLOWERS_LIMIT = 50;
+export const MAX_FOLLOWERS_LIMIT = 200;
+
+/**
+ * The follower routes of the admin API (INTERFACE.md §5): followers, their history, UnionID identities and
+ * scene statistics. Authentication and the error shape are the app's: mount this behind
+ * `requireAdminToken` and inside `apiErrors`, like every /api/* router.
+ */
+export function followersApiRouter(options: FollowersApiOptions): Router {
+  const { followers } = options.store;
+  const allowed = new Set([options.appid, ...(options.appids ?? [])]);
+  const router = new Router({ prefix: options.prefix ?? '/api' });
+
+  /** `?appid=` picks another configured account; anything unknown is a 404, like a missing resource. */
+  const appidOf = (ctx: Context): string => {
+    const appid = single(ctx, 'appid');
+    if (appid === undefined) return options.appid;
+    if (!allowed.has(appid)) throw new ApiError(404, 'account_not_found', `no account with AppID ${appid} is configured`);
+    return appid;
+  };
+
+  router.get('/followers', async (ctx) => {
+    const query: FollowerQuery = { appid: appidOf(ctx), limit: parseLimit(ctx) };
+    const subscribed = single(ctx, 'subscribed');
+    if (subscribed !== undefined) {
+      if (subscribed !== 'true' && subscribed !== 'false') {
+        throw new ApiError(400, 'invalid_query', `subscribed must be true or false (got "${subscribed}")`);
+      }
+      query.subscribed = subscribed === 'true';
+    }
+    for (const name of ['scene', 'unionid', 'search', 'cursor'] as const) {
+      const value = single(ctx, name);
+      // An empty value (`?scene=`) is what a form sends for "any": no filter.
+      if (value !== undefined && value !== '') query[name] = value;
+    }
+    try {
+      const page = await followers.list(query);
+      ctx.body = { followers: page.followers.map(followerJson), nextCursor: page.nextCursor };
+    } catch (err) {
+      if (err instanceof InvalidCursorError) throw new ApiError(400, 'invalid_cursor', err.message);
+      throw err;
+    }
+  });
+
+  router.get('/followers/:openid', async (ctx) => {
+    const follower = await followers.get(appidOf(ctx), ctx.params['openid'] ?? '');
+    if (!follower) throw notFound('follower_not_found', 'no follower with this OpenID');
+    ctx.body = followerJson(follower);
+  });
+
+  router.get('/followers/:openid/events', async (ctx) => {
+    const appid = appidOf(ctx);
+    const openid = ctx.params['openid'] ?? '';
+    const events = await followers.events(appid, openid);
+    // An unknown follower is a 404, not an empty history: a typo should not look like a quiet follower.
+    if (events.length === 0 && !(await followers.get(appid, openid))) {
+      throw notFound('follower_not_found', 'no follower with this OpenID');
+    }
+    ctx.body = { events: events.map((e) => ({ type: e.type, scene: e.scene, createTime: e.createTime })) };
+  });
+
+  router.get('/unions/:unionid', async (ctx) => {
+    const unionid = ctx.params['unionid'] ?? '';
+    // A UnionID spans accounts: every identity is listed, whatever `?appid=` says.
+    const identities = await followers.unionIdentities(unionid);
+    if (identities.length === 0) throw notFound('union_not_found', 'no identity with this UnionID');
+    ctx.body = {
+      unionid,
+      identities: identities.map((i) => ({ appid: i.appid, openid: i.openid, source: i.source })),
+    };
+  });
+
+  router.get('/scenes', async (ctx) => {
+    const scenes = await followers.sceneStats(appidOf(ctx));
+    ctx.body = {
+      scenes: scenes.map((s) => ({
+        scene: s.scene,
+        scans: s.scans,
+        subscribes: s.subscribes,
+        unsubscribes: s.unsubscribes,
+      })),
+    };
+  });
+
+  return router;
+}
+
+/** A query parameter given at most once; a repeated one is a 400 rather than a silent pick. */
+function single(ctx: Context, name: string): string | undefined {
+  const value = ctx.query[name];
+  if (Array.isArray(value)) throw new ApiError(400, 'invalid_query', `${name} may be given only once`);
+  return value;
+}
+
+function parseLimit(ctx: Context): number {
+  const raw = single(ctx, 'limit');
+  if (raw === undefined || raw === '') return DEFAULT_FOLLOWERS_LIMIT;
+  const limit = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_FOLLOWERS_LIMIT) {
+    throw new ApiError(
+      400,
+      'invalid_query',
+      `limit must be an integer from 1 to ${MAX_FOLLOWERS_LIMIT} (got "${raw.slice(0, 20)}")`,
+    );
+  }
+  return limit;
+}
+
+function notFound(code: string, message: string): ApiError {
+  return new ApiError(404, code, message);
+}

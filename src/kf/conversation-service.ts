@@ -1,0 +1,192 @@
+import type { NextFunction } from '../bot/composer.js';
+import type { Context } from '../bot/context.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { ConversationMessage, InboxEntry, MessageRepo } from '../store/types.js';
+import type { CustomMessage } from '../wechat-api/custom-message.js';
+import type { InboundMessage } from '../wire/inbound-types.js';
+import type { Reply } from '../wire/reply-types.js';
+import { customerServiceError } from './kf-errors.js';
+import { summarizeInbound, summarizeReply } from './message-summary.js';
+import { customMessageOfReply } from './reply-to-custom-message.js';
+
+/** What customer service needs of the WeChat API client: `message/custom/send` (WECHAT-PROTOCOL.md §6.7). */
+export interface CustomMessageSender {
+  sendCustomMessage(message: CustomMessage): Promise<void>;
+}
+
+/** How an outbound message went: the push's own reply, a reply that missed the deadline, or an operator. */
+export type OutboundVia = 'passive' | 'late' | 'operator';
+
+/** Which push a reply answers: the account and the follower (the webhook's push identity has both). */
+export interface PushRef {
+  appid: string;
+  openid: string;
+}
+
+/** Options of {@link ConversationService}. */
+export interface ConversationServiceOptions {
+  messages: MessageRepo;
+  /** The API client of an account; undefined for an account this process does not serve. */
+  apiFor: (appid: string) => CustomMessageSender | undefined;
+  /** Unix milliseconds; outbound messages are stamped with it. Default Date.now. */
+  clock?: () => number;
+  logger?: Logger;
+}
+
+/** No API client for the account a message should go to: a wiring mistake, not the follower's fault. */
+export class UnknownAccountError extends Error {
+  override readonly name = 'UnknownAccountError';
+  constructor(readonly appid: string) {
+    super(`no WeChat API client for account ${appid}`);
+  }
+}
+
+/**
+ * The conversation between an account and each follower (INTERFACE.md §5 conversations): every inbound
+ * message is recorded, and so is every answer — the passive reply a push got, a reply that missed WeChat's
+ * 5-second deadline and went out late through the customer-service API, and what an operator typed.
+ *
+ * Outbound messages go through `message/custom/send` (WECHAT-PROTOCOL.md §6.7) and are recorded only once
+ * WeChat accepted them, so the history never shows a message the follower did not get. WeChat's refusals
+ * become {@link OutsideWindowError} (45015) and {@link QuotaExceededError} (45047).
+ */
+export class ConversationService {
+  readonly #messages: MessageRepo;
+  readonly #apiFor: (appid: string) => CustomMessageSender | undefined;
+  readonly #clock: () => number;
+  readonly #log: Logger;
+
+  constructor(options: ConversationServiceOptions) {
+    this.#messages = options.messages;
+    this.#apiFor = options.apiFor;
+    this.#clock = options.clock ?? Date.now;
+    this.#log = (options.logger ?? silentLogger).child({ module: 'kf' });
+  }
+
+  /**
+   * Bot middleware recording each inbound message and menu click, then calling `next()`: register it with
+   * `bot.use(conversations.recordInbound)` before the reply handlers. The message's MsgId makes a retried
+   * delivery (also one reaching another instance) a single entry. A store failure is logged, not thrown:
+   * the follower's reply matters more than the operator's transcript.
+   */
+  readonly recordInbound = async (
+    ctx: Pick<Context, 'appid' | 'message' | 'dedupKey'>,
+    next: NextFunction,
+  ): Promise<void> => {
+    const summary = summarizeInbound(ctx.message);
+    if (summary !== null) {
+      try {
+        await this.#messages.add({
+          appid: ctx.appid,
+          openid: ctx.message.FromUserName,
+          direction: 'in',
+          type: summary.type,
+          content: summary.content,
+          createTime: Number(ctx.message.CreateTime),
+          msgId: inboundKey(ctx.message, ctx.dedupKey),
+        });
+      } catch (err) {
+        this.#log.error({ err, appid: ctx.appid, openid: ctx.message.FromUserName }, 'recording an inbound message failed');
+      }
+    }
+    await next();
+  };
+
+  /**
+   * Records the passive reply the webhook sent for a push, as outbound `passive`. The server calls it once
+   * the reply is decided (not for `success`); a failure is logged, never thrown, because the reply has
+   * already gone.
+   */
+  readonly recordPassiveReply = async (push: PushRef, reply: Reply): Promise<void> => {
+    const summary = summarizeReply(reply);
+    try {
+      await this.#messages.add({
+        appid: push.appid,
+        openid: push.openid,
+        direction: 'out',
+        type: summary.type,
+        content: summary.content,
+        createTime: this.#now(),
+        via: 'passive',
+      });
+    } catch (err) {
+      this.#log.error({ err, appid: push.appid, openid: push.openid }, 'recording a passive reply failed');
+    }
+  };
+
+  /**
+   * Delivers a reply that missed the reply budget (the push was answered `success`) through the
+   * customer-service API, recorded as `late`. For the webhook's `lateReplySink` option. Never rejects:
+   * nobody is waiting for it, so a refusal (window, quota, WeChat down) is logged.
+   */
+  readonly lateReplySink = async (push: PushRef, reply: Reply): Promise<void> => {
+    try {
+      await this.sendReply(push.appid, push.openid, reply, 'late');
+    } catch (err) {
+      this.#log.warn({ err, appid: push.appid, openid: push.openid, type: reply.type }, 'late reply not delivered');
+    }
+  };
+
+  /** Sends a text customer-service message and records it; see {@link sendReply}. */
+  sendText(appid: string, openid: string, text: string, via: OutboundVia): Promise<ConversationMessage> {
+    return this.sendReply(appid, openid, { type: 'text', content: text }, via) as Promise<ConversationMessage>;
+  }
+
+  /**
+   * Sends a reply object as a customer-service message and records it as outbound, returning the recorded
+   * entry. `transfer_customer_service` has no customer-service form: nothing is sent, null is returned.
+   * Throws OutsideWindowError (45015), QuotaExceededError (45047), UnknownAccountError, or the client's
+   * WechatApiError / WechatHttpError; nothing is recorded then.
+   */
+  async sendReply(appid: string, openid: string, reply: Reply, via: OutboundVia): Promise<ConversationMessage | null> {
+    const message = customMessageOfReply(reply, openid);
+    if (message === null) {
+      this.#log.info({ appid, openid, via }, 'transfer_customer_service has no customer-service message form; skipped');
+      return null;
+    }
+    const api = this.#apiFor(appid);
+    if (api === undefined) throw new UnknownAccountError(appid);
+    try {
+      await api.sendCustomMessage(message);
+    } catch (err) {
+      throw customerServiceError(err, openid);
+    }
+    const summary = summarizeReply(message.type === 'news' ? { type: 'news', articles: message.articles } : reply);
+    const entry: ConversationMessage = {
+      direction: 'out',
+      type: summary.type,
+      content: summary.content,
+      createTime: this.#now(),
+      via,
+    };
+    try {
+      await this.#messages.add({ appid, openid, ...entry, via });
+    } catch (err) {
+      // The follower has the message; failing here would make an operator send it again.
+      this.#log.error({ err, appid, openid, via }, 'message sent but recording it failed');
+    }
+    return entry;
+  }
+
+  /** The conversation with one follower, oldest first. */
+  history(appid: string, openid: string, limit?: number): Promise<ConversationMessage[]> {
+    return this.#messages.list(appid, openid, limit);
+  }
+
+  /** The account's conversations, newest first; `unanswered` marks those whose last message is inbound. */
+  inbox(appid: string, limit: number): Promise<InboxEntry[]> {
+    return this.#messages.inbox(appid, limit);
+  }
+
+  #now(): number {
+    return Math.floor(this.#clock() / 1000);
+  }
+}
+
+/**
+ * The key that makes a retried push one entry: the MsgId of a message (64-bit, kept a string), and for a
+ * menu click, which has none, the push's dedup key (FromUserName + CreateTime + Event + EventKey, §5).
+ */
+function inboundKey(message: InboundMessage, dedupKey: string): string {
+  return message.MsgType !== 'event' && 'MsgId' in message && message.MsgId ? message.MsgId : `event:${dedupKey}`;
+}

@@ -1,0 +1,72 @@
+import { randomBytes, randomInt } from 'node:crypto';
+
+/** Random identifiers shaped like WeChat's, so clients meet realistic lengths and alphabets. */
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const OPENID_CHARS = ALNUM + '-_';
+
+/** `length` characters drawn from `alphabet` (the slight modulo bias does not matter here). */
+export function randomChars(length: number, alphabet: string = ALNUM): string {
+  const bytes = randomBytes(length);
+  let out = '';
+  for (const byte of bytes) out += alphabet[byte % alphabet.length];
+  return out;
+}
+
+/** AppID: `wx` + 16 hex digits. */
+export const newAppId = (): string => 'wx' + randomBytes(8).toString('hex');
+/** AppSecret: 32 hex digits. */
+export const newAppSecret = (): string => randomBytes(16).toString('hex');
+/** The console Token: 3–32 letters and digits; we use 32. */
+export const newToken = (): string => randomChars(32);
+/** EncodingAESKey: 43 characters of [A-Za-z0-9] (§2.1). */
+export const newEncodingAesKey = (): string => randomChars(43);
+/** The original ID `gh_` + 12 hex digits (ToUserName of every push, §3.1). */
+export const newGhId = (): string => 'gh_' + randomBytes(6).toString('hex');
+/** OpenID: 28 characters starting with `o`, as in §3.2's samples. */
+export const newOpenId = (): string => 'o' + randomChars(27, OPENID_CHARS);
+/** UnionID: 29 characters starting with `o` (§6.2 sample). */
+export const newUnionId = (): string => 'o' + randomChars(28, OPENID_CHARS);
+/** A push nonce: WeChat sends decimal digits (§1.2 example `1514711492`). */
+export const newNonce = (): string => String(randomInt(100_000_000, 2_000_000_000));
+/** An OAuth code: 32 letters and digits. */
+export const newOAuthCode = (): string => randomChars(32);
+
+/**
+ * A QR ticket: standard base64 with `+`, `/` and `=` as real tickets have (§6.5 sample), so a client that
+ * forgets to URL-encode it for showqrcode fails here as it would against WeChat.
+ */
+export function newTicket(): string {
+  for (;;) {
+    const ticket = 'gQ' + randomBytes(47).toString('base64');
+    if (/[+/]/.test(ticket)) return ticket;
+  }
+}
+
+/** The `url` of a QR code (its content): `http://weixin.qq.com/q/` + 22 characters. */
+export const newQrUrl = (): string => 'http://weixin.qq.com/q/' + randomChars(22);
+
+/** Access tokens: `<n>_` + base64url, ~130 characters like WeChat's (store ≥ 512, §6.1). */
+export function newAccessToken(sequence: number): string {
+  return `${sequence}_${randomBytes(96).toString('base64url')}`;
+}
+
+/** The shape every token this simulator issues has; anything else is "malformed" (40014). */
+export const ACCESS_TOKEN_SHAPE = /^\d+_[A-Za-z0-9_-]{32,}$/;
+
+/**
+ * MsgIds are 64-bit (§3.1): start above 2^53 so a client that turns them into numbers loses digits and
+ * its dedup breaks visibly.
+ */
+export class MsgIdSequence {
+  private next: bigint;
+
+  constructor() {
+    this.next = 6_000_000_000_000_000_000n + BigInt(randomInt(0, 2 ** 40)) * 1000n;
+  }
+
+  take(): string {
+    this.next += BigInt(randomInt(1, 1000));
+    return this.next.toString();
+  }
+}

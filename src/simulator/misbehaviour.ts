@@ -1,0 +1,42 @@
+import { SimulatorError } from './simulator-error.js';
+import type { MisbehaveRule } from './types.js';
+
+/** A rule with its remaining count. */
+interface ActiveRule {
+  rule: MisbehaveRule;
+  remaining: number;
+}
+
+/** Injected API faults, consumed first-in first-out by the calls they match. */
+export class Misbehaviour {
+  private readonly rules: ActiveRule[] = [];
+
+  add(rule: MisbehaveRule): void {
+    const times = rule.times ?? 1;
+    if (!Number.isInteger(times) || times < 1) throw new SimulatorError('invalid', `times must be a positive whole number`);
+    if (rule.kind === 'slow' && !(Number.isFinite(rule.ms) && rule.ms >= 0)) {
+      throw new SimulatorError('invalid', `a 'slow' rule needs ms ≥ 0`);
+    }
+    this.rules.push({ rule, remaining: times });
+  }
+
+  /** The rule that applies to this call, counted as used; undefined when the call behaves. */
+  take(path: string): MisbehaveRule | undefined {
+    const index = this.rules.findIndex(({ rule }) => matches(rule.path, path));
+    const active = this.rules[index];
+    if (!active) return undefined;
+    if (--active.remaining === 0) this.rules.splice(index, 1);
+    return active.rule;
+  }
+
+  clear(): void {
+    this.rules.length = 0;
+  }
+}
+
+function matches(pattern: string | RegExp | undefined, path: string): boolean {
+  if (pattern === undefined) return true;
+  if (typeof pattern === 'string') return pattern === path;
+  pattern.lastIndex = 0;
+  return pattern.test(path);
+}

@@ -1,0 +1,103 @@
+import { wxError } from './api-errors.js';
+import { newAccessToken, newOAuthCode } from './ids.js';
+import type { SimClock } from './types.js';
+
+/** Lifetimes of web authorization (§6.8). */
+export const OAUTH_CODE_TTL_MS = 5 * 60_000;
+export const SNS_TOKEN_TTL_MS = 7200_000;
+export const REFRESH_TOKEN_TTL_MS = 30 * 86_400_000;
+
+/** The two scopes of the Official Account authorize page (§6.8). */
+export type OAuthScope = 'snsapi_base' | 'snsapi_userinfo';
+
+/** Who authorized what: what a code, an OAuth token and a refresh token all stand for. */
+export interface OAuthSubject {
+  appid: string;
+  openid: string;
+  unionid: string;
+  scope: OAuthScope;
+}
+
+interface CodeRecord extends OAuthSubject {
+  issuedAt: number;
+  used: boolean;
+}
+
+interface ExpiringGrant extends OAuthSubject {
+  expiresAt: number;
+}
+
+/** The answer of /sns/oauth2/access_token and /sns/oauth2/refresh_token. */
+export interface SnsTokenGrant {
+  access_token: string;
+  expires_in: number;
+  refresh_token: string;
+  openid: string;
+  scope: OAuthScope;
+  unionid?: string;
+}
+
+/** One-time codes, OAuth access tokens (not the base access_token) and refresh tokens. */
+export class OAuthGrants {
+  private sequence = 80;
+  private readonly codes = new Map<string, CodeRecord>();
+  private readonly tokens = new Map<string, ExpiringGrant>();
+  private readonly refreshTokens = new Map<string, ExpiringGrant>();
+
+  constructor(private readonly clock: SimClock) {}
+
+  /** A code for the redirect after the user approved. */
+  issueCode(subject: OAuthSubject): string {
+    const code = newOAuthCode();
+    this.codes.set(code, { ...subject, issuedAt: this.clock.now(), used: false });
+    return code;
+  }
+
+  /** Exchanges a code once: 40029 unknown (or another app's), 40163 used, 42003 older than 5 minutes. */
+  exchange(appid: string, code: string): SnsTokenGrant {
+    const record = this.codes.get(code);
+    if (!record || record.appid !== appid) throw wxError(40029);
+    if (record.used) throw wxError(40163);
+    if (this.clock.now() - record.issuedAt >= OAUTH_CODE_TTL_MS) throw wxError(42003);
+    record.used = true;
+    const refreshToken = newAccessToken(this.sequence++);
+    this.refreshTokens.set(refreshToken, { ...subjectOf(record), expiresAt: this.clock.now() + REFRESH_TOKEN_TTL_MS });
+    return this.mintToken(subjectOf(record), refreshToken);
+  }
+
+  /** A new OAuth token for a refresh token (valid 30 days): 40030 unknown, 42002 expired. */
+  refresh(appid: string, refreshToken: string): SnsTokenGrant {
+    const record = this.refreshTokens.get(refreshToken);
+    if (!record || record.appid !== appid) throw wxError(40030);
+    if (this.clock.now() >= record.expiresAt) throw wxError(42002);
+    return this.mintToken(subjectOf(record), refreshToken);
+  }
+
+  /** What an OAuth token grants: 41001 missing, 40001 unknown, 42001 expired, 40003 another user's openid. */
+  check(token: string | undefined, openid: string | undefined): OAuthSubject {
+    if (token === undefined || token === '') throw wxError(41001);
+    const record = this.tokens.get(token);
+    if (!record) throw wxError(40001);
+    if (this.clock.now() >= record.expiresAt) throw wxError(42001);
+    if (openid !== undefined && openid !== record.openid) throw wxError(40003);
+    return subjectOf(record);
+  }
+
+  private mintToken(subject: OAuthSubject, refreshToken: string): SnsTokenGrant {
+    const token = newAccessToken(this.sequence++);
+    this.tokens.set(token, { ...subject, expiresAt: this.clock.now() + SNS_TOKEN_TTL_MS });
+    return {
+      access_token: token,
+      expires_in: SNS_TOKEN_TTL_MS / 1000,
+      refresh_token: refreshToken,
+      openid: subject.openid,
+      scope: subject.scope,
+      // unionid comes back only for snsapi_userinfo (every simulated account is bound to an Open Platform).
+      ...(subject.scope === 'snsapi_userinfo' ? { unionid: subject.unionid } : {}),
+    };
+  }
+}
+
+function subjectOf(r: OAuthSubject): OAuthSubject {
+  return { appid: r.appid, openid: r.openid, unionid: r.unionid, scope: r.scope };
+}

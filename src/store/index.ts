@@ -1,0 +1,44 @@
+import { silentLogger, type Logger } from '../logger.js';
+import { parseDatabaseUrl } from './database-url.js';
+import type { Db } from './db.js';
+import { migrate } from './migrate.js';
+import { migrations } from './migrations/index.js';
+import { openPostgresDb } from './postgres-db.js';
+import { openSqliteDb } from './sqlite-db.js';
+import { createSqlStore } from './sql-store.js';
+import type { Store } from './types.js';
+
+export type * from './types.js';
+export { DatabaseUrlError, InvalidCursorError, SchemaVersionError } from './errors.js';
+export { parseDatabaseUrl, type DatabaseTarget } from './database-url.js';
+export { MemoryReplyRecordStore, type MemoryReplyRecordStoreOptions } from './memory-reply-store.js';
+export { MemoryTokenStore, type MemoryTokenStoreOptions } from './memory-token-store.js';
+
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions {
+  /** Migrations and background housekeeping report here; silent by default. */
+  logger?: Logger;
+  /** Unix milliseconds: leases, expiries, enrichedAt. Injectable for tests. */
+  clock?: () => number;
+}
+
+/**
+ * Opens the database named by DATABASE_URL and brings its schema up to date: `sqlite:PATH` (file and folder
+ * created on first start; `sqlite::memory:` for tests) or `postgres://…` / `postgresql://…`. Several instances
+ * may start at once against one PostgreSQL database. Throws DatabaseUrlError for any other URL, and whatever
+ * the driver throws when the database cannot be reached.
+ */
+export async function openStore(databaseUrl: string, opts: OpenStoreOptions = {}): Promise<Store> {
+  const logger = opts.logger ?? silentLogger;
+  const clock = opts.clock ?? Date.now;
+  const target = parseDatabaseUrl(databaseUrl);
+  const db: Db =
+    target.kind === 'sqlite' ? openSqliteDb(target.path) : openPostgresDb(target.connectionString, logger);
+  try {
+    await migrate(db, migrations, logger);
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+  return createSqlStore(db, { clock, logger });
+}

@@ -1,0 +1,22 @@
+/**
+ * Concurrent calls for the same key share one run of the work: the second caller gets the first one's promise.
+ * The key is free again as soon as that promise settles, so a failure is not cached.
+ */
+export class SingleFlight<K, V> {
+  private readonly inFlight = new Map<K, Promise<V>>();
+
+  /** Runs `work` unless a run for `key` is already in flight, and returns that run's result. */
+  run(key: K, work: () => Promise<V>): Promise<V> {
+    const current = this.inFlight.get(key);
+    if (current) return current;
+    const started = (async () => {
+      try {
+        return await work();
+      } finally {
+        this.inFlight.delete(key);
+      }
+    })();
+    this.inFlight.set(key, started);
+    return started;
+  }
+}

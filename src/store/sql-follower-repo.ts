@@ -1,0 +1,420 @@
+import type { Db, SqlValue, Transaction } from './db.js';
+import { decodeFollowerCursor, encodeFollowerCursor } from './follower-cursor.js';
+import { chunk, placeholders } from './sql-chunks.js';
+import type {
+  Follower,
+  FollowerEvent,
+  FollowerEventInput,
+  FollowerEventType,
+  FollowerQuery,
+  FollowerRepo,
+  SceneStats,
+  UnionIdentity,
+  UserInfoFields,
+} from './types.js';
+
+/** Largest page list() serves, whatever the caller asks for. */
+export const MAX_LIST_LIMIT = 1000;
+
+interface FollowerRow {
+  appid: string;
+  openid: string;
+  unionid: string | null;
+  subscribed: number;
+  subscribe_time: number | null;
+  unsubscribe_time: number | null;
+  scene: string | null;
+  subscribe_scene: string | null;
+  qr_scene: number | null;
+  qr_scene_str: string | null;
+  tags: string;
+  remark: string;
+  language: string | null;
+  enriched_at: number | null;
+}
+
+const COLUMNS =
+  'appid, openid, unionid, subscribed, subscribe_time, unsubscribe_time, scene, subscribe_scene, qr_scene, ' +
+  'qr_scene_str, tags, remark, language, enriched_at';
+
+// A follower captured while `wxoa sync` runs carries that run's id, so the run's end does not take them for
+// someone who left (markUnlisted).
+const CURRENT_SYNC_ID = '(SELECT sync_id FROM sync_state WHERE appid = ?)';
+
+const INSERT_EVENT = `INSERT INTO follower_events
+  (appid, openid, type, scene, ticket, follow_scene, create_time, dedup_key, recorded_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (appid, dedup_key) DO NOTHING RETURNING id`;
+
+// An unfollow remembers the scene of the follow it ends: /api/scenes counts it there (INTERFACE.md §5).
+const INSERT_UNSUBSCRIBE_EVENT = `INSERT INTO follower_events
+  (appid, openid, type, scene, ticket, follow_scene, create_time, dedup_key, recorded_at)
+  VALUES (?, ?, ?, ?, ?, (SELECT scene FROM followers WHERE appid = ? AND openid = ?), ?, ?, ?)
+  ON CONFLICT (appid, dedup_key) DO NOTHING RETURNING id`;
+
+// Pushes can be handled out of order (a retry that reached another instance late), so subscription state
+// follows the event with the newest CreateTime; on a tie the one handled last wins.
+const SUBSCRIBE = `INSERT INTO followers (appid, openid, subscribed, subscribe_time, scene, sync_id, created_at, updated_at)
+  VALUES (?, ?, 1, ?, ?, ${CURRENT_SYNC_ID}, ?, ?)
+  ON CONFLICT (appid, openid) DO UPDATE SET
+    subscribed = CASE WHEN followers.unsubscribe_time IS NULL OR followers.unsubscribe_time <= excluded.subscribe_time
+      THEN 1 ELSE followers.subscribed END,
+    scene = CASE WHEN followers.subscribe_time IS NULL OR followers.subscribe_time <= excluded.subscribe_time
+      THEN excluded.scene ELSE followers.scene END,
+    subscribe_time = CASE WHEN followers.subscribe_time IS NULL OR followers.subscribe_time <= excluded.subscribe_time
+      THEN excluded.subscribe_time ELSE followers.subscribe_time END,
+    needs_enrichment = 1, enrich_after = 0, lease_until = 0,
+    sync_id = COALESCE(excluded.sync_id, followers.sync_id),
+    updated_at = excluded.updated_at`;
+
+const UNSUBSCRIBE = `INSERT INTO followers (appid, openid, subscribed, unsubscribe_time, created_at, updated_at)
+  VALUES (?, ?, 0, ?, ?, ?)
+  ON CONFLICT (appid, openid) DO UPDATE SET
+    subscribed = CASE WHEN followers.subscribe_time IS NULL OR followers.subscribe_time <= excluded.unsubscribe_time
+      THEN 0 ELSE followers.subscribed END,
+    unsubscribe_time = CASE WHEN followers.unsubscribe_time IS NULL OR followers.unsubscribe_time <= excluded.unsubscribe_time
+      THEN excluded.unsubscribe_time ELSE followers.unsubscribe_time END,
+    updated_at = excluded.updated_at`;
+
+// WeChat sends SCAN only to followers, so an unknown scanner is a follower whose follow we missed.
+const SCAN = `INSERT INTO followers (appid, openid, subscribed, sync_id, created_at, updated_at)
+  VALUES (?, ?, 1, ${CURRENT_SYNC_ID}, ?, ?)
+  ON CONFLICT (appid, openid) DO NOTHING`;
+
+const REMEMBER_ACCOUNT = 'INSERT INTO accounts (appid, created_at) VALUES (?, ?) ON CONFLICT (appid) DO NOTHING';
+
+// Fields user/info did not return (an unfollowed user gets little more than openid) keep their value.
+const SAVE_ENRICHMENT = `UPDATE followers SET
+    unionid = COALESCE(?, unionid),
+    subscribe_scene = COALESCE(?, subscribe_scene),
+    qr_scene = COALESCE(?, qr_scene),
+    qr_scene_str = COALESCE(?, qr_scene_str),
+    tags = COALESCE(?, tags),
+    remark = COALESCE(?, remark),
+    language = COALESCE(?, language),
+    subscribe_time = CASE WHEN subscribe_time IS NULL OR subscribe_time < COALESCE(?, subscribe_time)
+      THEN COALESCE(?, subscribe_time) ELSE subscribe_time END,
+    enriched_at = ?, needs_enrichment = 0, enrich_after = 0, lease_until = 0, updated_at = ?
+  WHERE appid = ? AND openid = ?`;
+
+/** Options of {@link SqlFollowerRepo}. */
+export interface SqlFollowerRepoOptions {
+  clock: () => number;
+  /** Rows per keyset page of iterate(). */
+  pageSize?: number;
+}
+
+/** FollowerRepo on either database. */
+export class SqlFollowerRepo implements FollowerRepo {
+  private readonly clock: () => number;
+  private readonly pageSize: number;
+
+  constructor(
+    private readonly db: Db,
+    options: SqlFollowerRepoOptions,
+  ) {
+    this.clock = options.clock;
+    this.pageSize = options.pageSize ?? 1000;
+  }
+
+  recordEvent(event: FollowerEventInput): Promise<boolean> {
+    const now = this.clock();
+    const { appid, openid, createTime } = event;
+    return this.db.transaction(async (tx) => {
+      // The dedup key goes in first: a repeat stops here, before touching the follower. On PostgreSQL a racing
+      // instance inserting the same key waits for this transaction and then finds the conflict.
+      const common = [appid, openid, event.type, event.scene, event.ticket];
+      const inserted =
+        event.type === 'unsubscribe'
+          ? await tx.all(INSERT_UNSUBSCRIBE_EVENT, [...common, appid, openid, createTime, event.dedupKey, now])
+          : await tx.all(INSERT_EVENT, [...common, null, createTime, event.dedupKey, now]);
+      if (inserted.length === 0) return false;
+
+      await applyEvent(tx, event.type, event, now);
+      await tx.run(REMEMBER_ACCOUNT, [appid, now]);
+      return true;
+    });
+  }
+
+  async get(appid: string, openid: string): Promise<Follower | null> {
+    const row = await this.db.get<FollowerRow>(`SELECT ${COLUMNS} FROM followers WHERE appid = ? AND openid = ?`, [
+      appid,
+      openid,
+    ]);
+    return row ? toFollower(row) : null;
+  }
+
+  async list(query: FollowerQuery): Promise<{ followers: Follower[]; nextCursor: string | null }> {
+    const where = ['appid = ?'];
+    const params: SqlValue[] = [query.appid];
+    if (query.subscribed !== undefined) {
+      where.push('subscribed = ?');
+      params.push(query.subscribed);
+    }
+    if (query.scene !== undefined) {
+      where.push('scene = ?');
+      params.push(query.scene);
+    }
+    if (query.unionid !== undefined) {
+      where.push('unionid = ?');
+      params.push(query.unionid);
+    }
+    const search = query.search?.trim();
+    if (search) {
+      where.push('(openid = ? OR unionid = ?)');
+      params.push(search, search);
+    }
+    if (query.cursor !== undefined) {
+      where.push('openid > ?');
+      params.push(decodeFollowerCursor(query.cursor));
+    }
+    const limit = clampLimit(query.limit);
+    // One row more than asked tells whether another page exists, so the last page says nextCursor: null.
+    const rows = await this.db.all<FollowerRow>(
+      `SELECT ${COLUMNS} FROM followers WHERE ${where.join(' AND ')} ORDER BY openid LIMIT ?`,
+      [...params, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      followers: page.map(toFollower),
+      nextCursor: rows.length > limit && last ? encodeFollowerCursor(last.openid) : null,
+    };
+  }
+
+  async events(appid: string, openid: string): Promise<FollowerEvent[]> {
+    const rows = await this.db.all<{ type: FollowerEventType; scene: string | null; create_time: number }>(
+      `SELECT type, scene, create_time FROM follower_events
+       WHERE appid = ? AND openid = ? ORDER BY create_time, id`,
+      [appid, openid],
+    );
+    return rows.map((row) => ({ type: row.type, scene: row.scene, createTime: Number(row.create_time) }));
+  }
+
+  async claimForEnrichment(limit: number, leaseMs: number): Promise<Array<{ appid: string; openid: string }>> {
+    if (!(limit >= 1)) return [];
+    const now = this.clock();
+    // PostgreSQL: the CTE locks the rows it picks and skips rows a concurrent claim holds, so two instances
+    // never get the same follower; the outer conditions re-check rows that changed meanwhile. MATERIALIZED
+    // makes it run once: as a plain `IN (SELECT … LIMIT n)` the planner may re-scan it and lease more than n.
+    // SQLite: the single statement is atomic.
+    const rows = await this.db.all<{ appid: string; openid: string }>(
+      `WITH picked AS MATERIALIZED (
+         SELECT appid, openid FROM followers
+         WHERE needs_enrichment = 1 AND enrich_after <= ? AND lease_until <= ?
+         ORDER BY enrich_after, appid, openid
+         LIMIT ?${this.db.sql.skipLocked}
+       )
+       UPDATE followers SET lease_until = ?
+       WHERE (appid, openid) IN (SELECT appid, openid FROM picked)
+         AND needs_enrichment = 1 AND lease_until <= ?
+       RETURNING appid, openid`,
+      [now, now, Math.trunc(limit), now + leaseMs, now],
+    );
+    return rows
+      .map((row) => ({ appid: row.appid, openid: row.openid }))
+      .sort((a, b) => compare(a.appid, b.appid) || compare(a.openid, b.openid));
+  }
+
+  async saveEnrichment(appid: string, infos: UserInfoFields[]): Promise<void> {
+    if (infos.length === 0) return;
+    const now = this.clock();
+    await this.db.transaction(async (tx) => {
+      for (const info of infos) {
+        await tx.run(SAVE_ENRICHMENT, [
+          info.unionid,
+          info.subscribe_scene,
+          info.qr_scene,
+          info.qr_scene_str,
+          info.tagid_list === undefined ? null : JSON.stringify(info.tagid_list),
+          info.remark,
+          info.language,
+          info.subscribe_time,
+          info.subscribe_time,
+          now,
+          now,
+          appid,
+          info.openid,
+        ]);
+      }
+    });
+  }
+
+  async deferEnrichment(appid: string, openids: string[], retryAt: number): Promise<void> {
+    const now = this.clock();
+    for (const slice of chunk(unique(openids))) {
+      await this.db.run(
+        `UPDATE followers SET needs_enrichment = 1, enrich_after = ?, lease_until = 0, updated_at = ?
+         WHERE appid = ? AND openid IN (${placeholders(slice.length)})`,
+        [retryAt, now, appid, ...slice],
+      );
+    }
+  }
+
+  async pendingEnrichment(appid?: string): Promise<number> {
+    const row =
+      appid === undefined
+        ? await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM followers WHERE needs_enrichment = 1')
+        : await this.db.get<{ n: number }>(
+            'SELECT COUNT(*) AS n FROM followers WHERE needs_enrichment = 1 AND appid = ?',
+            [appid],
+          );
+    return Number(row?.n ?? 0);
+  }
+
+  async markListed(appid: string, openids: string[], syncId: string): Promise<void> {
+    const now = this.clock();
+    // Sorted and unique: PostgreSQL refuses a multi-row upsert that hits one row twice, and a fixed lock order
+    // keeps two concurrent syncs from deadlocking.
+    const sorted = unique(openids).sort(compare);
+    await this.db.transaction(async (tx) => {
+      await tx.run(REMEMBER_ACCOUNT, [appid, now]);
+      for (const slice of chunk(sorted)) {
+        await tx.run(
+          `INSERT INTO followers (appid, openid, subscribed, sync_id, created_at, updated_at)
+           VALUES ${slice.map(() => '(?, ?, 1, ?, ?, ?)').join(', ')}
+           ON CONFLICT (appid, openid) DO UPDATE SET
+             subscribed = 1, needs_enrichment = 1, sync_id = excluded.sync_id, updated_at = excluded.updated_at`,
+          slice.flatMap((openid) => [appid, openid, syncId, now, now]),
+        );
+      }
+    });
+  }
+
+  markUnlisted(appid: string, syncId: string, now: number): Promise<number> {
+    return this.db.run(
+      `UPDATE followers SET subscribed = 0, unsubscribe_time = ?, updated_at = ?
+       WHERE appid = ? AND subscribed = 1 AND (sync_id IS NULL OR sync_id <> ?)`,
+      [now, this.clock(), appid, syncId],
+    );
+  }
+
+  async *iterate(appid?: string): AsyncIterable<Follower> {
+    // Keyset pages on the primary key: each query starts after the last row seen, so memory stays at one
+    // page and no OFFSET is re-scanned, however many followers there are.
+    let after: { appid: string; openid: string } | null = null;
+    for (;;) {
+      const rows: FollowerRow[] =
+        appid !== undefined
+          ? await this.db.all<FollowerRow>(
+              `SELECT ${COLUMNS} FROM followers WHERE appid = ? AND openid > ? ORDER BY openid LIMIT ?`,
+              [appid, after?.openid ?? '', this.pageSize],
+            )
+          : after === null
+            ? await this.db.all<FollowerRow>(`SELECT ${COLUMNS} FROM followers ORDER BY appid, openid LIMIT ?`, [
+                this.pageSize,
+              ])
+            : await this.db.all<FollowerRow>(
+                `SELECT ${COLUMNS} FROM followers WHERE (appid, openid) > (?, ?) ORDER BY appid, openid LIMIT ?`,
+                [after.appid, after.openid, this.pageSize],
+              );
+      for (const row of rows) yield toFollower(row);
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < this.pageSize) return;
+      after = { appid: last.appid, openid: last.openid };
+    }
+  }
+
+  async sceneStats(appid: string): Promise<SceneStats[]> {
+    const rows = await this.db.all<{ scene: string; scans: number; subscribes: number; unsubscribes: number }>(
+      `SELECT s AS scene,
+         SUM(CASE WHEN type = 'scan' THEN 1 ELSE 0 END) AS scans,
+         SUM(CASE WHEN type = 'subscribe' THEN 1 ELSE 0 END) AS subscribes,
+         SUM(CASE WHEN type = 'unsubscribe' THEN 1 ELSE 0 END) AS unsubscribes
+       FROM (
+         SELECT type, CASE WHEN type = 'unsubscribe' THEN follow_scene ELSE scene END AS s
+         FROM follower_events WHERE appid = ?
+       ) attributed
+       WHERE s IS NOT NULL
+       GROUP BY s`,
+      [appid],
+    );
+    // Sorted here: the two databases' collations would order mixed-case scenes differently.
+    return rows
+      .map((row) => ({
+        scene: row.scene,
+        scans: Number(row.scans),
+        subscribes: Number(row.subscribes),
+        unsubscribes: Number(row.unsubscribes),
+      }))
+      .sort((a, b) => compare(a.scene, b.scene));
+  }
+
+  async unionIdentities(unionid: string): Promise<UnionIdentity[]> {
+    // A visitor who is also a follower of that account is listed once, as the follower. Snapshot-page users
+    // (朋友圈快照页) carry a virtual identity, not a real person's: they never join a union.
+    return this.db.all<UnionIdentity>(
+      `SELECT appid, openid, 'follower' AS source FROM followers WHERE unionid = ?
+       UNION ALL
+       SELECT o.appid, o.openid, 'oauth' AS source FROM oauth_identities o
+       WHERE o.unionid = ? AND o.is_snapshot_user = 0
+         AND NOT EXISTS (
+           SELECT 1 FROM followers f WHERE f.appid = o.appid AND f.openid = o.openid AND f.unionid = ?
+         )
+       ORDER BY appid, openid`,
+      [unionid, unionid, unionid],
+    );
+  }
+}
+
+async function applyEvent(
+  tx: Transaction,
+  type: FollowerEventType,
+  event: FollowerEventInput,
+  now: number,
+): Promise<void> {
+  const { appid, openid, createTime } = event;
+  switch (type) {
+    case 'subscribe':
+      await tx.run(SUBSCRIBE, [appid, openid, createTime, event.scene, appid, now, now]);
+      return;
+    case 'unsubscribe':
+      await tx.run(UNSUBSCRIBE, [appid, openid, createTime, now, now]);
+      return;
+    case 'scan':
+      await tx.run(SCAN, [appid, openid, appid, now, now]);
+      return;
+  }
+}
+
+function toFollower(row: FollowerRow): Follower {
+  return {
+    appid: row.appid,
+    openid: row.openid,
+    unionid: row.unionid,
+    subscribed: Number(row.subscribed) === 1,
+    subscribeTime: nullableNumber(row.subscribe_time),
+    unsubscribeTime: nullableNumber(row.unsubscribe_time),
+    scene: row.scene,
+    subscribeScene: row.subscribe_scene,
+    qrScene: nullableNumber(row.qr_scene),
+    qrSceneStr: row.qr_scene_str,
+    tags: parseTags(row.tags),
+    remark: row.remark,
+    language: row.language,
+    enrichedAt: row.enriched_at === null ? null : new Date(Number(row.enriched_at)).toISOString(),
+  };
+}
+
+function parseTags(json: string): number[] {
+  const parsed: unknown = JSON.parse(json);
+  return Array.isArray(parsed) ? parsed.filter((tag): tag is number => typeof tag === 'number') : [];
+}
+
+function nullableNumber(value: number | null): number | null {
+  return value === null ? null : Number(value);
+}
+
+function clampLimit(limit: number): number {
+  if (!Number.isFinite(limit)) return MAX_LIST_LIMIT;
+  return Math.min(Math.max(Math.trunc(limit), 1), MAX_LIST_LIMIT);
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}
+
+/** The order both databases' key columns sort by (byte order; the same as code units for WeChat's ASCII ids). */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,41 @@
+import type { Logger } from '../logger.js';
+import type { Db } from './db.js';
+import { SqlFollowerRepo } from './sql-follower-repo.js';
+import { SqlMessageRepo } from './sql-message-repo.js';
+import { SqlOAuthRepo } from './sql-oauth-repo.js';
+import { SqlReplyRecordStore } from './sql-reply-store.js';
+import { SqlSyncStateRepo } from './sql-sync-state-repo.js';
+import { SqlTokenStore } from './sql-token-store.js';
+import type { Store } from './types.js';
+
+/** What the repositories share. */
+export interface SqlStoreOptions {
+  /** Unix milliseconds. */
+  clock: () => number;
+  logger: Logger;
+  /** Rows per keyset page of followers.iterate(). */
+  pageSize?: number;
+}
+
+/** The Store over an open, migrated database. */
+export function createSqlStore(db: Db, options: SqlStoreOptions): Store {
+  const { clock, logger } = options;
+  let closing: Promise<void> | undefined;
+  return {
+    kind: db.dialect,
+    followers: new SqlFollowerRepo(db, { clock, ...(options.pageSize ? { pageSize: options.pageSize } : {}) }),
+    messages: new SqlMessageRepo(db, { clock }),
+    oauth: new SqlOAuthRepo(db, { clock, logger }),
+    syncState: new SqlSyncStateRepo(db, clock),
+    tokens: new SqlTokenStore(db, clock),
+    replies: new SqlReplyRecordStore(db, { clock, logger }),
+    async ping() {
+      await db.get('SELECT 1 AS ok');
+    },
+    close() {
+      // Shutdown paths (SIGTERM handler, test teardown) may both close; the second call waits for the first.
+      closing ??= db.close();
+      return closing;
+    },
+  };
+}

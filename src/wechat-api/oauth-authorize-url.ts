@@ -1,0 +1,41 @@
+/** WeChat's OAuth page host (INTERFACE.md §2 `WECHAT_OPEN_BASE`). */
+export const DEFAULT_OPEN_BASE = 'https://open.weixin.qq.com';
+
+/** OAuth scopes of an Official Account (WECHAT-PROTOCOL.md §6.8). */
+export type OAuthScope = 'snsapi_base' | 'snsapi_userinfo';
+
+/** What the authorize link is built from. */
+export interface OAuthAuthorizeUrlOptions {
+  /** Default https://open.weixin.qq.com; the simulator's URL in sandbox mode. */
+  openBase?: string;
+  appid: string;
+  /** Absolute; its domain must be configured in the console. Encoded here. */
+  redirectUri: string;
+  scope: OAuthScope;
+  /** Echoed back on the redirect: `[a-zA-Z0-9]`, at most 128 characters. */
+  state: string;
+  /** Force the consent dialog where it would otherwise be skipped. */
+  forcePopup?: boolean;
+}
+
+const STATE_PATTERN = /^[A-Za-z0-9]{0,128}$/;
+
+/**
+ * The link that starts web authorization (§6.8 step 1): parameters in the documented order and
+ * `#wechat_redirect`, both of which WeChat insists on. Throws RangeError for a state WeChat would mangle.
+ */
+export function buildOAuthAuthorizeUrl(opts: OAuthAuthorizeUrlOptions): string {
+  if (!STATE_PATTERN.test(opts.state)) {
+    throw new RangeError('OAuth state must be at most 128 letters and digits ([a-zA-Z0-9])');
+  }
+  const base = (opts.openBase ?? DEFAULT_OPEN_BASE).replace(/\/+$/, '');
+  const query = [
+    `appid=${encodeURIComponent(opts.appid)}`,
+    `redirect_uri=${encodeURIComponent(opts.redirectUri)}`,
+    'response_type=code',
+    `scope=${opts.scope}`,
+    `state=${opts.state}`,
+    ...(opts.forcePopup === true ? ['forcePopup=true'] : []),
+  ].join('&');
+  return `${base}/connect/oauth2/authorize?${query}#wechat_redirect`;
+}

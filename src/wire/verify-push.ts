@@ -1,0 +1,90 @@
+import type { MessageCrypto } from './crypto.js';
+import { WireError } from './errors.js';
+import { verifySignature } from './signature.js';
+
+/** The query string of a push or URL check, one value per name (§1.2, §1.3). */
+export type PushQuery = Readonly<Record<string, string | undefined>>;
+
+/** The clock and window shared by both checks. */
+export interface FreshnessParams {
+  /** Now, in Unix seconds (injected so tests can fix the clock). */
+  nowSeconds: number;
+  /** How far `timestamp` may be from now; 0 turns the window off (INTERFACE.md §2). */
+  toleranceSeconds: number;
+}
+
+const DIGITS = /^\d{1,15}$/;
+
+/**
+ * Checks the `timestamp` parameter: it must be decimal Unix seconds (it is part of every signature) and, when
+ * `toleranceSeconds` > 0, within that many seconds of now. WeChat documents no replay window (§1.3); this
+ * one bounds how long a captured push stays replayable. Returns the value for signing.
+ */
+export function checkTimestamp(timestamp: string | undefined, nowSeconds: number, toleranceSeconds: number): string {
+  if (timestamp === undefined || !DIGITS.test(timestamp)) {
+    throw new WireError('timestamp', 'the timestamp parameter is missing or not Unix seconds');
+  }
+  const skew = Math.abs(nowSeconds - Number(timestamp));
+  if (toleranceSeconds > 0 && skew > toleranceSeconds) {
+    throw new WireError('timestamp', `timestamp is ${skew} s from now (tolerance ${toleranceSeconds} s)`);
+  }
+  return timestamp;
+}
+
+const mismatch = (name: string): WireError => new WireError('signature', `${name} does not match`, -40001);
+
+/** What {@link verifyPush} checks. */
+export interface VerifyPushParams extends FreshnessParams {
+  token: string;
+  query: PushQuery;
+  /** The body's `Encrypt` text when the push has `encrypt_type=aes`; absent for a plaintext push. */
+  encrypt?: string | undefined;
+}
+
+/**
+ * Verifies a POST push (§1.3). Plaintext: the 3-part `signature`. Encrypted: the 4-part `msg_signature`
+ * over `Encrypt` — the one that covers the body — and the 3-part `signature` too when WeChat sends it.
+ * Throws WireError 'timestamp' or 'signature'.
+ */
+export function verifyPush(params: VerifyPushParams): void {
+  const { token, query, encrypt } = params;
+  const timestamp = checkTimestamp(query.timestamp, params.nowSeconds, params.toleranceSeconds);
+  const nonce = query.nonce ?? '';
+  if (encrypt !== undefined) {
+    if (!verifySignature(query.msg_signature, token, timestamp, nonce, encrypt)) throw mismatch('msg_signature');
+    if (query.signature !== undefined && !verifySignature(query.signature, token, timestamp, nonce)) {
+      throw mismatch('signature');
+    }
+  } else if (!verifySignature(query.signature, token, timestamp, nonce)) {
+    throw mismatch('signature');
+  }
+}
+
+/** What {@link verifyUrl} checks. */
+export interface VerifyUrlParams extends FreshnessParams {
+  token: string;
+  query: PushQuery;
+  /** Only for the WeCom-style handshake (an encrypted `echostr` signed by `msg_signature`). */
+  crypto?: MessageCrypto | undefined;
+}
+
+/**
+ * Verifies the GET URL check (§1.2) and returns the body to answer with. An Official Account sends the
+ * 3-part `signature` and a plain `echostr`, echoed verbatim in every mode. With only `msg_signature` (the
+ * WeCom handshake, also §1.2) the echostr is verified 4-part, decrypted, and its plaintext returned.
+ */
+export function verifyUrl(params: VerifyUrlParams): string {
+  const { token, query, crypto } = params;
+  const timestamp = checkTimestamp(query.timestamp, params.nowSeconds, params.toleranceSeconds);
+  const nonce = query.nonce ?? '';
+  const echostr = query.echostr ?? '';
+  if (query.signature !== undefined) {
+    if (!verifySignature(query.signature, token, timestamp, nonce)) throw mismatch('signature');
+    return echostr;
+  }
+  if (query.msg_signature !== undefined && crypto !== undefined) {
+    if (!verifySignature(query.msg_signature, token, timestamp, nonce, echostr)) throw mismatch('msg_signature');
+    return crypto.decrypt(echostr);
+  }
+  throw new WireError('signature', 'the request carries no signature', -40001);
+}

@@ -1,0 +1,161 @@
+import { expect } from 'chai';
+import { conversationsApiRouter, MAX_TEXT_BYTES } from '../../src/http/admin-conversations.js';
+import { ConversationService } from '../../src/kf/conversation-service.js';
+import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { WechatApi } from '../../src/wechat-api/index.js';
+import { adminApp, api, listen, type TestServer } from '../kf/test-app.js';
+
+const SEND = '/cgi-bin/message/custom/send';
+
+describe('admin API: /api/conversations', () => {
+  let sim: Simulator;
+  let account: SimAccount;
+  let store: Store;
+  let server: TestServer;
+  /** The same routes with a WeChat API nobody listens on. */
+  let offline: TestServer;
+
+  before(async () => {
+    sim = await startSimulator();
+    account = sim.createAccount();
+    store = await openStore('sqlite::memory:');
+    const clock = () => sim.clock.now();
+    const wechat = new WechatApi({ appid: account.appid, appsecret: account.appsecret, apiBase: sim.url, clock });
+    const conversations = new ConversationService({ messages: store.messages, apiFor: () => wechat, clock });
+    server = await listen(adminApp(conversationsApiRouter({ conversations, appid: account.appid })));
+
+    // A port that was just free: connections are refused, as when WeChat's API is unreachable.
+    const gone = await listen(adminApp());
+    await gone.close();
+    const unreachable = new WechatApi({
+      appid: account.appid,
+      appsecret: account.appsecret,
+      apiBase: gone.origin,
+      retries: 0,
+    });
+    const offlineService = new ConversationService({ messages: store.messages, apiFor: () => unreachable });
+    offline = await listen(adminApp(conversationsApiRouter({ conversations: offlineService, appid: account.appid })));
+  });
+
+  after(async () => {
+    await server?.close();
+    await offline?.close();
+    await store?.close();
+    await sim?.close();
+  });
+
+  async function writingFollower() {
+    const follower = account.follower();
+    await follower.follow();
+    await follower.sendText('hello'); // no webhook: only opens the window on the platform
+    return follower;
+  }
+
+  function sendCalls(): number {
+    return sim.calls.filter((c) => c.path === SEND).length;
+  }
+
+  it('refuses every route without the admin token', async () => {
+    for (const [method, path] of [
+      ['GET', '/api/conversations'],
+      ['GET', '/api/conversations/oX/messages'],
+      ['POST', '/api/conversations/oX/messages'],
+    ] as const) {
+      const res = await fetch(`${server.origin}${path}`, { method });
+      expect(res.status, `${method} ${path}`).to.equal(401);
+    }
+  });
+
+  it('answers 201 with the recorded message', async () => {
+    const follower = await writingFollower();
+    const res = await api(server.origin, 'POST', `/api/conversations/${follower.openid}/messages`, { text: '你好 👋' });
+    expect(res.status).to.equal(201);
+    const message = res.json['message'] as Record<string, unknown>;
+    expect(message).to.include({ direction: 'out', type: 'text', content: '你好 👋', via: 'operator' });
+    expect(message['createTime']).to.equal(Math.floor(sim.clock.now() / 1000));
+  });
+
+  const invalid: Array<[string, unknown]> = [
+    ['an empty text', { text: '' }],
+    ['a blank text', { text: ' \n\t' }],
+    ['no text', {}],
+    ['a text that is not a string', { text: 42 }],
+    ['a body that is not an object', ['text']],
+    ['a text over the byte limit', { text: '字'.repeat(Math.floor(MAX_TEXT_BYTES / 3) + 1) }],
+  ];
+  for (const [what, body] of invalid) {
+    it(`answers 400 to ${what} and sends nothing`, async () => {
+      const follower = await writingFollower();
+      const before = sendCalls();
+      const res = await api(server.origin, 'POST', `/api/conversations/${follower.openid}/messages`, body);
+      expect(res.status).to.equal(400);
+      expect((res.json['error'] as Record<string, string>)['message']).to.be.a('string').and.not.equal('');
+      expect(sendCalls()).to.equal(before);
+    });
+  }
+
+  it('accepts a text of exactly the byte limit', async () => {
+    const follower = await writingFollower();
+    const text = 'a'.repeat(MAX_TEXT_BYTES);
+    const res = await api(server.origin, 'POST', `/api/conversations/${follower.openid}/messages`, { text });
+    expect(res.status).to.equal(201);
+  });
+
+  it('answers 400 to malformed JSON', async () => {
+    const res = await api(server.origin, 'POST', '/api/conversations/oX/messages', '{"text": ');
+    expect(res.status).to.equal(400);
+  });
+
+  it('answers 409 not_following for a follower who unfollowed, and records nothing', async () => {
+    const follower = await writingFollower();
+    await follower.unfollow();
+    const res = await api(server.origin, 'POST', `/api/conversations/${follower.openid}/messages`, { text: 'hi' });
+    expect(res.status).to.equal(409);
+    expect((res.json['error'] as Record<string, string>)['code']).to.equal('not_following');
+    const history = await api(server.origin, 'GET', `/api/conversations/${follower.openid}/messages`);
+    expect(history.json['messages']).to.deep.equal([]);
+  });
+
+  it('answers 404 for an OpenID WeChat does not know', async () => {
+    const res = await api(server.origin, 'POST', '/api/conversations/oNobodyAtAll0000000000000000/messages', {
+      text: 'hi',
+    });
+    expect(res.status).to.equal(404);
+    expect((res.json['error'] as Record<string, string>)['code']).to.equal('follower_not_found');
+  });
+
+  it('answers 502 when WeChat cannot be reached, and records nothing', async () => {
+    const res = await api(offline.origin, 'POST', '/api/conversations/oOffline/messages', { text: 'hi' });
+    expect(res.status).to.equal(502);
+    const error = res.json['error'] as Record<string, string>;
+    expect(error['code']).to.equal('wechat_unreachable');
+    expect(error['message']).to.match(/not sent/);
+    const history = await api(offline.origin, 'GET', '/api/conversations/oOffline/messages');
+    expect(history.json['messages']).to.deep.equal([]);
+  });
+
+  it('answers 404 for an account that is not configured', async () => {
+    const res = await api(server.origin, 'GET', '/api/conversations?appid=wx0000000000000000');
+    expect(res.status).to.equal(404);
+  });
+
+  it('answers 400 to a limit out of range', async () => {
+    for (const limit of ['0', '501', 'ten']) {
+      const res = await api(server.origin, 'GET', `/api/conversations/oX/messages?limit=${limit}`);
+      expect(res.status, limit).to.equal(400);
+    }
+  });
+
+  it('returns the newest messages oldest first when limited', async () => {
+    const follower = await writingFollower();
+    for (const text of ['one', 'two', 'three']) {
+      await api(server.origin, 'POST', `/api/conversations/${follower.openid}/messages`, { text });
+      sim.clock.advance(1000);
+    }
+    const res = await api(server.origin, 'GET', `/api/conversations/${follower.openid}/messages?limit=2`);
+    const messages = res.json['messages'] as Array<Record<string, unknown>>;
+    expect(messages.map((m) => m['content'])).to.deep.equal(['two', 'three']);
+    expect(Object.keys(messages[0] ?? {}).sort()).to.deep.equal(['content', 'createTime', 'direction', 'type', 'via']);
+  });
+});

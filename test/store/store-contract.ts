@@ -1,0 +1,691 @@
+import { expect } from 'chai';
+import { InvalidCursorError } from '../../src/store/errors.js';
+import type { FollowerEventInput, FollowerEventType, Store } from '../../src/store/types.js';
+import { replyRecordStoreContract } from './reply-store-contract.js';
+import { countingFetch, tokenStoreContract } from './token-store-contract.js';
+
+/** How the contract reaches one database. */
+export interface StoreHarness {
+  /**
+   * A store on an empty database reading `clock`, and, where the database supports it, a second store on the
+   * same database standing in for another wxoa instance.
+   */
+  fresh(clock: () => number): Promise<{ store: Store; another?: Store }>;
+  /** Closes what fresh() opened that the next fresh() does not reuse. */
+  cleanup(): Promise<void>;
+  /** Releases everything at the end of the suite. */
+  dispose(): Promise<void>;
+}
+
+const T0 = Date.UTC(2026, 0, 1);
+const APPID = 'wx1';
+
+/**
+ * The Store contract (src/store/types.ts), run against each database by its own test file. Every
+ * implementation must pass all of it; the race tests use Promise.all within one store and, when the harness
+ * gives one, across two stores on one database.
+ */
+export function describeStoreContract(
+  label: string,
+  options: { multiInstance: boolean },
+  makeHarness: (ctx: Mocha.Context) => Promise<StoreHarness>,
+): void {
+  describe(label, function () {
+    let harness: StoreHarness | undefined;
+    let now = T0;
+    let store: Store;
+    let another: Store | undefined;
+
+    before(async function () {
+      harness = await makeHarness(this);
+    });
+    beforeEach(async () => {
+      now = T0;
+      ({ store, another } = await harness!.fresh(() => now));
+    });
+    afterEach(async () => {
+      await harness?.cleanup();
+    });
+    after(async () => {
+      await harness?.dispose();
+    });
+
+    let seq = 0;
+    function event(
+      type: FollowerEventType,
+      openid: string,
+      createTime: number,
+      options: { scene?: string; appid?: string; dedupKey?: string } = {},
+    ): FollowerEventInput {
+      return {
+        appid: options.appid ?? APPID,
+        openid,
+        type,
+        scene: options.scene ?? null,
+        ticket: options.scene ? `ticket-${options.scene}` : null,
+        createTime,
+        dedupKey: options.dedupKey ?? `${openid}|${createTime}|${type}|${options.scene ?? ''}|${seq++}`,
+      };
+    }
+    const follow = (openid: string, createTime: number, scene?: string, appid?: string) =>
+      store.followers.recordEvent(
+        event('subscribe', openid, createTime, { ...(scene ? { scene } : {}), ...(appid ? { appid } : {}) }),
+      );
+    const unfollow = (openid: string, createTime: number) =>
+      store.followers.recordEvent(event('unsubscribe', openid, createTime));
+    const scan = (openid: string, createTime: number, scene: string) =>
+      store.followers.recordEvent(event('scan', openid, createTime, { scene }));
+
+    describe('followers.recordEvent', () => {
+      it('makes a follow a subscribed follower with its time and QR scene', async () => {
+        expect(await follow('o1', 1000, 'spring')).to.equal(true);
+        expect(await store.followers.get(APPID, 'o1')).to.deep.equal({
+          appid: APPID,
+          openid: 'o1',
+          unionid: null,
+          subscribed: true,
+          subscribeTime: 1000,
+          unsubscribeTime: null,
+          scene: 'spring',
+          subscribeScene: null,
+          qrScene: null,
+          qrSceneStr: null,
+          tags: [],
+          remark: '',
+          language: null,
+          enrichedAt: null,
+        });
+        expect(await store.followers.pendingEnrichment(APPID)).to.equal(1);
+      });
+
+      it('returns false for a repeated dedup key and changes nothing', async () => {
+        const first = event('subscribe', 'o1', 1000, { scene: 'spring', dedupKey: 'o1|1000|subscribe|qrscene_spring' });
+        await store.followers.recordEvent(first);
+        await unfollow('o1', 2000);
+        expect(await store.followers.recordEvent(first)).to.equal(false);
+        const follower = await store.followers.get(APPID, 'o1');
+        expect(follower?.subscribed).to.equal(false);
+        expect(await store.followers.events(APPID, 'o1')).to.have.length(2);
+      });
+
+      it('stores exactly one of concurrent deliveries of one push', async () => {
+        const push = event('subscribe', 'o1', 1000, { scene: 'spring', dedupKey: 'same' });
+        const results = await Promise.all(Array.from({ length: 10 }, () => store.followers.recordEvent(push)));
+        expect(results.filter(Boolean)).to.have.length(1);
+        expect(await store.followers.events(APPID, 'o1')).to.have.length(1);
+      });
+
+      it('keeps the same dedup key apart per account', async () => {
+        expect(await store.followers.recordEvent(event('subscribe', 'o1', 1000, { dedupKey: 'k' }))).to.equal(true);
+        expect(
+          await store.followers.recordEvent(event('subscribe', 'o1', 1000, { dedupKey: 'k', appid: 'wx2' })),
+        ).to.equal(true);
+      });
+
+      it('marks an unfollow without losing the row or its history', async () => {
+        await follow('o1', 1000, 'spring');
+        expect(await unfollow('o1', 2000)).to.equal(true);
+        const follower = await store.followers.get(APPID, 'o1');
+        expect(follower).to.include({ subscribed: false, subscribeTime: 1000, unsubscribeTime: 2000, scene: 'spring' });
+        expect((await store.followers.events(APPID, 'o1')).map((e) => e.type)).to.deep.equal([
+          'subscribe',
+          'unsubscribe',
+        ]);
+      });
+
+      it('records a scan without changing subscription, creating an unknown scanner as subscribed', async () => {
+        expect(await scan('o1', 1000, 'spring')).to.equal(true);
+        expect((await store.followers.get(APPID, 'o1'))?.subscribed).to.equal(true);
+        await follow('o2', 1000);
+        await unfollow('o2', 2000);
+        await scan('o2', 3000, 'spring');
+        expect((await store.followers.get(APPID, 'o2'))?.subscribed).to.equal(false);
+        expect(await store.followers.events(APPID, 'o1')).to.deep.equal([
+          { type: 'scan', scene: 'spring', createTime: 1000 },
+        ]);
+      });
+
+      it('resubscribes on a new follow and takes that follow scene, or none', async () => {
+        await follow('o1', 1000, 'spring');
+        await unfollow('o1', 2000);
+        await follow('o1', 3000);
+        expect(await store.followers.get(APPID, 'o1')).to.include({
+          subscribed: true,
+          subscribeTime: 3000,
+          unsubscribeTime: 2000,
+          scene: null,
+        });
+      });
+
+      it('does not let an older event handled late overturn a newer one', async () => {
+        await unfollow('o1', 2000);
+        await follow('o1', 1000, 'spring');
+        expect(await store.followers.get(APPID, 'o1')).to.include({ subscribed: false, unsubscribeTime: 2000 });
+        await follow('o2', 3000, 'summer');
+        await unfollow('o2', 2000);
+        expect(await store.followers.get(APPID, 'o2')).to.include({ subscribed: true, scene: 'summer' });
+      });
+    });
+
+    describe('followers.get and list', () => {
+      it('returns null for an unknown follower or another account', async () => {
+        await follow('o1', 1000);
+        expect(await store.followers.get(APPID, 'nobody')).to.equal(null);
+        expect(await store.followers.get('wx2', 'o1')).to.equal(null);
+      });
+
+      it('filters by subscribed, scene, unionid and search', async () => {
+        await follow('o1', 1000, 'spring');
+        await follow('o2', 1000, 'summer');
+        await follow('o3', 1000, 'spring');
+        await unfollow('o3', 2000);
+        await follow('o4', 1000, 'spring', 'wx2');
+        await store.followers.saveEnrichment(APPID, [{ openid: 'o2', subscribe: 1, unionid: 'u2' }]);
+        const ids = async (query: Omit<Parameters<Store['followers']['list']>[0], 'appid' | 'limit'>) =>
+          (await store.followers.list({ appid: APPID, limit: 50, ...query })).followers.map((f) => f.openid);
+
+        expect(await ids({})).to.deep.equal(['o1', 'o2', 'o3']);
+        expect(await ids({ subscribed: true })).to.deep.equal(['o1', 'o2']);
+        expect(await ids({ subscribed: false })).to.deep.equal(['o3']);
+        expect(await ids({ scene: 'spring' })).to.deep.equal(['o1', 'o3']);
+        expect(await ids({ scene: 'spring', subscribed: true })).to.deep.equal(['o1']);
+        expect(await ids({ unionid: 'u2' })).to.deep.equal(['o2']);
+        expect(await ids({ search: 'u2' })).to.deep.equal(['o2']);
+        expect(await ids({ search: 'o3' })).to.deep.equal(['o3']);
+        expect(await ids({ search: 'o' })).to.deep.equal([]);
+      });
+
+      it('pages through every follower exactly once with an opaque cursor', async () => {
+        const openids = Array.from({ length: 23 }, (_, i) => `o${String(i).padStart(3, '0')}`);
+        await store.followers.markListed(APPID, [...openids].reverse(), 'sync-1');
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        let pages = 0;
+        do {
+          const page: Awaited<ReturnType<Store['followers']['list']>> = await store.followers.list({
+            appid: APPID,
+            limit: 5,
+            ...(cursor ? { cursor } : {}),
+          });
+          expect(page.followers.length).to.be.at.most(5);
+          seen.push(...page.followers.map((f) => f.openid));
+          cursor = page.nextCursor;
+          pages++;
+        } while (cursor);
+        expect(seen).to.deep.equal(openids);
+        expect(pages).to.equal(5);
+      });
+
+      it('says nextCursor null when the page holds the last follower', async () => {
+        await store.followers.markListed(APPID, ['a', 'b'], 'sync-1');
+        expect((await store.followers.list({ appid: APPID, limit: 2 })).nextCursor).to.equal(null);
+        expect((await store.followers.list({ appid: APPID, limit: 1 })).nextCursor).to.be.a('string');
+      });
+
+      it('rejects a cursor it did not issue', async () => {
+        let error: unknown;
+        try {
+          await store.followers.list({ appid: APPID, limit: 5, cursor: 'not-a-cursor' });
+        } catch (e) {
+          error = e;
+        }
+        expect(error).to.be.instanceOf(InvalidCursorError);
+      });
+
+      it('lists events oldest first', async () => {
+        await unfollow('o1', 3000);
+        await follow('o1', 1000, 'spring');
+        await scan('o1', 2000, 'summer');
+        expect(await store.followers.events(APPID, 'o1')).to.deep.equal([
+          { type: 'subscribe', scene: 'spring', createTime: 1000 },
+          { type: 'scan', scene: 'summer', createTime: 2000 },
+          { type: 'unsubscribe', scene: null, createTime: 3000 },
+        ]);
+        expect(await store.followers.events(APPID, 'nobody')).to.deep.equal([]);
+      });
+    });
+
+    describe('followers enrichment queue', () => {
+      it('leases claimed followers until the lease runs out', async () => {
+        await follow('o1', 1000);
+        await follow('o2', 1000);
+        await follow('o3', 1000, undefined, 'wx2');
+        const first = await store.followers.claimForEnrichment(2, 60_000);
+        expect(first).to.have.length(2);
+        const second = await store.followers.claimForEnrichment(10, 60_000);
+        expect(second).to.have.length(1);
+        expect([...first, ...second].map((f) => `${f.appid}/${f.openid}`).sort()).to.deep.equal([
+          'wx1/o1',
+          'wx1/o2',
+          'wx2/o3',
+        ]);
+        expect(await store.followers.claimForEnrichment(10, 60_000)).to.deep.equal([]);
+        now += 60_001;
+        expect(await store.followers.claimForEnrichment(10, 60_000)).to.have.length(3);
+      });
+
+      it('never hands one follower to two concurrent claims', async () => {
+        const openids = Array.from({ length: 40 }, (_, i) => `o${i}`);
+        await store.followers.markListed(APPID, openids, 'sync-1');
+        const claims = await Promise.all(Array.from({ length: 8 }, () => store.followers.claimForEnrichment(10, 60_000)));
+        const claimed = claims.flat().map((f) => f.openid);
+        expect(new Set(claimed).size).to.equal(claimed.length);
+        expect(claimed.length).to.be.at.most(40);
+        // Whatever a skipped-over claim left behind is still there for the next one.
+        const rest = await store.followers.claimForEnrichment(100, 60_000);
+        expect([...claimed, ...rest].sort()).to.deep.equal([...openids].sort());
+      });
+
+      it('stores user/info fields, stamps enrichedAt and takes the follower off the queue', async () => {
+        await follow('o1', 1000, 'spring');
+        await store.followers.claimForEnrichment(10, 60_000);
+        now = Date.parse('2026-02-03T04:05:06.789Z');
+        await store.followers.saveEnrichment(APPID, [
+          {
+            openid: 'o1',
+            subscribe: 1,
+            unionid: 'u1',
+            subscribe_scene: 'ADD_SCENE_QR_CODE',
+            qr_scene: 0,
+            qr_scene_str: 'spring',
+            tagid_list: [2, 128],
+            remark: 'vip',
+            language: 'zh_CN',
+            subscribe_time: 1000,
+          },
+        ]);
+        expect(await store.followers.get(APPID, 'o1')).to.deep.equal({
+          appid: APPID,
+          openid: 'o1',
+          unionid: 'u1',
+          subscribed: true,
+          subscribeTime: 1000,
+          unsubscribeTime: null,
+          scene: 'spring',
+          subscribeScene: 'ADD_SCENE_QR_CODE',
+          qrScene: 0,
+          qrSceneStr: 'spring',
+          tags: [2, 128],
+          remark: 'vip',
+          language: 'zh_CN',
+          enrichedAt: '2026-02-03T04:05:06.789Z',
+        });
+        expect(await store.followers.pendingEnrichment()).to.equal(0);
+        now += 10 * 60_000;
+        expect(await store.followers.claimForEnrichment(10, 60_000)).to.deep.equal([]);
+      });
+
+      it('keeps known fields that the info of an unfollowed user lacks', async () => {
+        await follow('o1', 1000);
+        await store.followers.saveEnrichment(APPID, [
+          { openid: 'o1', subscribe: 1, unionid: 'u1', tagid_list: [2], remark: 'vip', language: 'en' },
+        ]);
+        await unfollow('o1', 2000);
+        await store.followers.saveEnrichment(APPID, [{ openid: 'o1', subscribe: 0 }]);
+        expect(await store.followers.get(APPID, 'o1')).to.include({ unionid: 'u1', remark: 'vip', language: 'en' });
+        expect((await store.followers.get(APPID, 'o1'))?.tags).to.deep.equal([2]);
+      });
+
+      it('takes the later of the known and the reported follow time', async () => {
+        await store.followers.markListed(APPID, ['o1'], 'sync-1');
+        await store.followers.saveEnrichment(APPID, [{ openid: 'o1', subscribe: 1, subscribe_time: 1500 }]);
+        expect((await store.followers.get(APPID, 'o1'))?.subscribeTime).to.equal(1500);
+        await follow('o1', 2000);
+        await store.followers.saveEnrichment(APPID, [{ openid: 'o1', subscribe: 1, subscribe_time: 1500 }]);
+        expect((await store.followers.get(APPID, 'o1'))?.subscribeTime).to.equal(2000);
+      });
+
+      it('holds deferred followers back until retryAt', async () => {
+        await follow('o1', 1000);
+        await follow('o2', 1000);
+        await store.followers.claimForEnrichment(10, 60_000);
+        await store.followers.deferEnrichment(APPID, ['o1', 'o2'], now + 30_000);
+        expect(await store.followers.pendingEnrichment(APPID)).to.equal(2);
+        expect(await store.followers.claimForEnrichment(10, 60_000)).to.deep.equal([]);
+        now += 30_000;
+        expect((await store.followers.claimForEnrichment(10, 60_000)).map((f) => f.openid)).to.deep.equal(['o1', 'o2']);
+      });
+
+      it('counts pending followers per account and overall', async () => {
+        await follow('o1', 1000);
+        await follow('o2', 1000);
+        await follow('o3', 1000, undefined, 'wx2');
+        await store.followers.saveEnrichment(APPID, [{ openid: 'o1', subscribe: 1 }]);
+        expect(await store.followers.pendingEnrichment(APPID)).to.equal(1);
+        expect(await store.followers.pendingEnrichment('wx2')).to.equal(1);
+        expect(await store.followers.pendingEnrichment()).to.equal(2);
+      });
+
+      it('queues an enriched follower again when they follow again', async () => {
+        await follow('o1', 1000);
+        await store.followers.saveEnrichment(APPID, [{ openid: 'o1', subscribe: 1 }]);
+        await unfollow('o1', 2000);
+        expect(await store.followers.pendingEnrichment(APPID)).to.equal(0);
+        await follow('o1', 3000, 'autumn');
+        expect(await store.followers.claimForEnrichment(10, 60_000)).to.deep.equal([{ appid: APPID, openid: 'o1' }]);
+      });
+    });
+
+    describe('followers sync', () => {
+      it('creates listed followers as subscribed and queued, and unsubscribes the unlisted', async () => {
+        await follow('gone', 500);
+        await follow('stays', 500);
+        await unfollow('stays', 600);
+        await store.followers.markListed(APPID, ['new1', 'stays', 'new2', 'new1'], 'sync-1');
+        expect(await store.followers.get(APPID, 'new1')).to.include({ subscribed: true, subscribeTime: null });
+        expect((await store.followers.get(APPID, 'stays'))?.subscribed).to.equal(true);
+        expect(await store.followers.pendingEnrichment(APPID)).to.equal(4);
+        expect(await store.followers.markUnlisted(APPID, 'sync-1', 5000)).to.equal(1);
+        expect(await store.followers.get(APPID, 'gone')).to.include({ subscribed: false, unsubscribeTime: 5000 });
+        expect((await store.followers.get(APPID, 'new2'))?.subscribed).to.equal(true);
+      });
+
+      it('does not take a follow that arrives during a sync for someone who left', async () => {
+        await store.syncState.set(APPID, { syncId: 'sync-1', nextOpenid: null, listed: 0 });
+        await store.followers.markListed(APPID, ['a'], 'sync-1');
+        await follow('during', 1000);
+        await scan('scanner', 1000, 'spring');
+        expect(await store.followers.markUnlisted(APPID, 'sync-1', 5000)).to.equal(0);
+        expect((await store.followers.get(APPID, 'during'))?.subscribed).to.equal(true);
+      });
+
+      it('leaves other accounts alone', async () => {
+        await follow('o1', 1000, undefined, 'wx2');
+        await store.followers.markListed(APPID, ['a'], 'sync-1');
+        expect(await store.followers.markUnlisted(APPID, 'sync-1', 5000)).to.equal(0);
+        expect((await store.followers.get('wx2', 'o1'))?.subscribed).to.equal(true);
+      });
+
+      it('takes a whole user/get page of 10 000 openids at once', async () => {
+        const openids = Array.from({ length: 10_000 }, (_, i) => `o${i}`);
+        await store.followers.markListed(APPID, openids, 'sync-1');
+        expect(await store.followers.pendingEnrichment(APPID)).to.equal(10_000);
+      });
+
+      it('keeps sync progress per account until cleared', async () => {
+        expect(await store.syncState.get(APPID)).to.equal(null);
+        await store.syncState.set(APPID, { syncId: 's1', nextOpenid: null, listed: 0 });
+        await store.syncState.set(APPID, { syncId: 's1', nextOpenid: 'o9', listed: 10_000 });
+        expect(await store.syncState.get(APPID)).to.deep.equal({ syncId: 's1', nextOpenid: 'o9', listed: 10_000 });
+        expect(await store.syncState.get('wx2')).to.equal(null);
+        await store.syncState.clear(APPID);
+        expect(await store.syncState.get(APPID)).to.equal(null);
+      });
+    });
+
+    describe('followers.iterate', () => {
+      it('yields every follower of an account in openid order across keyset pages', async () => {
+        const openids = Array.from({ length: 2345 }, (_, i) => `o${(i * 7919) % 10007}`);
+        await store.followers.markListed(APPID, openids, 'sync-1');
+        await store.followers.markListed('wx2', ['other'], 'sync-1');
+        const seen: string[] = [];
+        for await (const follower of store.followers.iterate(APPID)) seen.push(follower.openid);
+        expect(seen).to.deep.equal([...openids].sort());
+      });
+
+      it('yields followers of every account when no account is given', async () => {
+        await store.followers.markListed('wx2', ['b', 'a'], 'sync-1');
+        await store.followers.markListed('wx1', ['c'], 'sync-1');
+        const seen: string[] = [];
+        for await (const follower of store.followers.iterate()) seen.push(`${follower.appid}/${follower.openid}`);
+        expect(seen).to.deep.equal(['wx1/c', 'wx2/a', 'wx2/b']);
+      });
+    });
+
+    describe('followers.sceneStats', () => {
+      it('counts scans, follows, and unfollows of followers who came through each scene', async () => {
+        await follow('a', 1000, 'spring');
+        await unfollow('a', 2000);
+        await scan('b', 1000, 'spring');
+        await scan('b', 1100, 'spring');
+        await follow('c', 1000, 'summer');
+        await follow('d', 1000, 'spring');
+        await unfollow('d', 2000);
+        await follow('d', 3000);
+        await unfollow('d', 4000); // this follow came through no scene
+        await follow('e', 1000, 'spring', 'wx2');
+        expect(await store.followers.sceneStats(APPID)).to.deep.equal([
+          { scene: 'spring', scans: 2, subscribes: 2, unsubscribes: 2 },
+          { scene: 'summer', scans: 0, subscribes: 1, unsubscribes: 0 },
+        ]);
+        expect(await store.followers.sceneStats('wx3')).to.deep.equal([]);
+      });
+    });
+
+    describe('followers.unionIdentities', () => {
+      it('unites followers of every account with OAuth visitors, leaving out snapshot users', async () => {
+        await follow('o1', 1000);
+        await follow('p1', 1000, undefined, 'wx2');
+        await store.followers.saveEnrichment(APPID, [{ openid: 'o1', subscribe: 1, unionid: 'U' }]);
+        await store.followers.saveEnrichment('wx2', [{ openid: 'p1', subscribe: 1, unionid: 'U' }]);
+        const visitor = { unionid: 'U', scope: 'snsapi_userinfo', isSnapshotUser: false };
+        await store.oauth.saveIdentity({ appid: 'wx3', openid: 'q1', ...visitor });
+        await store.oauth.saveIdentity({ appid: APPID, openid: 'o1', ...visitor });
+        await store.oauth.saveIdentity({ appid: 'wx4', openid: 'snap', ...visitor, isSnapshotUser: true });
+        expect(await store.followers.unionIdentities('U')).to.deep.equal([
+          { appid: 'wx1', openid: 'o1', source: 'follower' },
+          { appid: 'wx2', openid: 'p1', source: 'follower' },
+          { appid: 'wx3', openid: 'q1', source: 'oauth' },
+        ]);
+        expect(await store.followers.unionIdentities('nobody')).to.deep.equal([]);
+      });
+    });
+
+    describe('messages', () => {
+      const inbound = (openid: string, createTime: number, content: string, msgId: string, appid = APPID) =>
+        store.messages.add({ appid, openid, direction: 'in', type: 'text', content, createTime, msgId });
+      const outbound = (openid: string, createTime: number, content: string, via = 'operator') =>
+        store.messages.add({ appid: APPID, openid, direction: 'out', type: 'text', content, createTime, via });
+
+      it('records a retried inbound message once, per account', async () => {
+        expect(await inbound('o1', 1000, 'hello', '100')).to.equal(true);
+        expect(await inbound('o1', 1000, 'hello', '100')).to.equal(false);
+        expect(await inbound('o1', 1000, 'hello', '100', 'wx2')).to.equal(true);
+        expect(await outbound('o1', 1001, 'hi')).to.equal(true);
+        expect(await outbound('o1', 1001, 'hi')).to.equal(true);
+        expect(await store.messages.list(APPID, 'o1')).to.have.length(3);
+      });
+
+      it('records one of concurrent deliveries of an inbound message', async () => {
+        const results = await Promise.all(Array.from({ length: 8 }, () => inbound('o1', 1000, 'hello', '100')));
+        expect(results.filter(Boolean)).to.have.length(1);
+        expect(await store.messages.list(APPID, 'o1')).to.have.length(1);
+      });
+
+      it('lists a conversation oldest first, and the newest few with a limit', async () => {
+        await inbound('o1', 1000, 'one', '1');
+        await outbound('o1', 1002, 'three', 'passive');
+        await inbound('o1', 1001, 'two', '2');
+        await inbound('o2', 1000, 'other', '9');
+        expect(await store.messages.list(APPID, 'o1')).to.deep.equal([
+          { direction: 'in', type: 'text', content: 'one', createTime: 1000, via: null },
+          { direction: 'in', type: 'text', content: 'two', createTime: 1001, via: null },
+          { direction: 'out', type: 'text', content: 'three', createTime: 1002, via: 'passive' },
+        ]);
+        expect((await store.messages.list(APPID, 'o1', 2)).map((m) => m.content)).to.deep.equal(['two', 'three']);
+      });
+
+      it('shows the inbox newest conversation first, unanswered while the last word is inbound', async () => {
+        await follow('o1', 500);
+        await store.followers.saveEnrichment(APPID, [{ openid: 'o1', subscribe: 1, unionid: 'u1' }]);
+        await inbound('o1', 1000, 'question', '1');
+        await outbound('o1', 1000, 'answer');
+        await inbound('o2', 1100, 'hello?', '2');
+        await outbound('o3', 900, 'broadcast');
+        await inbound('o4', 1000, 'elsewhere', '3', 'wx2');
+        expect(await store.messages.inbox(APPID, 10)).to.deep.equal([
+          {
+            openid: 'o2',
+            unionid: null,
+            lastType: 'text',
+            lastContent: 'hello?',
+            lastCreateTime: 1100,
+            lastDirection: 'in',
+            lastInboundTime: 1100,
+            unanswered: true,
+          },
+          {
+            openid: 'o1',
+            unionid: 'u1',
+            lastType: 'text',
+            lastContent: 'answer',
+            lastCreateTime: 1000,
+            lastDirection: 'out',
+            lastInboundTime: 1000,
+            unanswered: false,
+          },
+          {
+            openid: 'o3',
+            unionid: null,
+            lastType: 'text',
+            lastContent: 'broadcast',
+            lastCreateTime: 900,
+            lastDirection: 'out',
+            lastInboundTime: null,
+            unanswered: false,
+          },
+        ]);
+        expect((await store.messages.inbox(APPID, 1)).map((e) => e.openid)).to.deep.equal(['o2']);
+      });
+
+      it('keeps the inbox on the newest message when an older one is recorded late', async () => {
+        await outbound('o1', 2000, 'answer');
+        await inbound('o1', 1000, 'question', '1');
+        const [entry] = await store.messages.inbox(APPID, 10);
+        expect(entry).to.include({ lastContent: 'answer', unanswered: false, lastInboundTime: 1000 });
+      });
+    });
+
+    describe('oauth', () => {
+      const state = {
+        state: 's1',
+        browserHash: 'hash',
+        target: '/shop',
+        scope: 'snsapi_userinfo' as const,
+        expiresAt: T0 + 600_000,
+      };
+
+      it('hands a state out once, with the time it was made', async () => {
+        await store.oauth.saveState(state);
+        now += 5_000;
+        expect(await store.oauth.takeState('s1')).to.deep.equal({ ...state, createdAt: T0 });
+        expect(await store.oauth.takeState('s1')).to.equal(null);
+        expect(await store.oauth.takeState('unknown')).to.equal(null);
+      });
+
+      it('hands a state to exactly one of concurrent callbacks', async () => {
+        await store.oauth.saveState(state);
+        const taken = await Promise.all(Array.from({ length: 6 }, () => store.oauth.takeState('s1')));
+        expect(taken.filter((t) => t !== null)).to.have.length(1);
+      });
+
+      it('updates an identity on a later visit, keeping its unionid', async () => {
+        const base = { appid: APPID, openid: 'o1', scope: 'snsapi_userinfo', isSnapshotUser: false };
+        await store.oauth.saveIdentity({ ...base, unionid: 'U', nickname: 'Ann', headimgurl: 'https://img' });
+        await store.oauth.saveIdentity({ ...base, unionid: null, scope: 'snsapi_base' });
+        expect(await store.followers.unionIdentities('U')).to.deep.equal([
+          { appid: APPID, openid: 'o1', source: 'oauth' },
+        ]);
+      });
+    });
+
+    describe('tokens', () => {
+      tokenStoreContract({ store: () => store.tokens, now: () => now });
+    });
+
+    describe('replies', () => {
+      replyRecordStoreContract({ store: () => store.replies, advance: (ms) => (now += ms) });
+    });
+
+    describe('ping and close', () => {
+      it('pings an open store', async () => {
+        await store.ping();
+      });
+
+      it('fails to ping once closed, and closes twice without error', async () => {
+        await store.close();
+        await store.close();
+        let failed = false;
+        await store.ping().catch(() => (failed = true));
+        expect(failed).to.equal(true);
+      });
+    });
+
+    // SQLite is one process's database: two connections in one process would wait on each other's write lock
+    // synchronously, so only PostgreSQL runs these.
+    (options.multiInstance ? describe : describe.skip)('two instances on one database', () => {
+      const other = () => {
+        if (!another) throw new Error('the harness gave no second instance');
+        return another;
+      };
+
+      it('stores a push delivered to both at once exactly once', async () => {
+        const push = event('subscribe', 'o1', 1000, { scene: 'spring', dedupKey: 'shared' });
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => (i % 2 ? store : other()).followers.recordEvent(push)),
+        );
+        expect(results.filter(Boolean)).to.have.length(1);
+        expect(await store.followers.events(APPID, 'o1')).to.have.length(1);
+      });
+
+      it('never gives both the same follower to enrich', async () => {
+        const openids = Array.from({ length: 60 }, (_, i) => `o${i}`);
+        await store.followers.markListed(APPID, openids, 'sync-1');
+        const claims = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => (i % 2 ? store : other()).followers.claimForEnrichment(10, 60_000)),
+        );
+        const claimed = claims.flat().map((f) => f.openid);
+        expect(new Set(claimed).size).to.equal(claimed.length);
+        const rest = await other().followers.claimForEnrichment(100, 60_000);
+        expect([...claimed, ...rest].sort()).to.deep.equal([...openids].sort());
+      });
+
+      it('gives new for one push to exactly one of them', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 ? store : other()).replies.claim('push', 10_000)),
+        );
+        expect(results.filter((r) => r.state === 'new')).to.have.length(1);
+        await store.replies.finish('push', 'success', 60_000);
+        expect(await other().replies.claim('push', 10_000)).to.deep.equal({ state: 'done', reply: 'success' });
+      });
+
+      it('fetches one access token when both refresh at once', async () => {
+        const source = countingFetch(() => now, 50);
+        const tokens = await Promise.all([
+          store.tokens.refresh(APPID, null, 300_000, source.fetch),
+          other().tokens.refresh(APPID, null, 300_000, source.fetch),
+          store.tokens.refresh(APPID, null, 300_000, source.fetch),
+          other().tokens.refresh(APPID, null, 300_000, source.fetch),
+        ]);
+        expect(source.calls()).to.equal(1);
+        expect(new Set(tokens.map((t) => t.token)).size).to.equal(1);
+      });
+
+      it('hands an OAuth state to only one of them', async () => {
+        await store.oauth.saveState({
+          state: 's',
+          browserHash: 'h',
+          target: '/',
+          scope: 'snsapi_base',
+          expiresAt: T0 + 1000,
+        });
+        const taken = await Promise.all([store.oauth.takeState('s'), other().oauth.takeState('s')]);
+        expect(taken.filter((t) => t !== null)).to.have.length(1);
+      });
+
+      it('records an inbound message delivered to both once', async () => {
+        const message = {
+          appid: APPID,
+          openid: 'o1',
+          direction: 'in' as const,
+          type: 'text',
+          content: 'hi',
+          createTime: 1000,
+          msgId: '42',
+        };
+        const results = await Promise.all([store.messages.add(message), other().messages.add(message)]);
+        expect(results.filter(Boolean)).to.have.length(1);
+      });
+    });
+  });
+}
