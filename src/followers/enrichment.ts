@@ -26,6 +26,8 @@ export interface EnrichmentWorkerOptions {
    * instance, or left behind by a crashed one. Default 30 s.
    */
   pollMs?: number;
+  /** Unix milliseconds; must agree with the store's clock, which compares retry times with it. Default Date.now. */
+  clock?: () => number;
 }
 
 /** `user/info/batchget` takes at most 100 OpenIDs a call (WECHAT-PROTOCOL.md §6.2). */
@@ -57,6 +59,7 @@ export class EnrichmentWorker {
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly pollMs: number;
+  private readonly clock: () => number;
 
   /** Consecutive failures per account: an outage is usually account-wide (token, quota, API down). */
   private readonly failures = new Map<string, number>();
@@ -77,6 +80,7 @@ export class EnrichmentWorker {
     this.retryBaseMs = options.retryBaseMs ?? 5_000;
     this.retryMaxMs = options.retryMaxMs ?? 10 * 60_000;
     this.pollMs = options.pollMs ?? 30_000;
+    this.clock = options.clock ?? Date.now;
   }
 
   /** Starts working: at once on what is already queued (left by a previous run), then on nudges and polls. */
@@ -147,7 +151,7 @@ export class EnrichmentWorker {
     }
     void this.runPass(false).catch((err: unknown) => {
       this.log.error({ err }, 'follower enrichment pass failed');
-      this.scheduleRetry(Date.now() + this.retryBaseMs);
+      this.scheduleRetry(this.clock() + this.retryBaseMs);
     });
   }
 
@@ -187,7 +191,7 @@ export class EnrichmentWorker {
       // An account that is queued but not configured here (removed, or served by another deployment):
       // keep its followers queued, but out of this worker's way for long.
       this.log.warn({ appid, count: openids.length }, 'no API client for account; enrichment deferred');
-      await this.followers.deferEnrichment(appid, openids, Date.now() + this.retryMaxMs);
+      await this.followers.deferEnrichment(appid, openids, this.clock() + this.retryMaxMs);
       pass.deferred += openids.length;
       return;
     }
@@ -196,21 +200,28 @@ export class EnrichmentWorker {
     try {
       infos = await api.batchGetUserInfo(openids);
     } catch (err) {
-      if (errcodeOf(err) === 40003 && openids.length > 1) {
-        // 40003 fails the whole call for one bad OpenID; halve until it is alone, so the other 99 still
-        // get enriched (at most ~2·log2(100) extra calls, only when this happens).
-        const half = Math.ceil(openids.length / 2);
-        await this.enrich(appid, openids.slice(0, half), pass);
-        await this.enrich(appid, openids.slice(half), pass);
+      if (errcodeOf(err) === 40003) {
+        if (openids.length > 1) {
+          // 40003 fails the whole call for one bad OpenID; halve until it is alone, so the other 99 still
+          // get enriched (about 2·log2(100) extra calls per bad OpenID, only when this happens).
+          const half = Math.ceil(openids.length / 2);
+          await this.enrich(appid, openids.slice(0, half), pass);
+          await this.enrich(appid, openids.slice(half), pass);
+          return;
+        }
+        // The OpenID itself is refused (not of this account): not an outage, so no backoff for the rest.
+        this.log.warn({ err, appid, openid: openids[0] }, 'WeChat refuses this OpenID; enrichment deferred');
+        await this.followers.deferEnrichment(appid, openids, this.clock() + this.retryMaxMs);
+        pass.deferred += 1;
         return;
       }
       const failures = (this.failures.get(appid) ?? 0) + 1;
       this.failures.set(appid, failures);
       // 45011 is the per-minute quota: WeChat asks for at least a minute (WECHAT-PROTOCOL.md §7).
       const delay = errcodeOf(err) === 45011 ? Math.max(60_000, this.backoff(failures)) : this.backoff(failures);
-      const retryAt = Date.now() + delay;
+      const retryAt = this.clock() + delay;
       this.log.warn(
-        { err, appid, count: openids.length, failures, retryInMs: retryAt - Date.now() },
+        { err, appid, count: openids.length, failures, retryInMs: delay },
         'user/info/batchget failed; enrichment deferred',
       );
       await this.followers.deferEnrichment(appid, openids, retryAt);
@@ -226,7 +237,7 @@ export class EnrichmentWorker {
     const answered = new Set(infos.map((i) => i.openid));
     const missing = openids.filter((o) => !answered.has(o));
     if (missing.length > 0) {
-      const retryAt = Date.now() + this.backoff(1);
+      const retryAt = this.clock() + this.backoff(1);
       await this.followers.deferEnrichment(appid, missing, retryAt);
       pass.deferred += missing.length;
       this.scheduleRetry(retryAt);
@@ -250,7 +261,7 @@ export class EnrichmentWorker {
         this.kick();
       },
       // A few ms late, so the database sees the retry time as passed.
-      Math.max(0, at - Date.now()) + 5,
+      Math.max(0, at - this.clock()) + 5,
     );
     timer.unref();
     this.retryTimer = { at, timer };

@@ -52,7 +52,8 @@ export function conversationsApiRouter(options: ConversationsApiOptions): Router
   const appidOf = (ctx: Context): string => {
     const appid = single(ctx, 'appid');
     if (appid === undefined) return options.appid;
-    if (!allowed.has(appid)) throw new ApiError(404, 'account_not_found', `no account with AppID ${appid} is configured`);
+    if (!allowed.has(appid))
+      throw new ApiError(404, 'account_not_found', `no account with AppID ${appid} is configured`);
     return appid;
   };
 
@@ -84,7 +85,11 @@ export function conversationsApiRouter(options: ConversationsApiOptions): Router
 /** The `text` of the request body, validated: a non-blank string of at most {@link MAX_TEXT_BYTES}. */
 function textOf(body: unknown): string {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ApiError(400, 'invalid_body', 'send a JSON object {"text": "…"} with Content-Type: application/json');
+    throw new ApiError(
+      400,
+      'invalid_body',
+      'send a JSON object {"text": "…"} with Content-Type: application/json',
+    );
   }
   const text = (body as Record<string, unknown>)['text'];
   if (typeof text !== 'string') throw new ApiError(400, 'invalid_text', 'text must be a string');
@@ -113,11 +118,16 @@ function apiErrorOf(err: unknown): unknown {
   }
   if (err instanceof WechatHttpError) {
     // Only a connection that never opened proves nothing left; after a timeout or a 5xx it may have arrived.
-    const outcome = err.kind === 'network' ? 'the message was not sent' : 'the message may not have been delivered';
+    const outcome =
+      err.kind === 'network' ? 'the message was not sent' : 'the message may not have been delivered';
     return new ApiError(502, 'wechat_unreachable', `WeChat could not be reached: ${outcome}`);
   }
   if (err instanceof WechatApiError && err.errcode === INVALID_OPENID) {
-    return new ApiError(404, 'follower_not_found', 'not sent: WeChat knows no follower of this account with this OpenID');
+    return new ApiError(
+      404,
+      'follower_not_found',
+      'not sent: WeChat knows no follower of this account with this OpenID',
+    );
   }
   if (err instanceof WechatApiError && err.errcode === REQUIRE_SUBSCRIBE) {
     return new ApiError(409, 'not_following', 'not sent: the follower has unfollowed the account');
@@ -137,13 +147,24 @@ function inboxJson(e: InboxEntry) {
   return {
     openid: e.openid,
     unionid: e.unionid,
-    lastMessage: { direction: e.lastDirection, type: e.lastType, content: e.lastContent, createTime: e.lastCreateTime },
+    lastMessage: {
+      direction: e.lastDirection,
+      type: e.lastType,
+      content: e.lastContent,
+      createTime: e.lastCreateTime,
+    },
     lastInboundTime: e.lastInboundTime,
     unanswered: e.unanswered,
   };
 }
 
-const parseJson = koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: '16kb' });
+const parseJson = koaBody({
+  json: true,
+  urlencoded: false,
+  text: false,
+  multipart: false,
+  jsonLimit: '16kb',
+});
 
 /** Parses a JSON body unless the app already did (a second parse would wait on a drained stream). */
 function jsonBody(ctx: Context, next: Next): Promise<unknown> {

@@ -45,7 +45,12 @@ export function qrcodesApiRouter(options: QrCodesApiOptions): Router {
       throw apiErrorOf(err);
     }
     ctx.status = 201;
-    ctx.body = { ticket: code.ticket, url: code.url, imageUrl: code.imageUrl, expireSeconds: code.expireSeconds };
+    ctx.body = {
+      ticket: code.ticket,
+      url: code.url,
+      imageUrl: code.imageUrl,
+      expireSeconds: code.expireSeconds,
+    };
   });
 
   return router;
@@ -67,7 +72,11 @@ function qrRequestOf(body: unknown): QrCodeRequest {
   const { scene, permanent, expireSeconds } = body as Record<string, unknown>;
   if (scene === undefined) throw new ApiError(400, 'invalid_scene', 'scene is required');
   if (typeof scene !== 'string' && typeof scene !== 'number') {
-    throw new ApiError(400, 'invalid_scene', 'scene must be a string (1 to 64 characters) or a positive whole number');
+    throw new ApiError(
+      400,
+      'invalid_scene',
+      'scene must be a string (1 to 64 characters) or a positive whole number',
+    );
   }
   if (permanent !== undefined && typeof permanent !== 'boolean') {
     throw new ApiError(400, 'invalid_permanent', 'permanent must be true or false');
@@ -84,7 +93,11 @@ function qrRequestOf(body: unknown): QrCodeRequest {
 
 function apiErrorOf(err: unknown): unknown {
   if (err instanceof QrCodeRequestError) {
-    const code = { scene: 'invalid_scene', permanent: 'invalid_permanent', expireSeconds: 'invalid_expire_seconds' };
+    const code = {
+      scene: 'invalid_scene',
+      permanent: 'invalid_permanent',
+      expireSeconds: 'invalid_expire_seconds',
+    };
     return new ApiError(400, code[err.field], err.message);
   }
   if (err instanceof WechatHttpError) {
@@ -101,11 +114,18 @@ function appidOf(ctx: Context, primary: string, allowed: ReadonlySet<string>): s
   const appid = ctx.query['appid'];
   if (Array.isArray(appid)) throw new ApiError(400, 'invalid_query', 'appid may be given only once');
   if (appid === undefined) return primary;
-  if (!allowed.has(appid)) throw new ApiError(404, 'account_not_found', `no account with AppID ${appid} is configured`);
+  if (!allowed.has(appid))
+    throw new ApiError(404, 'account_not_found', `no account with AppID ${appid} is configured`);
   return appid;
 }
 
-const parseJson = koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: '16kb' });
+const parseJson = koaBody({
+  json: true,
+  urlencoded: false,
+  text: false,
+  multipart: false,
+  jsonLimit: '16kb',
+});
 
 /** Parses a JSON body unless the app already did (a second parse would wait on a drained stream). */
 function jsonBody(ctx: Context, next: Next): Promise<unknown> {

@@ -86,7 +86,8 @@ export function oauthRouter(options: OAuthRouterOptions): Router {
     noStore(ctx);
     const target = single(ctx, 'target');
     const scope = single(ctx, 'scope');
-    if (target === null || scope === null) return page(ctx, 400, 'Bad request', 'Each parameter may be given once.');
+    if (target === null || scope === null)
+      return page(ctx, 400, 'Bad request', 'Each parameter may be given once.');
     // Reuse this browser's id when its cookie is genuine, so sign-ins started in two tabs both work.
     const browserId = readBrowserId(ctx, secret) ?? mintBrowserId();
     let location: string;
@@ -108,7 +109,8 @@ export function oauthRouter(options: OAuthRouterOptions): Router {
     ctx.set('Referrer-Policy', 'no-referrer');
     const state = single(ctx, 'state');
     const code = single(ctx, 'code');
-    if (state === null || code === null) return page(ctx, 400, 'Sign-in failed', 'This sign-in link is not valid.');
+    if (state === null || code === null)
+      return page(ctx, 400, 'Sign-in failed', 'This sign-in link is not valid.');
 
     let outcome;
     try {
@@ -120,17 +122,28 @@ export function oauthRouter(options: OAuthRouterOptions): Router {
         return page(ctx, 502, 'Sign-in failed', 'WeChat could not be reached. Please try again in a moment.');
       }
       log.error({ err }, 'OAuth callback failed');
-      return page(ctx, 500, 'Sign-in failed', 'Something went wrong on our side. Please try again in a moment.');
+      return page(
+        ctx,
+        500,
+        'Sign-in failed',
+        'Something went wrong on our side. Please try again in a moment.',
+      );
     }
 
     switch (outcome.kind) {
       case 'invalid_state':
         return page(ctx, 400, 'Sign-in failed', 'This sign-in link is not valid or has expired.');
       case 'refused':
-        return page(ctx, 200, 'Not signed in', 'You declined to sign in with WeChat, so you are not signed in.', {
-          href: loginUrl(outcome.target, outcome.scope),
-          text: 'Sign in with WeChat',
-        });
+        return page(
+          ctx,
+          200,
+          'Not signed in',
+          'You declined to sign in with WeChat, so you are not signed in.',
+          {
+            href: loginUrl(outcome.target, outcome.scope),
+            text: 'Sign in with WeChat',
+          },
+        );
       case 'code_rejected':
         return page(ctx, 400, 'Sign-in failed', 'This sign-in link has expired or was already used.', {
           href: loginUrl(outcome.target, outcome.scope),
@@ -138,7 +151,13 @@ export function oauthRouter(options: OAuthRouterOptions): Router {
         });
       case 'signed_in': {
         const expiresAt = clock() + sessionTtlMs;
-        setCookie(ctx, SESSION_COOKIE, visitorSessionToken(outcome.identity, secret, expiresAt), '/', sessionTtlMs);
+        setCookie(
+          ctx,
+          SESSION_COOKIE,
+          visitorSessionToken(outcome.identity, secret, expiresAt),
+          '/',
+          sessionTtlMs,
+        );
         ctx.status = 302;
         // The target was checked to be a path on this server when the state was minted, and stored with it.
         ctx.set('Location', outcome.target);
@@ -185,7 +204,13 @@ function noStore(ctx: Context): void {
 }
 
 /** A short HTML page for the visitor (the WeChat in-app browser): a title, one sentence, maybe a link. */
-function page(ctx: Context, status: number, title: string, text: string, link?: { href: string; text: string }): void {
+function page(
+  ctx: Context,
+  status: number,
+  title: string,
+  text: string,
+  link?: { href: string; text: string },
+): void {
   ctx.status = status;
   ctx.type = 'text/html; charset=utf-8';
   ctx.set('X-Content-Type-Options', 'nosniff');

@@ -32,13 +32,18 @@ export function visitorSessionToken(visitor: Visitor, secret: string, expiresAt:
  * });
  * ```
  */
-export function visitorOf(ctx: Pick<Context, 'cookies'>, secret: string, now: number = Date.now()): Visitor | null {
+export function visitorOf(
+  ctx: Pick<Context, 'cookies'>,
+  secret: string,
+  now: number = Date.now(),
+): Visitor | null {
   const token = ctx.cookies.get(SESSION_COOKIE);
   if (!token) return null;
   const session = decodeSession(token, secret, now, 'visitor');
   if (session === null) return null;
   const p = session.payload;
-  if (typeof p['appid'] !== 'string' || typeof p['openid'] !== 'string' || typeof p['scope'] !== 'string') return null;
+  if (typeof p['appid'] !== 'string' || typeof p['openid'] !== 'string' || typeof p['scope'] !== 'string')
+    return null;
   return {
     appid: p['appid'],
     openid: p['openid'],
@@ -73,7 +78,9 @@ export function visitorSession(options: VisitorSessionOptions) {
  * session, sends a GET back through `/oauth/authorize` to return to the same URL (other methods get a 401:
  * a form post cannot survive the round trip). `scope` defaults to `snsapi_base`.
  */
-export function requireVisitor(options: VisitorSessionOptions & { scope?: 'snsapi_base' | 'snsapi_userinfo' }) {
+export function requireVisitor(
+  options: VisitorSessionOptions & { scope?: 'snsapi_base' | 'snsapi_userinfo' },
+) {
   const clock = options.clock ?? Date.now;
   return async (ctx: Context, next: Next): Promise<void> => {
     const visitor = visitorOf(ctx, options.secret, clock());

@@ -86,7 +86,10 @@ export class ConversationService {
           msgId: inboundKey(ctx.message, ctx.dedupKey),
         });
       } catch (err) {
-        this.#log.error({ err, appid: ctx.appid, openid: ctx.message.FromUserName }, 'recording an inbound message failed');
+        this.#log.error(
+          { err, appid: ctx.appid, openid: ctx.message.FromUserName },
+          'recording an inbound message failed',
+        );
       }
     }
     await next();
@@ -123,13 +126,21 @@ export class ConversationService {
     try {
       await this.sendReply(push.appid, push.openid, reply, 'late');
     } catch (err) {
-      this.#log.warn({ err, appid: push.appid, openid: push.openid, type: reply.type }, 'late reply not delivered');
+      this.#log.warn(
+        { err, appid: push.appid, openid: push.openid, type: reply.type },
+        'late reply not delivered',
+      );
     }
   };
 
   /** Sends a text customer-service message and records it; see {@link sendReply}. */
   sendText(appid: string, openid: string, text: string, via: OutboundVia): Promise<ConversationMessage> {
-    return this.sendReply(appid, openid, { type: 'text', content: text }, via) as Promise<ConversationMessage>;
+    return this.sendReply(
+      appid,
+      openid,
+      { type: 'text', content: text },
+      via,
+    ) as Promise<ConversationMessage>;
   }
 
   /**
@@ -138,10 +149,18 @@ export class ConversationService {
    * Throws OutsideWindowError (45015), QuotaExceededError (45047), UnknownAccountError, or the client's
    * WechatApiError / WechatHttpError; nothing is recorded then.
    */
-  async sendReply(appid: string, openid: string, reply: Reply, via: OutboundVia): Promise<ConversationMessage | null> {
+  async sendReply(
+    appid: string,
+    openid: string,
+    reply: Reply,
+    via: OutboundVia,
+  ): Promise<ConversationMessage | null> {
     const message = customMessageOfReply(reply, openid);
     if (message === null) {
-      this.#log.info({ appid, openid, via }, 'transfer_customer_service has no customer-service message form; skipped');
+      this.#log.info(
+        { appid, openid, via },
+        'transfer_customer_service has no customer-service message form; skipped',
+      );
       return null;
     }
     const api = this.#apiFor(appid);
@@ -151,7 +170,9 @@ export class ConversationService {
     } catch (err) {
       throw customerServiceError(err, openid);
     }
-    const summary = summarizeReply(message.type === 'news' ? { type: 'news', articles: message.articles } : reply);
+    const summary = summarizeReply(
+      message.type === 'news' ? { type: 'news', articles: message.articles } : reply,
+    );
     const entry: ConversationMessage = {
       direction: 'out',
       type: summary.type,
@@ -188,5 +209,7 @@ export class ConversationService {
  * menu click, which has none, the push's dedup key (FromUserName + CreateTime + Event + EventKey, §5).
  */
 function inboundKey(message: InboundMessage, dedupKey: string): string {
-  return message.MsgType !== 'event' && 'MsgId' in message && message.MsgId ? message.MsgId : `event:${dedupKey}`;
+  return message.MsgType !== 'event' && 'MsgId' in message && message.MsgId
+    ? message.MsgId
+    : `event:${dedupKey}`;
 }

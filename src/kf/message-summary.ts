@@ -60,7 +60,9 @@ export function summarizeReply(reply: Reply): MessageSummary {
     case 'transfer_customer_service':
       return {
         type: 'transfer_customer_service',
-        content: reply.kfAccount ? `[transferred to ${reply.kfAccount}]` : '[transferred to customer service]',
+        content: reply.kfAccount
+          ? `[transferred to ${reply.kfAccount}]`
+          : '[transferred to customer service]',
       };
   }
 }

@@ -75,7 +75,7 @@ export function checkReply(
   const replyType = type as ReplyType;
   const { required, optional } = FIELDS[replyType];
   const before = problems.length;
-  problems.push(...unknownFieldProblems(value, ['type', ...required, ...optional], path, `a ${replyType} reply`));
+  problems.push(...unknownFieldProblems(value, ['type', ...required, ...optional], path, `a reply of type ${replyType}`));
 
   const fields: Record<string, string> = {};
   for (const key of [...required, ...optional]) {

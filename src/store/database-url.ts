@@ -1,7 +1,8 @@
 import { DatabaseUrlError } from './errors.js';
 
 /** Where a DATABASE_URL points: an SQLite file (or `:memory:`) or a PostgreSQL connection string. */
-export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; connectionString: string };
+export type DatabaseTarget =
+  { kind: 'sqlite'; path: string } | { kind: 'postgres'; connectionString: string };
 
 /**
  * Parses DATABASE_URL (INTERFACE.md §2): `sqlite:PATH` (relative to the working directory; `sqlite:///abs` is
@@ -19,7 +20,8 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
         'DATABASE_URL "sqlite://…" is ambiguous; write sqlite:relative/path.db or sqlite:/absolute/path.db',
       );
     }
-    if (path === '') throw new DatabaseUrlError('DATABASE_URL "sqlite:" needs a file path, e.g. sqlite:data/wxoa.db');
+    if (path === '')
+      throw new DatabaseUrlError('DATABASE_URL "sqlite:" needs a file path, e.g. sqlite:data/wxoa.db');
     return { kind: 'sqlite', path };
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1];

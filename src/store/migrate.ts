@@ -32,7 +32,9 @@ export async function migrate(db: Db, migrations: readonly Migration[], logger: 
     const applied: number[] = [];
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       const done = await locked.transaction(async (tx) => {
-        const row = await tx.get('SELECT version FROM schema_migrations WHERE version = ?', [migration.version]);
+        const row = await tx.get('SELECT version FROM schema_migrations WHERE version = ?', [
+          migration.version,
+        ]);
         if (row) return false;
         for (const statement of migration.up(tx.sql)) await tx.run(statement);
         await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [

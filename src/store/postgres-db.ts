@@ -27,7 +27,9 @@ const defaultTypeParser = pg.types.getTypeParser.bind(pg.types) as (oid: number,
  */
 const types = {
   getTypeParser: (oid: number, format?: string) =>
-    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : defaultTypeParser(oid, format),
+    oid === INT8_OID && format !== 'binary'
+      ? (value: string) => Number(value)
+      : defaultTypeParser(oid, format),
 } as pg.CustomTypesConfig;
 
 /** The advisory-lock id of a name: the first 64 bits of its SHA-256, as PostgreSQL's signed bigint. */

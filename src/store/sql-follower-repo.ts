@@ -81,7 +81,8 @@ const SCAN = `INSERT INTO followers (appid, openid, subscribed, sync_id, created
   VALUES (?, ?, 1, ${CURRENT_SYNC_ID}, ?, ?)
   ON CONFLICT (appid, openid) DO NOTHING`;
 
-const REMEMBER_ACCOUNT = 'INSERT INTO accounts (appid, created_at) VALUES (?, ?) ON CONFLICT (appid) DO NOTHING';
+const REMEMBER_ACCOUNT =
+  'INSERT INTO accounts (appid, created_at) VALUES (?, ?) ON CONFLICT (appid) DO NOTHING';
 
 // Fields user/info did not return (an unfollowed user gets little more than openid) keep their value.
 const SAVE_ENRICHMENT = `UPDATE followers SET
@@ -126,7 +127,14 @@ export class SqlFollowerRepo implements FollowerRepo {
       const common = [appid, openid, event.type, event.scene, event.ticket];
       const inserted =
         event.type === 'unsubscribe'
-          ? await tx.all(INSERT_UNSUBSCRIBE_EVENT, [...common, appid, openid, createTime, event.dedupKey, now])
+          ? await tx.all(INSERT_UNSUBSCRIBE_EVENT, [
+              ...common,
+              appid,
+              openid,
+              createTime,
+              event.dedupKey,
+              now,
+            ])
           : await tx.all(INSERT_EVENT, [...common, null, createTime, event.dedupKey, now]);
       if (inserted.length === 0) return false;
 
@@ -137,10 +145,10 @@ export class SqlFollowerRepo implements FollowerRepo {
   }
 
   async get(appid: string, openid: string): Promise<Follower | null> {
-    const row = await this.db.get<FollowerRow>(`SELECT ${COLUMNS} FROM followers WHERE appid = ? AND openid = ?`, [
-      appid,
-      openid,
-    ]);
+    const row = await this.db.get<FollowerRow>(
+      `SELECT ${COLUMNS} FROM followers WHERE appid = ? AND openid = ?`,
+      [appid, openid],
+    );
     return row ? toFollower(row) : null;
   }
 
@@ -191,7 +199,10 @@ export class SqlFollowerRepo implements FollowerRepo {
     return rows.map((row) => ({ type: row.type, scene: row.scene, createTime: Number(row.create_time) }));
   }
 
-  async claimForEnrichment(limit: number, leaseMs: number): Promise<Array<{ appid: string; openid: string }>> {
+  async claimForEnrichment(
+    limit: number,
+    leaseMs: number,
+  ): Promise<Array<{ appid: string; openid: string }>> {
     if (!(limit >= 1)) return [];
     const now = this.clock();
     // PostgreSQL: the CTE locks the rows it picks and skips rows a concurrent claim holds, so two instances
@@ -301,9 +312,10 @@ export class SqlFollowerRepo implements FollowerRepo {
               [appid, after?.openid ?? '', this.pageSize],
             )
           : after === null
-            ? await this.db.all<FollowerRow>(`SELECT ${COLUMNS} FROM followers ORDER BY appid, openid LIMIT ?`, [
-                this.pageSize,
-              ])
+            ? await this.db.all<FollowerRow>(
+                `SELECT ${COLUMNS} FROM followers ORDER BY appid, openid LIMIT ?`,
+                [this.pageSize],
+              )
             : await this.db.all<FollowerRow>(
                 `SELECT ${COLUMNS} FROM followers WHERE (appid, openid) > (?, ?) ORDER BY appid, openid LIMIT ?`,
                 [after.appid, after.openid, this.pageSize],
@@ -316,7 +328,12 @@ export class SqlFollowerRepo implements FollowerRepo {
   }
 
   async sceneStats(appid: string): Promise<SceneStats[]> {
-    const rows = await this.db.all<{ scene: string; scans: number; subscribes: number; unsubscribes: number }>(
+    const rows = await this.db.all<{
+      scene: string;
+      scans: number;
+      subscribes: number;
+      unsubscribes: number;
+    }>(
       `SELECT s AS scene,
          SUM(CASE WHEN type = 'scan' THEN 1 ELSE 0 END) AS scans,
          SUM(CASE WHEN type = 'subscribe' THEN 1 ELSE 0 END) AS subscribes,

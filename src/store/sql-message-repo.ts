@@ -15,7 +15,9 @@ const UPSERT_CONVERSATION = `INSERT INTO conversations
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (appid, openid) DO UPDATE SET
     ${['last_message_id', 'last_direction', 'last_type', 'last_content', 'last_create_time']
-      .map((column) => `${column} = CASE WHEN ${newer} THEN excluded.${column} ELSE conversations.${column} END`)
+      .map(
+        (column) => `${column} = CASE WHEN ${newer} THEN excluded.${column} ELSE conversations.${column} END`,
+      )
       .join(',\n    ')},
     last_inbound_time = CASE
       WHEN excluded.last_inbound_time IS NULL THEN conversations.last_inbound_time

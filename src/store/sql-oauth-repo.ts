@@ -34,7 +34,8 @@ export class SqlOAuthRepo implements OAuthRepo {
     this.purge = throttled(
       60_000,
       this.clock,
-      () => this.db.run('DELETE FROM oauth_states WHERE expires_at < ?', [this.clock() - EXPIRED_STATE_GRACE_MS]),
+      () =>
+        this.db.run('DELETE FROM oauth_states WHERE expires_at < ?', [this.clock() - EXPIRED_STATE_GRACE_MS]),
       (error) => options.logger.warn({ err: error }, 'could not delete expired OAuth states'),
     );
   }

@@ -23,7 +23,10 @@ export function createSqlStore(db: Db, options: SqlStoreOptions): Store {
   let closing: Promise<void> | undefined;
   return {
     kind: db.dialect,
-    followers: new SqlFollowerRepo(db, { clock, ...(options.pageSize ? { pageSize: options.pageSize } : {}) }),
+    followers: new SqlFollowerRepo(db, {
+      clock,
+      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+    }),
     messages: new SqlMessageRepo(db, { clock }),
     oauth: new SqlOAuthRepo(db, { clock, logger }),
     syncState: new SqlSyncStateRepo(db, clock),

@@ -52,7 +52,9 @@ export class SqlTokenStore implements TokenStore {
       const current = await readToken(this.db, appid);
       if (usable(current)) return current;
       const fresh = await fetch();
-      await this.db.transaction((tx) => tx.run(UPSERT_TOKEN, [appid, fresh.token, fresh.expiresAt, this.clock()]));
+      await this.db.transaction((tx) =>
+        tx.run(UPSERT_TOKEN, [appid, fresh.token, fresh.expiresAt, this.clock()]),
+      );
       return { token: fresh.token, expiresAt: fresh.expiresAt };
     });
   }

@@ -1,9 +1,9 @@
 import { silentLogger, type Logger } from '../logger.js';
+import { MemoryTokenStore } from '../store/memory-token-store.js';
 import { AccessTokenProvider, type TokenEndpoint } from './access-token.js';
 import { customMessageBody, type CustomMessage } from './custom-message.js';
 import { ACCESS_TOKEN_ERROR_CODES } from './error-hints.js';
 import { WechatApiError, WechatHttpError } from './errors.js';
-import { MemoryTokenStore } from './memory-token-store.js';
 import { buildQrCodeBody, qrCodeImageUrl, type QrCodeRequest } from './qrcode-request.js';
 import type { TokenStore } from './token-store.js';
 import { ApiTransport, type ApiRequest, type WechatResponse } from './transport.js';
@@ -76,7 +76,7 @@ export class WechatApi {
     this.appid = opts.appid;
     this.#appsecret = opts.appsecret;
     this.#apiBase = apiBase;
-    this.#logger = (opts.logger ?? silentLogger).child({ module: 'wechat-api', appid: opts.appid });
+    this.#logger = withBindings(opts.logger ?? silentLogger, { module: 'wechat-api', appid: opts.appid });
     const clock = opts.clock ?? Date.now;
     this.#transport = new ApiTransport({
       apiBase,
@@ -328,6 +328,13 @@ export class WechatApi {
       secrets: [token, this.#appsecret],
     };
   }
+}
+
+/** `logger` with those of `bindings` it does not carry yet (a caller's child logger often has them already). */
+function withBindings(logger: Logger, bindings: Record<string, string>): Logger {
+  const existing = logger.bindings();
+  const missing = Object.fromEntries(Object.entries(bindings).filter(([key]) => !(key in existing)));
+  return Object.keys(missing).length === 0 ? logger : logger.child(missing);
 }
 
 function oauthToken(json: WechatResponse, path: string): OAuthToken {

@@ -27,7 +27,6 @@ export {
   type CustomMessageBody,
   type CustomMessageType,
 } from './custom-message.js';
-export { MemoryTokenStore } from './memory-token-store.js';
 export type { StoredToken, TokenStore } from './token-store.js';
 export type {
   FollowerPage,

@@ -33,7 +33,7 @@ export const MAX_PERMANENT_SCENE_ID = 100_000;
  */
 export const MAX_TEMPORARY_SCENE_ID = 2_147_483_647;
 
-/** Longest `scene_str`, in characters (§6.5). */
+/** Longest `scene_str`, in characters (§6.5), counted in UTF-16 code units. */
 export const MAX_SCENE_STR_LENGTH = 64;
 
 /** A QR code request WeChat would refuse or misread; nothing was sent. */
@@ -90,7 +90,8 @@ export function buildQrCodeBody(req: QrCodeRequest): QrCodeCreateBody {
       : { expire_seconds: expire, action_name: 'QR_SCENE', action_info };
   }
   if (typeof scene === 'string') {
-    const length = [...scene].length;
+    // UTF-16 length: never less than the character count, so the stricter reading of "64 characters".
+    const length = scene.length;
     if (length < 1 || length > MAX_SCENE_STR_LENGTH) {
       throw new QrCodeRequestError(
         'scene',

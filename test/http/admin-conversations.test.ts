@@ -21,7 +21,12 @@ describe('admin API: /api/conversations', () => {
     account = sim.createAccount();
     store = await openStore('sqlite::memory:');
     const clock = () => sim.clock.now();
-    const wechat = new WechatApi({ appid: account.appid, appsecret: account.appsecret, apiBase: sim.url, clock });
+    const wechat = new WechatApi({
+      appid: account.appid,
+      appsecret: account.appsecret,
+      apiBase: sim.url,
+      clock,
+    });
     const conversations = new ConversationService({ messages: store.messages, apiFor: () => wechat, clock });
     server = await listen(adminApp(conversationsApiRouter({ conversations, appid: account.appid })));
 
@@ -35,7 +40,9 @@ describe('admin API: /api/conversations', () => {
       retries: 0,
     });
     const offlineService = new ConversationService({ messages: store.messages, apiFor: () => unreachable });
-    offline = await listen(adminApp(conversationsApiRouter({ conversations: offlineService, appid: account.appid })));
+    offline = await listen(
+      adminApp(conversationsApiRouter({ conversations: offlineService, appid: account.appid })),
+    );
   });
 
   after(async () => {
@@ -69,7 +76,9 @@ describe('admin API: /api/conversations', () => {
 
   it('answers 201 with the recorded message', async () => {
     const follower = await writingFollower();
-    const res = await api(server.origin, 'POST', `/api/conversations/${follower.openid}/messages`, { text: '你好 👋' });
+    const res = await api(server.origin, 'POST', `/api/conversations/${follower.openid}/messages`, {
+      text: '你好 👋',
+    });
     expect(res.status).to.equal(201);
     const message = res.json['message'] as Record<string, unknown>;
     expect(message).to.include({ direction: 'out', type: 'text', content: '你好 👋', via: 'operator' });
@@ -90,7 +99,9 @@ describe('admin API: /api/conversations', () => {
       const before = sendCalls();
       const res = await api(server.origin, 'POST', `/api/conversations/${follower.openid}/messages`, body);
       expect(res.status).to.equal(400);
-      expect((res.json['error'] as Record<string, string>)['message']).to.be.a('string').and.not.equal('');
+      expect((res.json['error'] as Record<string, string>)['message'])
+        .to.be.a('string')
+        .and.not.equal('');
       expect(sendCalls()).to.equal(before);
     });
   }
@@ -110,7 +121,9 @@ describe('admin API: /api/conversations', () => {
   it('answers 409 not_following for a follower who unfollowed, and records nothing', async () => {
     const follower = await writingFollower();
     await follower.unfollow();
-    const res = await api(server.origin, 'POST', `/api/conversations/${follower.openid}/messages`, { text: 'hi' });
+    const res = await api(server.origin, 'POST', `/api/conversations/${follower.openid}/messages`, {
+      text: 'hi',
+    });
     expect(res.status).to.equal(409);
     expect((res.json['error'] as Record<string, string>)['code']).to.equal('not_following');
     const history = await api(server.origin, 'GET', `/api/conversations/${follower.openid}/messages`);
@@ -156,6 +169,12 @@ describe('admin API: /api/conversations', () => {
     const res = await api(server.origin, 'GET', `/api/conversations/${follower.openid}/messages?limit=2`);
     const messages = res.json['messages'] as Array<Record<string, unknown>>;
     expect(messages.map((m) => m['content'])).to.deep.equal(['two', 'three']);
-    expect(Object.keys(messages[0] ?? {}).sort()).to.deep.equal(['content', 'createTime', 'direction', 'type', 'via']);
+    expect(Object.keys(messages[0] ?? {}).sort()).to.deep.equal([
+      'content',
+      'createTime',
+      'direction',
+      'type',
+      'via',
+    ]);
   });
 });

@@ -30,7 +30,12 @@ describe('ConversationService', () => {
     account = sim.createAccount();
     store = await openStore('sqlite::memory:');
     const clock = () => sim.clock.now();
-    const wechat = new WechatApi({ appid: account.appid, appsecret: account.appsecret, apiBase: sim.url, clock });
+    const wechat = new WechatApi({
+      appid: account.appid,
+      appsecret: account.appsecret,
+      apiBase: sim.url,
+      clock,
+    });
     service = new ConversationService({
       messages: store.messages,
       apiFor: (appid) => (appid === account.appid ? wechat : undefined),
@@ -65,7 +70,10 @@ describe('ConversationService', () => {
       },
       {
         reply: { type: 'video', mediaId: 'MEDIA_VIDEO', title: 'Tour', description: 'Our shop' },
-        body: { msgtype: 'video', video: { media_id: 'MEDIA_VIDEO', title: 'Tour', description: 'Our shop' } },
+        body: {
+          msgtype: 'video',
+          video: { media_id: 'MEDIA_VIDEO', title: 'Tour', description: 'Our shop' },
+        },
         content: '[video] Tour',
       },
       {
@@ -82,9 +90,9 @@ describe('ConversationService', () => {
         const follower = await writingFollower();
         const sent = await service.sendReply(account.appid, follower.openid, reply, 'operator');
         expect(sent).to.include({ direction: 'out', type: reply.type, content, via: 'operator' });
-        expect(account.sentMessages.filter((m) => m.touser === follower.openid).map((m) => m.body)).to.deep.equal([
-          { touser: follower.openid, ...body },
-        ]);
+        expect(
+          account.sentMessages.filter((m) => m.touser === follower.openid).map((m) => m.body),
+        ).to.deep.equal([{ touser: follower.openid, ...body }]);
         const history = await service.history(account.appid, follower.openid);
         expect(history.at(-1)).to.include({ direction: 'out', type: reply.type, content, via: 'operator' });
       });
@@ -95,19 +103,31 @@ describe('ConversationService', () => {
       const reply: Reply = {
         type: 'news',
         articles: [
-          { title: 'First', description: 'd1', url: 'https://example.com/1', picUrl: 'https://example.com/1.png' },
+          {
+            title: 'First',
+            description: 'd1',
+            url: 'https://example.com/1',
+            picUrl: 'https://example.com/1.png',
+          },
           { title: 'Second', url: 'https://example.com/2' },
         ],
       };
       const sent = await service.sendReply(account.appid, follower.openid, reply, 'late');
       expect(sent).to.include({ type: 'news', content: 'First https://example.com/1', via: 'late' });
-      expect(account.sentMessages.filter((m) => m.touser === follower.openid).map((m) => m.body)).to.deep.equal([
+      expect(
+        account.sentMessages.filter((m) => m.touser === follower.openid).map((m) => m.body),
+      ).to.deep.equal([
         {
           touser: follower.openid,
           msgtype: 'news',
           news: {
             articles: [
-              { title: 'First', description: 'd1', url: 'https://example.com/1', picurl: 'https://example.com/1.png' },
+              {
+                title: 'First',
+                description: 'd1',
+                url: 'https://example.com/1',
+                picurl: 'https://example.com/1.png',
+              },
             ],
           },
         },
@@ -117,54 +137,78 @@ describe('ConversationService', () => {
     it('skips transfer_customer_service, which has no custom-message form', async () => {
       const follower = await writingFollower();
       const calls = sim.calls.length;
-      const sent = await service.sendReply(account.appid, follower.openid, { type: 'transfer_customer_service' }, 'late');
+      const sent = await service.sendReply(
+        account.appid,
+        follower.openid,
+        { type: 'transfer_customer_service' },
+        'late',
+      );
       expect(sent).to.equal(null);
       expect(sim.calls.slice(calls).map((c) => c.path)).to.not.include('/cgi-bin/message/custom/send');
-      expect((await service.history(account.appid, follower.openid))).to.deep.equal([]);
+      expect(await service.history(account.appid, follower.openid)).to.deep.equal([]);
     });
 
     it('throws QuotaExceededError when the window’s 5 messages are used up (45047)', async () => {
       const follower = await writingFollower();
       sim.clock.advance(2 * 60_000); // past the follow's 1-minute allowance: only the message's 5 remain
-      for (let i = 1; i <= 5; i++) await service.sendText(account.appid, follower.openid, `answer ${i}`, 'operator');
-      const sixth = await service.sendText(account.appid, follower.openid, 'answer 6', 'operator').catch((e: unknown) => e);
+      for (let i = 1; i <= 5; i++)
+        await service.sendText(account.appid, follower.openid, `answer ${i}`, 'operator');
+      const sixth = await service
+        .sendText(account.appid, follower.openid, 'answer 6', 'operator')
+        .catch((e: unknown) => e);
       expect(sixth).to.be.instanceOf(QuotaExceededError);
-      const outbound = (await service.history(account.appid, follower.openid)).filter((m) => m.direction === 'out');
+      const outbound = (await service.history(account.appid, follower.openid)).filter(
+        (m) => m.direction === 'out',
+      );
       expect(outbound).to.have.length(5);
     });
 
     it('throws OutsideWindowError 48 hours after the follower last wrote (45015)', async () => {
       const follower = await writingFollower();
       sim.clock.advance(49 * HOUR);
-      const err = await service.sendText(account.appid, follower.openid, 'too late', 'operator').catch((e: unknown) => e);
+      const err = await service
+        .sendText(account.appid, follower.openid, 'too late', 'operator')
+        .catch((e: unknown) => e);
       expect(err).to.be.instanceOf(OutsideWindowError);
       expect((err as OutsideWindowError).openid).to.equal(follower.openid);
-      expect((await service.history(account.appid, follower.openid))).to.deep.equal([]);
+      expect(await service.history(account.appid, follower.openid)).to.deep.equal([]);
     });
   });
 
   describe('lateReplySink', () => {
     it('sends through custom/send and records the reply as late', async () => {
       const follower = await writingFollower();
-      await service.lateReplySink({ appid: account.appid, openid: follower.openid }, { type: 'text', content: 'finally' });
-      expect(account.sentMessages.filter((m) => m.touser === follower.openid).map((m) => m.body)).to.deep.equal([
-        { touser: follower.openid, msgtype: 'text', text: { content: 'finally' } },
-      ]);
-      expect((await service.history(account.appid, follower.openid)).at(-1)).to.include({ content: 'finally', via: 'late' });
+      await service.lateReplySink(
+        { appid: account.appid, openid: follower.openid },
+        { type: 'text', content: 'finally' },
+      );
+      expect(
+        account.sentMessages.filter((m) => m.touser === follower.openid).map((m) => m.body),
+      ).to.deep.equal([{ touser: follower.openid, msgtype: 'text', text: { content: 'finally' } }]);
+      expect((await service.history(account.appid, follower.openid)).at(-1)).to.include({
+        content: 'finally',
+        via: 'late',
+      });
     });
 
     it('does not reject when WeChat refuses (nobody waits for a late reply), and records nothing', async () => {
       const follower = await writingFollower();
       sim.clock.advance(49 * HOUR);
-      await service.lateReplySink({ appid: account.appid, openid: follower.openid }, { type: 'text', content: 'lost' });
-      expect((await service.history(account.appid, follower.openid))).to.deep.equal([]);
+      await service.lateReplySink(
+        { appid: account.appid, openid: follower.openid },
+        { type: 'text', content: 'lost' },
+      );
+      expect(await service.history(account.appid, follower.openid)).to.deep.equal([]);
     });
   });
 
   describe('recordPassiveReply', () => {
     it('records the reply a push got as outbound passive, without calling WeChat', async () => {
       const calls = sim.calls.length;
-      await service.recordPassiveReply({ appid: account.appid, openid: 'oPassive' }, { type: 'text', content: 'Hi' });
+      await service.recordPassiveReply(
+        { appid: account.appid, openid: 'oPassive' },
+        { type: 'text', content: 'Hi' },
+      );
       const history = await service.history(account.appid, 'oPassive');
       expect(history).to.have.length(1);
       expect(history[0]).to.include({ direction: 'out', type: 'text', content: 'Hi', via: 'passive' });
@@ -181,7 +225,8 @@ describe('ConversationService', () => {
       },
       {
         msgType: 'voice',
-        fields: '<MediaId><![CDATA[M2]]></MediaId><Format><![CDATA[amr]]></Format><Recognition><![CDATA[你好]]></Recognition>',
+        fields:
+          '<MediaId><![CDATA[M2]]></MediaId><Format><![CDATA[amr]]></Format><Recognition><![CDATA[你好]]></Recognition>',
         content: '[voice] 你好',
       },
       {
@@ -218,9 +263,12 @@ describe('ConversationService', () => {
         bot.use(() => {
           reached = true;
         });
-        await bot.handle(parseInbound(inboundXml(openid, msgType, fields, String(8100000000000000000n + BigInt(i)))), {
-          appid: account.appid,
-        });
+        await bot.handle(
+          parseInbound(inboundXml(openid, msgType, fields, String(8100000000000000000n + BigInt(i)))),
+          {
+            appid: account.appid,
+          },
+        );
         expect(reached).to.equal(true);
         const history = await service.history(account.appid, openid);
         expect(history.map((m) => [m.direction, m.type, m.content, m.createTime])).to.deep.equal([
@@ -247,7 +295,9 @@ describe('ConversationService', () => {
       bot.use(failing.recordInbound);
       bot.on('message:text', (ctx) => ctx.reply('still here'));
       const result = await bot.handle(
-        parseInbound(inboundXml('oBroken', 'text', '<Content><![CDATA[hello]]></Content>', '8200000000000000001')),
+        parseInbound(
+          inboundXml('oBroken', 'text', '<Content><![CDATA[hello]]></Content>', '8200000000000000001'),
+        ),
       );
       expect(result.reply).to.deep.equal({ type: 'text', content: 'still here' });
     });

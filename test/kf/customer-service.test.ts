@@ -30,7 +30,12 @@ describe('customer service over HTTP against the simulator', () => {
     account = sim.createAccount();
     store = await openStore('sqlite::memory:');
     const clock = () => sim.clock.now();
-    const wechat = new WechatApi({ appid: account.appid, appsecret: account.appsecret, apiBase: sim.url, clock });
+    const wechat = new WechatApi({
+      appid: account.appid,
+      appsecret: account.appsecret,
+      apiBase: sim.url,
+      clock,
+    });
     const conversations = new ConversationService({
       messages: store.messages,
       apiFor: (appid) => (appid === account.appid ? wechat : undefined),
@@ -72,7 +77,12 @@ describe('customer service over HTTP against the simulator', () => {
       text: 'It ships tomorrow.',
     });
     expect(sent.status).to.equal(201);
-    expect(sent.json['message']).to.include({ direction: 'out', type: 'text', content: 'It ships tomorrow.', via: 'operator' });
+    expect(sent.json['message']).to.include({
+      direction: 'out',
+      type: 'text',
+      content: 'It ships tomorrow.',
+      via: 'operator',
+    });
 
     // WeChat got exactly that message, through message/custom/send.
     const received = account.sentMessages.filter((m) => m.touser === follower.openid);
@@ -150,7 +160,9 @@ describe('customer service over HTTP against the simulator', () => {
     await waiting.follow();
     await waiting.sendText('question two');
     sim.clock.advance(1000);
-    const reply = await api(server.origin, 'POST', `/api/conversations/${answered.openid}/messages`, { text: 'answer' });
+    const reply = await api(server.origin, 'POST', `/api/conversations/${answered.openid}/messages`, {
+      text: 'answer',
+    });
     expect(reply.status).to.equal(201);
 
     const inbox = await api(server.origin, 'GET', '/api/conversations?limit=2');

@@ -130,7 +130,7 @@ describe('validateReplyObject', () => {
 
   it('suggests the right spelling of a snake_case field', () => {
     const problems = problemsOf({ type: 'image', media_id: 'M' });
-    expect(problems[0]?.message).to.equal('unknown field in a image reply (did you mean "mediaId"?)');
+    expect(problems[0]?.message).to.equal('unknown field in a reply of type image (did you mean "mediaId"?)');
   });
 
   it('lists every problem of a broken news reply at once', () => {

@@ -99,7 +99,10 @@ export function describeStoreContract(
       });
 
       it('returns false for a repeated dedup key and changes nothing', async () => {
-        const first = event('subscribe', 'o1', 1000, { scene: 'spring', dedupKey: 'o1|1000|subscribe|qrscene_spring' });
+        const first = event('subscribe', 'o1', 1000, {
+          scene: 'spring',
+          dedupKey: 'o1|1000|subscribe|qrscene_spring',
+        });
         await store.followers.recordEvent(first);
         await unfollow('o1', 2000);
         expect(await store.followers.recordEvent(first)).to.equal(false);
@@ -110,13 +113,17 @@ export function describeStoreContract(
 
       it('stores exactly one of concurrent deliveries of one push', async () => {
         const push = event('subscribe', 'o1', 1000, { scene: 'spring', dedupKey: 'same' });
-        const results = await Promise.all(Array.from({ length: 10 }, () => store.followers.recordEvent(push)));
+        const results = await Promise.all(
+          Array.from({ length: 10 }, () => store.followers.recordEvent(push)),
+        );
         expect(results.filter(Boolean)).to.have.length(1);
         expect(await store.followers.events(APPID, 'o1')).to.have.length(1);
       });
 
       it('keeps the same dedup key apart per account', async () => {
-        expect(await store.followers.recordEvent(event('subscribe', 'o1', 1000, { dedupKey: 'k' }))).to.equal(true);
+        expect(await store.followers.recordEvent(event('subscribe', 'o1', 1000, { dedupKey: 'k' }))).to.equal(
+          true,
+        );
         expect(
           await store.followers.recordEvent(event('subscribe', 'o1', 1000, { dedupKey: 'k', appid: 'wx2' })),
         ).to.equal(true);
@@ -126,7 +133,12 @@ export function describeStoreContract(
         await follow('o1', 1000, 'spring');
         expect(await unfollow('o1', 2000)).to.equal(true);
         const follower = await store.followers.get(APPID, 'o1');
-        expect(follower).to.include({ subscribed: false, subscribeTime: 1000, unsubscribeTime: 2000, scene: 'spring' });
+        expect(follower).to.include({
+          subscribed: false,
+          subscribeTime: 1000,
+          unsubscribeTime: 2000,
+          scene: 'spring',
+        });
         expect((await store.followers.events(APPID, 'o1')).map((e) => e.type)).to.deep.equal([
           'subscribe',
           'unsubscribe',
@@ -160,7 +172,10 @@ export function describeStoreContract(
       it('does not let an older event handled late overturn a newer one', async () => {
         await unfollow('o1', 2000);
         await follow('o1', 1000, 'spring');
-        expect(await store.followers.get(APPID, 'o1')).to.include({ subscribed: false, unsubscribeTime: 2000 });
+        expect(await store.followers.get(APPID, 'o1')).to.include({
+          subscribed: false,
+          unsubscribeTime: 2000,
+        });
         await follow('o2', 3000, 'summer');
         await unfollow('o2', 2000);
         expect(await store.followers.get(APPID, 'o2')).to.include({ subscribed: true, scene: 'summer' });
@@ -267,7 +282,9 @@ export function describeStoreContract(
       it('never hands one follower to two concurrent claims', async () => {
         const openids = Array.from({ length: 40 }, (_, i) => `o${i}`);
         await store.followers.markListed(APPID, openids, 'sync-1');
-        const claims = await Promise.all(Array.from({ length: 8 }, () => store.followers.claimForEnrichment(10, 60_000)));
+        const claims = await Promise.all(
+          Array.from({ length: 8 }, () => store.followers.claimForEnrichment(10, 60_000)),
+        );
         const claimed = claims.flat().map((f) => f.openid);
         expect(new Set(claimed).size).to.equal(claimed.length);
         expect(claimed.length).to.be.at.most(40);
@@ -322,7 +339,11 @@ export function describeStoreContract(
         ]);
         await unfollow('o1', 2000);
         await store.followers.saveEnrichment(APPID, [{ openid: 'o1', subscribe: 0 }]);
-        expect(await store.followers.get(APPID, 'o1')).to.include({ unionid: 'u1', remark: 'vip', language: 'en' });
+        expect(await store.followers.get(APPID, 'o1')).to.include({
+          unionid: 'u1',
+          remark: 'vip',
+          language: 'en',
+        });
         expect((await store.followers.get(APPID, 'o1'))?.tags).to.deep.equal([2]);
       });
 
@@ -343,7 +364,10 @@ export function describeStoreContract(
         expect(await store.followers.pendingEnrichment(APPID)).to.equal(2);
         expect(await store.followers.claimForEnrichment(10, 60_000)).to.deep.equal([]);
         now += 30_000;
-        expect((await store.followers.claimForEnrichment(10, 60_000)).map((f) => f.openid)).to.deep.equal(['o1', 'o2']);
+        expect((await store.followers.claimForEnrichment(10, 60_000)).map((f) => f.openid)).to.deep.equal([
+          'o1',
+          'o2',
+        ]);
       });
 
       it('counts pending followers per account and overall', async () => {
@@ -362,7 +386,9 @@ export function describeStoreContract(
         await unfollow('o1', 2000);
         expect(await store.followers.pendingEnrichment(APPID)).to.equal(0);
         await follow('o1', 3000, 'autumn');
-        expect(await store.followers.claimForEnrichment(10, 60_000)).to.deep.equal([{ appid: APPID, openid: 'o1' }]);
+        expect(await store.followers.claimForEnrichment(10, 60_000)).to.deep.equal([
+          { appid: APPID, openid: 'o1' },
+        ]);
       });
     });
 
@@ -372,11 +398,17 @@ export function describeStoreContract(
         await follow('stays', 500);
         await unfollow('stays', 600);
         await store.followers.markListed(APPID, ['new1', 'stays', 'new2', 'new1'], 'sync-1');
-        expect(await store.followers.get(APPID, 'new1')).to.include({ subscribed: true, subscribeTime: null });
+        expect(await store.followers.get(APPID, 'new1')).to.include({
+          subscribed: true,
+          subscribeTime: null,
+        });
         expect((await store.followers.get(APPID, 'stays'))?.subscribed).to.equal(true);
         expect(await store.followers.pendingEnrichment(APPID)).to.equal(4);
         expect(await store.followers.markUnlisted(APPID, 'sync-1', 5000)).to.equal(1);
-        expect(await store.followers.get(APPID, 'gone')).to.include({ subscribed: false, unsubscribeTime: 5000 });
+        expect(await store.followers.get(APPID, 'gone')).to.include({
+          subscribed: false,
+          unsubscribeTime: 5000,
+        });
         expect((await store.followers.get(APPID, 'new2'))?.subscribed).to.equal(true);
       });
 
@@ -406,7 +438,11 @@ export function describeStoreContract(
         expect(await store.syncState.get(APPID)).to.equal(null);
         await store.syncState.set(APPID, { syncId: 's1', nextOpenid: null, listed: 0 });
         await store.syncState.set(APPID, { syncId: 's1', nextOpenid: 'o9', listed: 10_000 });
-        expect(await store.syncState.get(APPID)).to.deep.equal({ syncId: 's1', nextOpenid: 'o9', listed: 10_000 });
+        expect(await store.syncState.get(APPID)).to.deep.equal({
+          syncId: 's1',
+          nextOpenid: 'o9',
+          listed: 10_000,
+        });
         expect(await store.syncState.get('wx2')).to.equal(null);
         await store.syncState.clear(APPID);
         expect(await store.syncState.get(APPID)).to.equal(null);
@@ -427,7 +463,8 @@ export function describeStoreContract(
         await store.followers.markListed('wx2', ['b', 'a'], 'sync-1');
         await store.followers.markListed('wx1', ['c'], 'sync-1');
         const seen: string[] = [];
-        for await (const follower of store.followers.iterate()) seen.push(`${follower.appid}/${follower.openid}`);
+        for await (const follower of store.followers.iterate())
+          seen.push(`${follower.appid}/${follower.openid}`);
         expect(seen).to.deep.equal(['wx1/c', 'wx2/a', 'wx2/b']);
       });
     });
@@ -475,7 +512,15 @@ export function describeStoreContract(
       const inbound = (openid: string, createTime: number, content: string, msgId: string, appid = APPID) =>
         store.messages.add({ appid, openid, direction: 'in', type: 'text', content, createTime, msgId });
       const outbound = (openid: string, createTime: number, content: string, via = 'operator') =>
-        store.messages.add({ appid: APPID, openid, direction: 'out', type: 'text', content, createTime, via });
+        store.messages.add({
+          appid: APPID,
+          openid,
+          direction: 'out',
+          type: 'text',
+          content,
+          createTime,
+          via,
+        });
 
       it('records a retried inbound message once, per account', async () => {
         expect(await inbound('o1', 1000, 'hello', '100')).to.equal(true);
@@ -487,7 +532,9 @@ export function describeStoreContract(
       });
 
       it('records one of concurrent deliveries of an inbound message', async () => {
-        const results = await Promise.all(Array.from({ length: 8 }, () => inbound('o1', 1000, 'hello', '100')));
+        const results = await Promise.all(
+          Array.from({ length: 8 }, () => inbound('o1', 1000, 'hello', '100')),
+        );
         expect(results.filter(Boolean)).to.have.length(1);
         expect(await store.messages.list(APPID, 'o1')).to.have.length(1);
       });
@@ -502,7 +549,10 @@ export function describeStoreContract(
           { direction: 'in', type: 'text', content: 'two', createTime: 1001, via: null },
           { direction: 'out', type: 'text', content: 'three', createTime: 1002, via: 'passive' },
         ]);
-        expect((await store.messages.list(APPID, 'o1', 2)).map((m) => m.content)).to.deep.equal(['two', 'three']);
+        expect((await store.messages.list(APPID, 'o1', 2)).map((m) => m.content)).to.deep.equal([
+          'two',
+          'three',
+        ]);
       });
 
       it('shows the inbox newest conversation first, unanswered while the last word is inbound', async () => {
@@ -632,7 +682,9 @@ export function describeStoreContract(
         const openids = Array.from({ length: 60 }, (_, i) => `o${i}`);
         await store.followers.markListed(APPID, openids, 'sync-1');
         const claims = await Promise.all(
-          Array.from({ length: 8 }, (_, i) => (i % 2 ? store : other()).followers.claimForEnrichment(10, 60_000)),
+          Array.from({ length: 8 }, (_, i) =>
+            (i % 2 ? store : other()).followers.claimForEnrichment(10, 60_000),
+          ),
         );
         const claimed = claims.flat().map((f) => f.openid);
         expect(new Set(claimed).size).to.equal(claimed.length);
@@ -646,7 +698,10 @@ export function describeStoreContract(
         );
         expect(results.filter((r) => r.state === 'new')).to.have.length(1);
         await store.replies.finish('push', 'success', 60_000);
-        expect(await other().replies.claim('push', 10_000)).to.deep.equal({ state: 'done', reply: 'success' });
+        expect(await other().replies.claim('push', 10_000)).to.deep.equal({
+          state: 'done',
+          reply: 'success',
+        });
       });
 
       it('fetches one access token when both refresh at once', async () => {

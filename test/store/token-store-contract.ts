@@ -8,7 +8,10 @@ export interface TokenStoreFixture {
 }
 
 /** A fetch that counts its calls and hands out token-1, token-2, … valid for two hours. */
-export function countingFetch(now: () => number, delayMs = 0): { fetch: () => Promise<StoredToken>; calls: () => number } {
+export function countingFetch(
+  now: () => number,
+  delayMs = 0,
+): { fetch: () => Promise<StoredToken>; calls: () => number } {
   let calls = 0;
   return {
     fetch: async () => {
@@ -71,7 +74,8 @@ export function tokenStoreContract(fixture: TokenStoreFixture): void {
   });
 
   it('passes a failed fetch to every waiting caller and lets the next refresh try again', async () => {
-    const failing = () => new Promise<StoredToken>((_, reject) => setTimeout(() => reject(new Error('down')), 10));
+    const failing = () =>
+      new Promise<StoredToken>((_, reject) => setTimeout(() => reject(new Error('down')), 10));
     const results = await Promise.allSettled([
       store().refresh('wx1', null, minute, failing),
       store().refresh('wx1', null, minute, failing),
@@ -85,7 +89,10 @@ export function tokenStoreContract(fixture: TokenStoreFixture): void {
   it('keeps accounts apart', async () => {
     const a = countingFetch(fixture.now);
     const b = countingFetch(fixture.now);
-    await Promise.all([store().refresh('wxA', null, minute, a.fetch), store().refresh('wxB', null, minute, b.fetch)]);
+    await Promise.all([
+      store().refresh('wxA', null, minute, a.fetch),
+      store().refresh('wxB', null, minute, b.fetch),
+    ]);
     expect(a.calls()).to.equal(1);
     expect(b.calls()).to.equal(1);
   });

@@ -110,7 +110,11 @@ async function startCluster(): Promise<string> {
   const pgCtl = join(bin, 'pg_ctl');
   cluster = { dir, dataDir, pgCtl };
 
-  run(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '-N'], dir);
+  run(
+    join(bin, 'initdb'),
+    ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '-N'],
+    dir,
+  );
   // A port is free when we ask, but another process may take it before the server binds: try a few.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
@@ -123,11 +127,17 @@ async function startCluster(): Promise<string> {
       '-c max_connections=200',
     ].join(' ');
     try {
-      run(pgCtl, ['-D', dataDir, '-l', join(dir, 'postgres.log'), '-w', '-t', '60', '-o', options, 'start'], dir);
+      run(
+        pgCtl,
+        ['-D', dataDir, '-l', join(dir, 'postgres.log'), '-w', '-t', '60', '-o', options, 'start'],
+        dir,
+      );
       return `postgres://postgres@127.0.0.1:${port}/postgres`;
     } catch (error) {
       if (attempt >= 3) {
-        const log = existsSync(join(dir, 'postgres.log')) ? readFileSync(join(dir, 'postgres.log'), 'utf8') : '';
+        const log = existsSync(join(dir, 'postgres.log'))
+          ? readFileSync(join(dir, 'postgres.log'), 'utf8')
+          : '';
         throw new Error(`could not start PostgreSQL: ${String(error)}\n${log}`, { cause: error });
       }
     }
@@ -157,7 +167,8 @@ function systemUserIds(): { uid: number; gid: number } | null {
       POSTGRES_SYSTEM_USER,
     ]);
   }
-  const id = (flag: string) => Number(execFileSync('id', [flag, POSTGRES_SYSTEM_USER], { encoding: 'utf8' }).trim());
+  const id = (flag: string) =>
+    Number(execFileSync('id', [flag, POSTGRES_SYSTEM_USER], { encoding: 'utf8' }).trim());
   return { uid: id('-u'), gid: id('-g') };
 }
 
@@ -183,7 +194,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

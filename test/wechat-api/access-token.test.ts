@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { MemoryTokenStore, WechatApi, WechatApiError, type WechatApiOptions } from '../../src/wechat-api/index.js';
+import { MemoryTokenStore } from '../../src/store/memory-token-store.js';
+import { WechatApi, WechatApiError, type WechatApiOptions } from '../../src/wechat-api/index.js';
 import { startFakeWechat, type FakeWechat } from './fake-wechat.js';
 
 describe('wechat-api access token', () => {
@@ -35,7 +36,11 @@ describe('wechat-api access token', () => {
     await api({ tokenEndpoint: 'token' }).getTags();
     const [call] = fake.callsTo('/cgi-bin/token');
     expect(call?.method).to.equal('GET');
-    expect(call?.query).to.deep.equal({ grant_type: 'client_credential', appid: 'wxapp', secret: 'the-app-secret' });
+    expect(call?.query).to.deep.equal({
+      grant_type: 'client_credential',
+      appid: 'wxapp',
+      secret: 'the-app-secret',
+    });
     expect(fake.callsTo('/cgi-bin/stable_token')).to.have.length(0);
   });
 
@@ -140,13 +145,19 @@ describe('wechat-api access token', () => {
         : { json: { access_token: stale, expires_in: 7000 } },
     );
     await client.getTags();
-    const forced = fake.callsTo('/cgi-bin/stable_token').map((c) => (c.body as { force_refresh: boolean }).force_refresh);
+    const forced = fake
+      .callsTo('/cgi-bin/stable_token')
+      .map((c) => (c.body as { force_refresh: boolean }).force_refresh);
     expect(forced).to.deep.equal([false, false, true]);
-    expect(fake.callsTo('/cgi-bin/tags/get').at(-1)?.query['access_token']).to.equal('fresh-token-after-force');
+    expect(fake.callsTo('/cgi-bin/tags/get').at(-1)?.query['access_token']).to.equal(
+      'fresh-token-after-force',
+    );
   });
 
   it('reports a wrong AppSecret at the token endpoint with a hint about the secret, not a retry', async () => {
-    fake.route('POST /cgi-bin/stable_token', () => ({ json: { errcode: 40001, errmsg: 'invalid credential rid: 9' } }));
+    fake.route('POST /cgi-bin/stable_token', () => ({
+      json: { errcode: 40001, errmsg: 'invalid credential rid: 9' },
+    }));
     const err = (await api()
       .getTags()
       .catch((e: unknown) => e)) as WechatApiError;

@@ -78,7 +78,12 @@ export async function startFakeWechat(): Promise<FakeWechat> {
         !TOKEN_PATHS.has(call.path) &&
         !validTokens.has(call.query['access_token'] ?? '')
       ) {
-        reply = { json: { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest rid: 6f1e-01' } };
+        reply = {
+          json: {
+            errcode: 40001,
+            errmsg: 'invalid credential, access_token is invalid or not latest rid: 6f1e-01',
+          },
+        };
       } else if (handler === undefined) {
         reply = { status: 404, raw: 'no route' };
       } else {

@@ -1,7 +1,12 @@
 import { expect } from 'chai';
 import { createServer } from 'node:net';
 import { pino } from 'pino';
-import { WechatApi, WechatApiError, WechatHttpError, type WechatApiOptions } from '../../src/wechat-api/index.js';
+import {
+  WechatApi,
+  WechatApiError,
+  WechatHttpError,
+  type WechatApiOptions,
+} from '../../src/wechat-api/index.js';
 import { startFakeWechat, type FakeWechat } from './fake-wechat.js';
 
 /** A port nothing listens on: bound, then released. */
@@ -13,10 +18,11 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const rejection = (p: Promise<unknown>): Promise<unknown> => p.then(
-  () => expect.fail('expected a rejection'),
-  (e: unknown) => e,
-);
+const rejection = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => expect.fail('expected a rejection'),
+    (e: unknown) => e,
+  );
 
 describe('wechat-api transport: retries, timeouts, errors', () => {
   let fake: FakeWechat;
@@ -61,13 +67,18 @@ describe('wechat-api transport: retries, timeouts, errors', () => {
     expect(err.errmsg).to.equal('reach max api daily quota limit rid: 64f0-abc');
     expect(err.endpoint).to.equal('/cgi-bin/tags/get');
     expect(err.hint).to.match(/daily/);
-    expect(err.message).to.include('45009').and.to.include('rid: 64f0-abc').and.to.include(err.hint ?? '');
+    expect(err.message)
+      .to.include('45009')
+      .and.to.include('rid: 64f0-abc')
+      .and.to.include(err.hint ?? '');
     expect(fake.callsTo('/cgi-bin/tags/get')).to.have.length(1);
   });
 
   it('retries an HTTP 5xx and then succeeds', async () => {
     let left = 1;
-    fake.route('GET /cgi-bin/tags/get', () => (left-- > 0 ? { status: 502, raw: 'bad gateway' } : { json: { tags: [] } }));
+    fake.route('GET /cgi-bin/tags/get', () =>
+      left-- > 0 ? { status: 502, raw: 'bad gateway' } : { json: { tags: [] } },
+    );
     expect(await api().getTags()).to.deep.equal([]);
     expect(fake.callsTo('/cgi-bin/tags/get')).to.have.length(2);
   });
@@ -106,7 +117,9 @@ describe('wechat-api transport: retries, timeouts, errors', () => {
     fake.route('POST /cgi-bin/message/custom/send', () => ({ delayMs: 1000 }));
     const client = api({ timeoutMs: 60 });
     await client.getAccessToken();
-    const err = (await rejection(client.sendCustomMessage({ touser: 'o1', type: 'text', content: 'hi' }))) as WechatHttpError;
+    const err = (await rejection(
+      client.sendCustomMessage({ touser: 'o1', type: 'text', content: 'hi' }),
+    )) as WechatHttpError;
     expect(err.kind).to.equal('timeout');
     expect(fake.callsTo('/cgi-bin/message/custom/send')).to.have.length(1);
   });
@@ -122,7 +135,8 @@ describe('wechat-api transport: retries, timeouts, errors', () => {
     let apiAttempts = 0;
     const routed: typeof fetch = (input, init) => {
       const url = new URL(String(input));
-      if (url.pathname === '/cgi-bin/stable_token') return fetch(`${fake.url}${url.pathname}${url.search}`, init);
+      if (url.pathname === '/cgi-bin/stable_token')
+        return fetch(`${fake.url}${url.pathname}${url.search}`, init);
       apiAttempts += 1;
       return fetch(`http://127.0.0.1:${port}${url.pathname}${url.search}`, init);
     };
@@ -154,21 +168,31 @@ describe('wechat-api transport: retries, timeouts, errors', () => {
     const leaky: typeof fetch = (input) => Promise.reject(new TypeError(`fetch failed: ${String(input)}`));
     const leakyClient = api({ logger, fetch: leaky, retries: 1, tokenEndpoint: 'token' });
     errors.push(await rejection(leakyClient.getTags()));
-    const oauthFailing = fake.route('GET /sns/userinfo', () => ({ json: { errcode: 48001, errmsg: 'api unauthorized' } }));
+    const oauthFailing = fake.route('GET /sns/userinfo', () => ({
+      json: { errcode: 48001, errmsg: 'api unauthorized' },
+    }));
     void oauthFailing;
     errors.push(await rejection(client.oauthUserInfo('user-oauth-token-123', 'o1')));
-    fake.route('GET /sns/oauth2/access_token', () => ({ json: { errcode: 40163, errmsg: 'code been used' } }));
+    fake.route('GET /sns/oauth2/access_token', () => ({
+      json: { errcode: 40163, errmsg: 'code been used' },
+    }));
     errors.push(await rejection(client.oauthExchangeCode('one-time-code-456')));
 
     const secrets = ['the-app-secret', 'user-oauth-token-123', 'one-time-code-456', ...fake.validTokens];
-    for (const c of fake.calls) if (c.query['access_token'] !== undefined) secrets.push(c.query['access_token']);
+    for (const c of fake.calls)
+      if (c.query['access_token'] !== undefined) secrets.push(c.query['access_token']);
     expect(secrets.length).to.be.greaterThan(4);
     expect(lines.length).to.be.greaterThan(5);
     const texts = [
       ...lines,
       ...errors.flatMap((e) => {
         const err = e as Error & { endpoint?: string; errmsg?: string; cause?: unknown };
-        return [err.message, err.endpoint ?? '', err.errmsg ?? '', String((err.cause as Error | undefined)?.message)];
+        return [
+          err.message,
+          err.endpoint ?? '',
+          err.errmsg ?? '',
+          String((err.cause as Error | undefined)?.message),
+        ];
       }),
     ];
     for (const text of texts) {

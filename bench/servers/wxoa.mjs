@@ -1,0 +1,29 @@
+/**
+ * wxoa's webhook as a deployment mounts it: a Koa app, @koa/router on /wechat and /wechat/:appid, the
+ * webhook middleware with its defaults (in-memory reply store, 4 s budget, 300 s timestamp window). Built
+ * code (dist/), so run `npm run build` first.
+ */
+import { Router } from '@koa/router';
+import Koa from 'koa';
+import { Bot } from '../../dist/src/bot/bot.js';
+import { wechatWebhook } from '../../dist/src/http/webhook-middleware.js';
+import { BENCH } from '../lib/protocol.mjs';
+
+const bot = new Bot();
+bot.scene(BENCH.scene, (ctx) => {
+  if (ctx.message.Event === 'subscribe') ctx.reply('Welcome!');
+});
+
+const webhook = wechatWebhook({
+  accounts: { appid: BENCH.appid, token: BENCH.token, encodingAesKey: BENCH.encodingAesKey },
+  bot,
+});
+const router = new Router();
+router.all('/wechat', webhook);
+router.all('/wechat/:appid', webhook);
+const app = new Koa();
+app.use(router.routes());
+const server = app.listen(Number(process.env.PORT) || 0, '127.0.0.1', () =>
+  console.log(`LISTENING ${server.address().port}`),
+);
+process.on('SIGTERM', () => process.exit(0));

@@ -1,0 +1,250 @@
+import { readFile } from 'node:fs/promises';
+import { ConfigError, type AccountConfig, type Config } from './config.js';
+import { exportFollowers } from './followers/export.js';
+import { syncFollowers } from './followers/sync.js';
+import { createSyncProgress } from './followers/sync-progress.js';
+import { createLogger, type Logger } from './logger.js';
+import { expandMenu } from './menu/expand-menu.js';
+import { renderMenuText } from './menu/render-menu.js';
+import { parseMenu } from './menu/validate-menu.js';
+import { createWxoa, type Wxoa } from './server.js';
+import { openStore } from './store/index.js';
+import { WechatApi } from './wechat-api/index.js';
+
+/** The commands behind `wxoa …` (cli.ts parses the arguments; this wires the modules together). */
+
+/** The sandbox account: fixed, so a restart finds the followers it stored before (INTERFACE.md §7). */
+export const SANDBOX_ACCOUNT: AccountConfig = Object.freeze({
+  appid: 'wxsandbox000000001',
+  appsecret: 'sandbox-secret-not-for-production',
+  token: 'sandboxtoken',
+  encodingAesKey: 'SandboxAesKeyForLocalTestingOnly0123456789a',
+});
+
+/** `wxoa serve`: the server, with the simulator beside it in sandbox mode; stops cleanly on SIGTERM/SIGINT. */
+export async function runServeCommand(config: Config): Promise<void> {
+  const logger = createLogger({ level: config.logLevel, pretty: Boolean(process.stdout.isTTY) });
+  const running = await startServer(config, logger);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: answering pushes in flight, keeping pending work for the next start');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await running.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+/** A started server (and simulator in sandbox mode). */
+export interface RunningServer {
+  wxoa: Wxoa;
+  url: string;
+  simulatorUrl: string | null;
+  close(): Promise<void>;
+}
+
+/** Starts the server; in sandbox mode first starts the simulator and points the configuration at it. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  let effective = config;
+  let simulator: Awaited<ReturnType<typeof import('./simulator/index.js').startSimulator>> | null = null;
+  if (config.sandbox) {
+    const { startSimulator } = await import('./simulator/index.js');
+    simulator = await startSimulator({ host: '127.0.0.1', port: 0, logger: logger.child({ module: 'simulator' }) });
+    simulator.createAccount({
+      appid: SANDBOX_ACCOUNT.appid,
+      appsecret: SANDBOX_ACCOUNT.appsecret,
+      token: SANDBOX_ACCOUNT.token,
+      encodingAesKey: SANDBOX_ACCOUNT.encodingAesKey ?? undefined,
+      mode: 'safe',
+    });
+    effective = Object.freeze({
+      ...config,
+      account: SANDBOX_ACCOUNT,
+      apiBase: simulator.url,
+      openBase: simulator.url,
+    });
+  }
+  const { mountConsole } = await import('./http/console/index.js');
+  const wxoa = await createWxoa({
+    config: effective,
+    logger,
+    extend: (w) => mountConsole(w, { simulator }),
+  });
+  const url = await wxoa.listen();
+  const port = new URL(url).port;
+  const publicUrl = config.publicUrl === `http://localhost:${config.port}` ? `http://localhost:${port}` : config.publicUrl;
+  if (simulator) {
+    simulator.account(SANDBOX_ACCOUNT.appid).webhookUrl = `http://127.0.0.1:${port}/wechat`;
+  }
+  printBanner(effective, { url: publicUrl, simulatorUrl: simulator?.url ?? null, loginUrl: await consoleLoginUrl(wxoa, publicUrl) });
+  return {
+    wxoa,
+    url,
+    simulatorUrl: simulator?.url ?? null,
+    async close() {
+      await wxoa.close();
+      await simulator?.close();
+    },
+  };
+}
+
+async function consoleLoginUrl(wxoa: Wxoa, publicUrl: string): Promise<string> {
+  const { createLoginLink } = await import('./http/console/index.js');
+  return createLoginLink(wxoa, publicUrl);
+}
+
+function printBanner(config: Config, where: { url: string; simulatorUrl: string | null; loginUrl: string }): void {
+  const lines = [
+    '',
+    `wxoa is serving on ${where.url}`,
+    `  console:   ${where.loginUrl}   (one-time login link)`,
+    `  webhook:   ${where.url}/wechat`,
+    `  admin API: ${where.url}/api  (Authorization: Bearer ${config.adminTokenGenerated ? config.adminToken : '$ADMIN_TOKEN'})`,
+    `  data:      ${config.databaseUrl.replace(/:[^:@/]*@/, ':***@')}`,
+  ];
+  if (where.simulatorUrl) {
+    lines.push(
+      '',
+      'Sandbox mode: no WECHAT_APPID is set, so a simulated WeChat platform runs beside the server',
+      `  simulator: ${where.simulatorUrl} (account ${config.account?.appid}, safe mode)`,
+      '  open the console and use the Simulator page to follow, scan, send text and click as a follower.',
+    );
+  }
+  process.stdout.write(lines.join('\n') + '\n\n');
+}
+
+function accountOf(config: Config, appid?: string): AccountConfig {
+  const all = config.account ? [config.account, ...config.extraAccounts] : config.extraAccounts;
+  const account = appid ? all.find((a) => a.appid === appid) : all[0];
+  if (!account) {
+    throw new ConfigError([
+      appid ? `no configured account has the AppID ${appid}` : 'this command needs WECHAT_APPID and WECHAT_APPSECRET',
+    ]);
+  }
+  return account;
+}
+
+function apiOf(config: Config, account: AccountConfig, tokenStore?: import('./wechat-api/index.js').TokenStore) {
+  return new WechatApi({
+    appid: account.appid,
+    appsecret: account.appsecret,
+    apiBase: config.apiBase,
+    ...(tokenStore ? { tokenStore } : {}),
+  });
+}
+
+/** `wxoa sync`. */
+export async function runSyncCommand(config: Config, opts: { appid?: string }): Promise<number> {
+  const account = accountOf(config, opts.appid);
+  const store = await openStore(config.databaseUrl);
+  const progress = createSyncProgress();
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  try {
+    const result = await syncFollowers({
+      store,
+      api: apiOf(config, account, store.tokens),
+      appid: account.appid,
+      onProgress: (p) => progress.update(p),
+      signal: abort.signal,
+    });
+    progress.stop();
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return 0;
+  } catch (err) {
+    progress.stop();
+    if (abort.signal.aborted) {
+      process.stderr.write('sync interrupted; run `wxoa sync` again to resume where it stopped\n');
+      return 130;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    await store.close();
+  }
+}
+
+async function readJsonFile(file: string): Promise<unknown> {
+  const text = await readFile(file, 'utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** `wxoa menu validate FILE`: every problem with its JSON path; exit code 1 if any. */
+export async function runMenuValidate(file: string, publicUrl?: string): Promise<number> {
+  const result = parseMenu(await readJsonFile(file), publicUrl ? { publicUrl } : {});
+  if ('problems' in result) {
+    process.stderr.write(`${file}: ${result.problems.length} problem(s)\n`);
+    for (const p of result.problems) process.stderr.write(`  ${p.path || '(root)'}: ${p.message}\n`);
+    return 1;
+  }
+  process.stdout.write(`${file}: valid\n${renderMenuText(result.menu)}\n`);
+  return 0;
+}
+
+/** `wxoa menu push FILE`: validate, expand OAuth buttons, menu/create. Nothing is sent for an invalid menu. */
+export async function runMenuPush(config: Config, file: string): Promise<number> {
+  const result = parseMenu(await readJsonFile(file), { publicUrl: config.publicUrl });
+  if ('problems' in result) {
+    process.stderr.write(`${file}: ${result.problems.length} problem(s); nothing was sent to WeChat\n`);
+    for (const p of result.problems) process.stderr.write(`  ${p.path || '(root)'}: ${p.message}\n`);
+    return 1;
+  }
+  const menu = expandMenu(result.menu, config.publicUrl);
+  await apiOf(config, accountOf(config)).createMenu({ button: [...menu.button] });
+  process.stdout.write(`menu pushed: WeChat answered ok\n${renderMenuText(menu)}\n`);
+  return 0;
+}
+
+/** `wxoa menu show`. */
+export async function runMenuShow(config: Config, opts: { json?: boolean }): Promise<number> {
+  const menu = await apiOf(config, accountOf(config)).getMenu();
+  if (menu === null) {
+    process.stdout.write('no menu is set\n');
+    return 0;
+  }
+  const live = (menu as { menu?: { button: [] } }).menu ?? (menu as { button: [] });
+  process.stdout.write(opts.json ? `${JSON.stringify(menu, null, 2)}\n` : `${renderMenuText(live)}\n`);
+  return 0;
+}
+
+/** `wxoa qrcode create`. */
+export async function runQrcodeCreate(
+  config: Config,
+  opts: { scene: string; permanent?: boolean; expire: string; json?: boolean },
+): Promise<number> {
+  const scene = /^\d+$/.test(opts.scene) ? Number(opts.scene) : opts.scene;
+  const expire = Number(opts.expire);
+  const qr = await apiOf(config, accountOf(config)).createQrCode({
+    scene,
+    ...(opts.permanent ? { permanent: true } : { expireSeconds: expire }),
+  });
+  if (opts.json) process.stdout.write(`${JSON.stringify(qr)}\n`);
+  else {
+    process.stdout.write(
+      `ticket:   ${qr.ticket}\nurl:      ${qr.url}\nimage:    ${qr.imageUrl}\nexpires:  ${
+        qr.expireSeconds === null ? 'never (permanent)' : `in ${qr.expireSeconds} s`
+      }\n`,
+    );
+  }
+  return 0;
+}
+
+/** `wxoa followers export`. */
+export async function runFollowersExport(config: Config, opts: { format: 'csv' | 'jsonl'; appid?: string }): Promise<number> {
+  const store = await openStore(config.databaseUrl);
+  try {
+    await exportFollowers(store.followers, { format: opts.format, appid: opts.appid, out: process.stdout });
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

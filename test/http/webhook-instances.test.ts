@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import { Bot } from '../../src/bot/bot.js';
+import type { ReplyRecord, ReplyRecordStore } from '../../src/bot/reply-store.js';
+import { createWebhookHandler } from '../../src/bot/webhook-handler.js';
+import { MemoryReplyRecordStore } from '../../src/store/memory-reply-store.js';
+import { postPush, readXml, signPush, textXml, type PushAccount } from '../support/push.js';
+import { captureLogger, sleep, startWebhook } from './webhook-server.js';
+
+const ACCOUNT: PushAccount = { appid: 'wx1234567890abcdef', token: 'testtoken' };
+
+describe('webhook: several instances sharing one reply store', () => {
+  it('gives a duplicate that reaches another instance the first instance’s reply, by polling the store', async () => {
+    const store = new MemoryReplyRecordStore();
+    let runs = 0;
+    const slowBot = (name: string): Bot => {
+      const bot = new Bot();
+      bot.use(async (ctx) => {
+        runs++;
+        await sleep(300);
+        ctx.reply(`from ${name}`);
+      });
+      return bot;
+    };
+    const a = await startWebhook({ accounts: ACCOUNT, bot: slowBot('a'), replyStore: store, replyBudgetMs: 2000 });
+    const b = await startWebhook({ accounts: ACCOUNT, bot: slowBot('b'), replyStore: store, replyBudgetMs: 2000 });
+    try {
+      const xml = textXml({ from: 'oShared', content: 'x', msgId: '424242' });
+      const first = postPush(a.url, signPush(ACCOUNT, xml));
+      await sleep(50);
+      const second = await postPush(b.url, signPush(ACCOUNT, xml));
+      expect(readXml(second.body)['Content']).to.equal('from a');
+      expect(second.body).to.equal((await first).body);
+      expect(runs).to.equal(1);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
+describe('webhook: a failing reply store', () => {
+  it('answers 500 without details when the store cannot claim, and runs no handler', async () => {
+    const { logger, lines } = captureLogger();
+    const broken: ReplyRecordStore = {
+      claim: (): Promise<ReplyRecord> => Promise.reject(new Error('database is down: password=hunter2')),
+      finish: () => Promise.resolve(),
+      peek: () => Promise.resolve({ state: 'new' }),
+      release: () => Promise.resolve(),
+    };
+    let ran = false;
+    const bot = new Bot();
+    bot.use(() => {
+      ran = true;
+    });
+    const server = await startWebhook({ accounts: ACCOUNT, bot, replyStore: broken, logger });
+    try {
+      const res = await postPush(server.url, signPush(ACCOUNT, textXml({ from: 'oStore', content: 'x' })));
+      expect(res.status).to.equal(500);
+      expect(res.body).to.equal('internal error');
+      expect(ran).to.equal(false);
+      expect(lines.some((l) => l['level'] === 50 && l['status'] === 500)).to.equal(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('still answers when the store cannot record the reply, and logs it', async () => {
+    const { logger, lines } = captureLogger();
+    const memory = new MemoryReplyRecordStore();
+    const flaky: ReplyRecordStore = {
+      claim: (key, lease) => memory.claim(key, lease),
+      finish: () => Promise.reject(new Error('write failed')),
+      peek: (key) => memory.peek(key),
+      release: (key) => memory.release(key),
+    };
+    const bot = new Bot();
+    bot.use((ctx) => ctx.reply('answered'));
+    const server = await startWebhook({ accounts: ACCOUNT, bot, replyStore: flaky, logger });
+    try {
+      const res = await postPush(server.url, signPush(ACCOUNT, textXml({ from: 'oFlaky', content: 'x' })));
+      expect(readXml(res.body)['Content']).to.equal('answered');
+      await server.drain();
+      expect(lines.some((l) => l['msg'] === 'could not store the reply of a push')).to.equal(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('createWebhookHandler options', () => {
+  const bot = new Bot();
+
+  it('lists every problem with the accounts at once', () => {
+    expect(() =>
+      createWebhookHandler({
+        accounts: [
+          { appid: '', token: '' },
+          { appid: 'wx1', token: 't', encodingAesKey: 'tooshort' },
+          { appid: 'wx1', token: 't' },
+        ],
+        bot,
+      }),
+    ).to.throw(/accounts\[0\]\.appid is required.*accounts\[0\]\.token is required.*accounts\[1\]\.encodingAesKey: EncodingAESKey must be 43 characters.*accounts\[2\]\.appid wx1 is listed twice/);
+    expect(() => createWebhookHandler({ accounts: [], bot })).to.throw(/at least one account/);
+  });
+
+  it('refuses a reply budget WeChat would not wait for, and a negative tolerance', () => {
+    const accounts = { appid: 'wx1', token: 't' };
+    expect(() => createWebhookHandler({ accounts, bot, replyBudgetMs: 5000 })).to.throw(/replyBudgetMs/);
+    expect(() => createWebhookHandler({ accounts, bot, replyBudgetMs: 0 })).to.throw(/replyBudgetMs/);
+    expect(() => createWebhookHandler({ accounts, bot, timestampToleranceSeconds: -1 })).to.throw(/tolerance/i);
+    expect(createWebhookHandler({ accounts, bot }).appids).to.deep.equal(['wx1']);
+  });
+
+  it('turns the timestamp window off with a tolerance of 0', async () => {
+    const b = new Bot();
+    b.use((ctx) => ctx.reply('old but fine'));
+    const handler = createWebhookHandler({ accounts: ACCOUNT, bot: b, timestampToleranceSeconds: 0 });
+    const push = signPush(ACCOUNT, textXml({ from: 'oOld', content: 'x' }), { timestamp: 1_000_000_000 });
+    const answer = await handler.handlePush({ query: push.query, body: push.body });
+    expect(readXml(answer.body)['Content']).to.equal('old but fine');
+  });
+});

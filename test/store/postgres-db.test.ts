@@ -1,0 +1,99 @@
+import { expect } from 'chai';
+import pg from 'pg';
+import { toNumberedPlaceholders } from '../../src/store/db.js';
+import { openStore } from '../../src/store/index.js';
+import { migrations } from '../../src/store/migrations/index.js';
+import { openPostgresDb } from '../../src/store/postgres-db.js';
+import { silentLogger } from '../../src/logger.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+
+describe('store on PostgreSQL: adapter and start-up', () => {
+  let database: TestDatabase;
+  before(async function () {
+    database = await createTestDatabase(this);
+  });
+  after(async () => {
+    await database?.drop();
+  });
+
+  it('numbers placeholders for PostgreSQL', () => {
+    expect(toNumberedPlaceholders('SELECT ? WHERE a = ? AND b IN (?, ?)')).to.equal(
+      'SELECT $1 WHERE a = $2 AND b IN ($3, $4)',
+    );
+  });
+
+  it('brings up instances started at once on an empty database, migrating once', async function () {
+    const fresh = await createTestDatabase(this);
+    try {
+      const stores = await Promise.all([1, 2, 3].map(() => openStore(fresh.url)));
+      expect(stores.map((s) => s.kind)).to.deep.equal(['postgres', 'postgres', 'postgres']);
+      await Promise.all(stores.map((s) => s.close()));
+      const client = new pg.Client({ connectionString: fresh.url });
+      await client.connect();
+      const { rows } = await client.query('SELECT version FROM schema_migrations ORDER BY version');
+      await client.end();
+      expect(rows.map((r: { version: number }) => r.version)).to.deep.equal(migrations.map((m) => m.version));
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('reads BIGINT columns as numbers and binds booleans as 0/1', async () => {
+    const db = openPostgresDb(database.url, silentLogger);
+    try {
+      expect(await db.get('SELECT COUNT(*) AS n, ?::int AS t, ?::int AS f', [true, false])).to.deep.equal({
+        n: 1,
+        t: 1,
+        f: 0,
+      });
+      expect(await db.get('SELECT ?::bigint AS ms', [1_767_225_600_000])).to.deep.equal({
+        ms: 1_767_225_600_000,
+      });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('serialises transactions that lock the same key, and only those', async () => {
+    const db = openPostgresDb(database.url, silentLogger);
+    const order: string[] = [];
+    const hold = (name: string, key: string, ms: number) =>
+      db.transaction(async (tx) => {
+        await tx.lock(key);
+        order.push(`${name}+`);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        order.push(`${name}-`);
+      });
+    try {
+      const first = hold('a', 'k1', 150);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await Promise.all([first, hold('b', 'k1', 0), hold('c', 'k2', 0)]);
+      expect(order.indexOf('b+')).to.be.greaterThan(order.indexOf('a-'));
+      expect(order.indexOf('c+')).to.be.lessThan(order.indexOf('a-'));
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('rolls a transaction back when its body throws and keeps the pool usable', async () => {
+    const db = openPostgresDb(database.url, silentLogger);
+    try {
+      await db.run('CREATE TABLE IF NOT EXISTS rollback_probe (v INTEGER)');
+      await db
+        .transaction(async (tx) => {
+          await tx.run('INSERT INTO rollback_probe (v) VALUES (?)', [1]);
+          await tx.run('SELECT * FROM no_such_table');
+        })
+        .catch(() => undefined);
+      expect(await db.all('SELECT v FROM rollback_probe')).to.deep.equal([]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('fails to open an unreachable database instead of hanging', async () => {
+    let error: unknown;
+    await openStore('postgres://nobody@127.0.0.1:1/none').catch((e: unknown) => (error = e));
+    expect(error).to.be.instanceOf(Error);
+  });
+});
