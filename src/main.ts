@@ -212,7 +212,7 @@ export async function runMenuShow(config: Config, opts: { json?: boolean }): Pro
     return 0;
   }
   const live = (menu as { menu?: { button: [] } }).menu ?? (menu as { button: [] });
-  process.stdout.write(opts.json ? `${JSON.stringify(menu, null, 2)}\n` : `${renderMenuText(live)}\n`);
+  process.stdout.write(opts.json ? `${JSON.stringify(menu, null, 2)}\n` : `${renderMenuText(live, { publicUrl: config.publicUrl })}\n`);
   return 0;
 }
 

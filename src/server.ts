@@ -56,8 +56,13 @@ export interface Wxoa {
   readonly conversations: ConversationService;
   readonly enrichment: EnrichmentWorker;
   readonly webhook: WechatWebhookMiddleware;
-  /** Signs visitor and console sessions; derived from the admin token and the AppSecret, so every instance agrees. */
+  /**
+   * Signs console sessions: derived from the admin token and the AppSecret, so every instance agrees and a
+   * new admin token signs every operator out.
+   */
   readonly sessionSecret: string;
+  /** Signs OAuth visitor sessions: derived from the AppSecret alone, so they outlive an admin-token change. */
+  readonly visitorSecret: string;
   apiFor(appid: string): WechatApi | undefined;
   /** Starts listening (port 0 picks a free one) and the background work; resolves with the base URL. */
   listen(port?: number, host?: string): Promise<string>;
@@ -121,7 +126,8 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     logger: logger.child({ module: 'webhook' }),
   });
 
-  const sessionSecret = createHmac('sha256', config.adminToken).update(`wxoa-session:${primary.appsecret}`).digest('base64url');
+  const sessionSecret = createHmac('sha256', config.adminToken).update(`wxoa-console:${primary.appsecret}`).digest('base64url');
+  const visitorSecret = createHmac('sha256', primary.appsecret).update('wxoa-visitor').digest('base64url');
   const appids = accounts.map((a) => a.appid);
 
   const app = new Koa({ proxy: true });
@@ -161,7 +167,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     store,
     openBase: config.openBase,
     publicUrl: config.publicUrl,
-    secret: sessionSecret,
+    secret: visitorSecret,
     logger: logger.child({ module: 'oauth' }),
   });
 
@@ -184,6 +190,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     enrichment,
     webhook,
     sessionSecret,
+    visitorSecret,
     apiFor,
     async listen(port = config.port, host = config.host) {
       const s = app.listen(port, host);

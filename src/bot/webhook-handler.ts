@@ -20,8 +20,8 @@ import { AccountTable, type ResolvedAccount, type WebhookAccount } from './webho
 import { WebhookError } from './webhook-errors.js';
 import type { ReplyRecordStore } from './reply-store.js';
 
-/** The push a late reply belongs to: enough to send it through the customer-service API. */
-export interface LatePush {
+/** The push a reply belongs to: enough to send a customer-service message or record the conversation. */
+export interface PushInfo {
   appid: string;
   openid: string;
   dedupKey: string;
@@ -29,7 +29,10 @@ export interface LatePush {
 }
 
 /** Delivers a reply made after the push was answered, e.g. as a customer-service message (§4.1). */
-export type LateReplySink = (push: LatePush, reply: Reply) => Promise<void>;
+export type LateReplySink = (push: PushInfo, reply: Reply) => Promise<void>;
+
+/** Told about each passive reply sent (once per push, not per retried delivery), e.g. to record it. */
+export type PassiveReplyListener = (push: PushInfo, reply: Reply) => Promise<void> | void;
 
 /** Options of `createWebhookHandler` (and of the Koa middleware built on it). */
 export interface WebhookOptions {
@@ -45,6 +48,8 @@ export interface WebhookOptions {
   timestampToleranceSeconds?: number | undefined;
   /** Receives replies made after the budget ran out; without it they are logged and dropped. */
   lateReplySink?: LateReplySink | undefined;
+  /** Called after a handler's reply went out as the passive reply; errors are logged, never sent. */
+  onPassiveReply?: PassiveReplyListener | undefined;
   logger?: Logger | undefined;
   /** Unix milliseconds; default `Date.now`. Timers (budget, waits) use real time regardless. */
   clock?: (() => number) | undefined;
@@ -102,6 +107,7 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? Date.now;
   const sink = options.lateReplySink;
+  const onPassiveReply = options.onPassiveReply;
   const middleware = options.bot.middleware();
   const dedup = new DeliveryDedup(options.replyStore ?? new MemoryReplyRecordStore(), {
     // A claim outlives the budget a little, so only a crashed delivery's claim is ever taken over.
@@ -114,22 +120,31 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
   });
   const running = new Set<Promise<void>>();
 
-  function lateReply(account: ResolvedAccount, message: InboundMessage, key: string, reply: Reply): void {
-    const identity = pushIdentity(account.appid, message, key);
+  /** Runs a listener in the background: tracked for drain(), its failure logged with the push identity. */
+  function background(what: string, push: PushInfo, reply: Reply, listener: PassiveReplyListener): void {
+    const task = Promise.resolve()
+      .then(() => listener(push, reply))
+      .catch((err: unknown) => {
+        logger.error({ err, ...pushIdentity(push.appid, push.message, push.dedupKey), replyType: reply.type }, `${what} failed`);
+      })
+      .finally(() => running.delete(task));
+    running.add(task);
+  }
+
+  function lateReply(push: PushInfo, reply: Reply): void {
     if (sink === undefined) {
-      logger.warn({ ...identity, replyType: reply.type }, 'reply made after the budget ran out; dropped (no lateReplySink)');
+      logger.warn(
+        { ...pushIdentity(push.appid, push.message, push.dedupKey), replyType: reply.type },
+        'reply made after the budget ran out; dropped (no lateReplySink)',
+      );
       return;
     }
-    const delivery = sink({ appid: account.appid, openid: message.FromUserName, dedupKey: key, message }, reply)
-      .catch((err: unknown) => {
-        logger.error({ err, ...identity, replyType: reply.type }, 'lateReplySink failed');
-      })
-      .finally(() => running.delete(delivery));
-    running.add(delivery);
+    background('lateReplySink', push, reply, sink);
   }
 
   /** Runs the handlers of a claimed push; resolves to the inner reply XML or 'success'. */
   async function run(account: ResolvedAccount, message: InboundMessage, key: string, started: number): Promise<string> {
+    const push: PushInfo = { appid: account.appid, openid: message.FromUserName, dedupKey: key, message };
     const { outcome, done } = dispatch(middleware, message, {
       appid: account.appid,
       dedupKey: key,
@@ -137,12 +152,14 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
       clock,
       // What the claim, crypto and parsing took comes off the budget: it counts from arrival.
       budgetMs: Math.max(1, budgetMs - (performance.now() - started)),
-      onLateReply: (reply) => lateReply(account, message, key, reply),
+      onLateReply: (reply) => lateReply(push, reply),
     });
     const tracked = done.finally(() => running.delete(tracked));
     running.add(tracked);
     const result = await outcome;
-    return result.kind === 'reply' ? result.xml : SUCCESS;
+    if (result.kind !== 'reply') return SUCCESS;
+    if (onPassiveReply !== undefined) background('onPassiveReply', push, result.reply, onPassiveReply);
+    return result.xml;
   }
 
   return {

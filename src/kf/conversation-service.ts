@@ -133,14 +133,10 @@ export class ConversationService {
     }
   };
 
-  /** Sends a text customer-service message and records it; see {@link sendReply}. */
+  /** Sends a text customer-service message and records it; throws as {@link sendReply} does. */
   sendText(appid: string, openid: string, text: string, via: OutboundVia): Promise<ConversationMessage> {
-    return this.sendReply(
-      appid,
-      openid,
-      { type: 'text', content: text },
-      via,
-    ) as Promise<ConversationMessage>;
+    const reply: Reply = { type: 'text', content: text };
+    return this.#send(appid, { touser: openid, ...reply }, reply, via);
   }
 
   /**
@@ -163,6 +159,18 @@ export class ConversationService {
       );
       return null;
     }
+    // The record shows what was sent: a news reply cut to its first article is recorded so.
+    const sent: Reply = message.type === 'news' ? { type: 'news', articles: message.articles } : reply;
+    return this.#send(appid, message, sent, via);
+  }
+
+  async #send(
+    appid: string,
+    message: CustomMessage,
+    reply: Reply,
+    via: OutboundVia,
+  ): Promise<ConversationMessage> {
+    const openid = message.touser;
     const api = this.#apiFor(appid);
     if (api === undefined) throw new UnknownAccountError(appid);
     try {
@@ -170,9 +178,7 @@ export class ConversationService {
     } catch (err) {
       throw customerServiceError(err, openid);
     }
-    const summary = summarizeReply(
-      message.type === 'news' ? { type: 'news', articles: message.articles } : reply,
-    );
+    const summary = summarizeReply(reply);
     const entry: ConversationMessage = {
       direction: 'out',
       type: summary.type,

@@ -26,8 +26,8 @@ export type MenuButtonType = (typeof MENU_BUTTON_TYPES)[number];
 /** WeChat's menu limits (WECHAT-PROTOCOL.md §6.6); names and keys are measured in UTF-8 bytes. */
 export const MENU_LIMITS = {
   topLevelButtons: 3,
-  subButtons: 6,
-  topLevelNameBytes: 17,
+  subButtons: 5,
+  topLevelNameBytes: 16,
   subNameBytes: 60,
   keyBytes: 128,
   urlBytes: 1024,

@@ -34,7 +34,10 @@ export interface RenderMenuOptions {
  *    └─ Account  view  oauth snsapi_base → /account
  * ```
  */
-export function renderMenuText(menu: { readonly button: readonly RenderableButton[] }, options: RenderMenuOptions = {}): string {
+export function renderMenuText(
+  menu: { readonly button: readonly RenderableButton[] },
+  options: RenderMenuOptions = {},
+): string {
   if (menu.button.length === 0) return '(no menu)';
   const lines = ['Menu'];
   menu.button.forEach((button, index) => {
@@ -61,7 +64,8 @@ function describeAction(button: RenderableButton, options: RenderMenuOptions): s
     (button.url !== undefined && options.publicUrl !== undefined
       ? parseOAuthLinkUrl(button.url, options.publicUrl)
       : null);
-  if (button.type === 'view' && oauth !== null) return `oauth ${printable(oauth.scope)} → ${printable(oauth.target)}`;
+  if (button.type === 'view' && oauth !== null)
+    return `oauth ${printable(oauth.scope)} → ${printable(oauth.target)}`;
   if (button.type === 'view') return printable(button.url ?? '');
   if (button.type === 'miniprogram') {
     const fallback = button.url === undefined ? '' : ` (fallback ${printable(button.url)})`;

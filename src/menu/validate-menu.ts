@@ -69,7 +69,11 @@ export function parseMenu(
   const publicUrl = options.publicUrl === undefined ? '' : normalizePublicUrl(options.publicUrl);
 
   if (!isJsonObject(input)) {
-    return { problems: [{ path: '', message: `a menu must be an object {"button": [...]} (got ${describeJson(input)})` }] };
+    return {
+      problems: [
+        { path: '', message: `a menu must be an object {"button": [...]} (got ${describeJson(input)})` },
+      ],
+    };
   }
   for (const problem of unknownFieldProblems(input, ['button'], '', 'a menu')) {
     problems.push(
@@ -82,7 +86,10 @@ export function parseMenu(
   const buttons = input.button;
   const buttonsOut: MenuFileButton[] = [];
   if (buttons === undefined) {
-    problems.push({ path: 'button', message: `is required: a list of 1–${MENU_LIMITS.topLevelButtons} buttons` });
+    problems.push({
+      path: 'button',
+      message: `is required: a list of 1–${MENU_LIMITS.topLevelButtons} buttons`,
+    });
   } else if (!Array.isArray(buttons)) {
     problems.push({ path: 'button', message: `must be an array of buttons (got ${describeJson(buttons)})` });
   } else {
@@ -110,7 +117,10 @@ function checkButton(
   problems: Problem[],
 ): MenuFileButton | undefined {
   if (!isJsonObject(value)) {
-    problems.push({ path, message: `must be a button object {"name", "type", …} (got ${describeJson(value)})` });
+    problems.push({
+      path,
+      message: `must be a button object {"name", "type", …} (got ${describeJson(value)})`,
+    });
     return undefined;
   }
   const before = problems.length;
@@ -126,7 +136,10 @@ function checkButton(
   const hasSubs = Array.isArray(subs) && subs.length > 0;
 
   if (hasSubs && level === 'sub') {
-    problems.push({ path: subPath, message: 'menus have two levels only: a sub-menu button cannot have sub_button' });
+    problems.push({
+      path: subPath,
+      message: 'menus have two levels only: a sub-menu button cannot have sub_button',
+    });
   }
   if (hasSubs && level === 'top') {
     const parent = checkParent(value, subs, path, publicUrl, problems);
@@ -182,7 +195,10 @@ function checkParent(
   }
   const subPath = childPath(path, 'sub_button');
   if (subs.length > MENU_LIMITS.subButtons) {
-    problems.push({ path: subPath, message: `must hold 1–${MENU_LIMITS.subButtons} buttons (got ${subs.length})` });
+    problems.push({
+      path: subPath,
+      message: `must hold 1–${MENU_LIMITS.subButtons} buttons (got ${subs.length})`,
+    });
   }
   const out: MenuFileButton[] = [];
   subs.forEach((sub: unknown, index) => {
@@ -210,7 +226,10 @@ function checkLeaf(
   }
   if (typeof type !== 'string' || !(MENU_BUTTON_TYPES as readonly string[]).includes(type)) {
     const shown = typeof type === 'string' ? `"${type}"` : describeJson(type);
-    problems.push({ path: typePath, message: `unknown button type ${shown}; expected one of ${MENU_BUTTON_TYPES.join(', ')}` });
+    problems.push({
+      path: typePath,
+      message: `unknown button type ${shown}; expected one of ${MENU_BUTTON_TYPES.join(', ')}`,
+    });
     return undefined;
   }
   const buttonType = type as MenuButtonType;
@@ -233,7 +252,10 @@ function checkLeaf(
     if (button.url !== undefined && button.oauth !== undefined) {
       problems.push({ path, message: 'a view button takes either url or oauth, not both' });
     } else if (button.url === undefined && button.oauth === undefined) {
-      problems.push({ path: childPath(path, 'url'), message: 'is required (or give oauth: {"scope", "target"})' });
+      problems.push({
+        path: childPath(path, 'url'),
+        message: 'is required (or give oauth: {"scope", "target"})',
+      });
     } else if (button.url !== undefined) {
       const url = checkValue(button, 'url', path, problems, true);
       if (url !== undefined) out.url = url;
@@ -266,14 +288,22 @@ function checkValue(
       return undefined;
     }
     if (bytes > MENU_LIMITS.urlBytes) {
-      problems.push({ path: at, message: `is ${bytes} bytes; WeChat allows at most ${MENU_LIMITS.urlBytes}` });
+      problems.push({
+        path: at,
+        message: `is ${bytes} bytes; WeChat allows at most ${MENU_LIMITS.urlBytes}`,
+      });
       return undefined;
     }
   }
   return value;
 }
 
-function checkOAuth(value: unknown, path: string, publicUrl: string, problems: Problem[]): OAuthLink | undefined {
+function checkOAuth(
+  value: unknown,
+  path: string,
+  publicUrl: string,
+  problems: Problem[],
+): OAuthLink | undefined {
   if (!isJsonObject(value)) {
     problems.push({
       path,
@@ -289,7 +319,10 @@ function checkOAuth(value: unknown, path: string, publicUrl: string, problems: P
     if (isOAuthScope(value.scope)) scope = value.scope;
     else {
       const shown = typeof value.scope === 'string' ? `"${value.scope}"` : describeJson(value.scope);
-      problems.push({ path: childPath(path, 'scope'), message: `must be one of ${OAUTH_SCOPES.join(', ')} (got ${shown})` });
+      problems.push({
+        path: childPath(path, 'scope'),
+        message: `must be one of ${OAUTH_SCOPES.join(', ')} (got ${shown})`,
+      });
     }
   }
 
@@ -303,7 +336,8 @@ function checkOAuth(value: unknown, path: string, publicUrl: string, problems: P
     // The authorize route redirects only to local paths (INTERFACE.md §6), so anything else would fail there.
     problems.push({
       path: targetPath,
-      message: 'must be a path on this server: starting with one "/", no "//", "\\", "." or ".." segments, no spaces or control characters, non-ASCII percent-encoded',
+      message:
+        'must be a path on this server: starting with one "/", no "//", "\\", "." or ".." segments, no spaces or control characters, non-ASCII percent-encoded',
     });
   } else {
     const link = { scope, target };

@@ -6,7 +6,8 @@ const UNBIASED_LIMIT = 248;
 
 /** `length` characters drawn uniformly from [A-Za-z0-9] with the system CSPRNG (≈5.95 bits each). */
 export function randomBase62(length: number): string {
-  if (!Number.isInteger(length) || length < 1) throw new RangeError(`length must be a positive integer (got ${length})`);
+  if (!Number.isInteger(length) || length < 1)
+    throw new RangeError(`length must be a positive integer (got ${length})`);
   let out = '';
   while (out.length < length) {
     // Draw a little more than needed: about 3 % of bytes are rejected.

@@ -27,7 +27,8 @@ export type ReplyTrigger =
 export function matchReply(rules: ReplyRules, trigger: ReplyTrigger): Reply | null {
   switch (trigger.kind) {
     case 'subscribe':
-      if (trigger.scene !== null && rules.scenes.has(trigger.scene)) return rules.scenes.get(trigger.scene) ?? null;
+      if (trigger.scene !== null && rules.scenes.has(trigger.scene))
+        return rules.scenes.get(trigger.scene) ?? null;
       return rules.subscribe;
     case 'scan':
       return rules.scenes.get(trigger.scene) ?? null;
@@ -51,6 +52,8 @@ export function keywordMatches(rule: KeywordRule, text: string): boolean {
     case 'exact':
       return rule.ignoreCase ? text.toLowerCase() === rule.pattern.toLowerCase() : text === rule.pattern;
     case 'contains':
-      return rule.ignoreCase ? text.toLowerCase().includes(rule.pattern.toLowerCase()) : text.includes(rule.pattern);
+      return rule.ignoreCase
+        ? text.toLowerCase().includes(rule.pattern.toLowerCase())
+        : text.includes(rule.pattern);
   }
 }

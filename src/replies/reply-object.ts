@@ -56,12 +56,18 @@ export function checkReply(
   problems: Problem[],
 ): Reply | undefined {
   if (!isJsonObject(value)) {
-    problems.push({ path, message: `must be a reply object like {"type": "text", "content": "…"} (got ${describeJson(value)})` });
+    problems.push({
+      path,
+      message: `must be a reply object like {"type": "text", "content": "…"} (got ${describeJson(value)})`,
+    });
     return undefined;
   }
   const type = value.type;
   if (type === undefined) {
-    problems.push({ path: childPath(path, 'type'), message: `is required (one of ${REPLY_TYPES.join(', ')})` });
+    problems.push({
+      path: childPath(path, 'type'),
+      message: `is required (one of ${REPLY_TYPES.join(', ')})`,
+    });
     return undefined;
   }
   if (typeof type !== 'string' || !(REPLY_TYPES as readonly string[]).includes(type)) {
@@ -75,7 +81,9 @@ export function checkReply(
   const replyType = type as ReplyType;
   const { required, optional } = FIELDS[replyType];
   const before = problems.length;
-  problems.push(...unknownFieldProblems(value, ['type', ...required, ...optional], path, `a reply of type ${replyType}`));
+  problems.push(
+    ...unknownFieldProblems(value, ['type', ...required, ...optional], path, `a reply of type ${replyType}`),
+  );
 
   const fields: Record<string, string> = {};
   for (const key of [...required, ...optional]) {
@@ -90,7 +98,8 @@ export function checkReply(
   }
 
   let articles: NewsArticle[] | undefined;
-  if (replyType === 'news') articles = checkArticles(value.articles, childPath(path, 'articles'), context, problems);
+  if (replyType === 'news')
+    articles = checkArticles(value.articles, childPath(path, 'articles'), context, problems);
   if (problems.length > before) return undefined;
 
   const reply = replyType === 'news' ? { type: replyType, articles } : { type: replyType, ...fields };
@@ -125,10 +134,15 @@ function checkArticles(
   value.forEach((item: unknown, index) => {
     const at = childPath(path, index);
     if (!isJsonObject(item)) {
-      problems.push({ path: at, message: `must be an article object {"title", …} (got ${describeJson(item)})` });
+      problems.push({
+        path: at,
+        message: `must be an article object {"title", …} (got ${describeJson(item)})`,
+      });
       return;
     }
-    problems.push(...unknownFieldProblems(item, [...ARTICLE_REQUIRED, ...ARTICLE_OPTIONAL], at, 'a news article'));
+    problems.push(
+      ...unknownFieldProblems(item, [...ARTICLE_REQUIRED, ...ARTICLE_OPTIONAL], at, 'a news article'),
+    );
     const article: Record<string, string> = {};
     for (const key of [...ARTICLE_REQUIRED, ...ARTICLE_OPTIONAL]) {
       const text = readString(item, key, at, problems, key === 'title');

@@ -19,7 +19,12 @@ export type KeywordMatch = (typeof KEYWORD_MATCHES)[number];
 
 /** A validated keyword rule; a `regex` rule carries its compiled expression so matching never recompiles. */
 export type KeywordRule =
-  | { readonly match: 'exact' | 'contains'; readonly pattern: string; readonly ignoreCase: boolean; readonly reply: Reply }
+  | {
+      readonly match: 'exact' | 'contains';
+      readonly pattern: string;
+      readonly ignoreCase: boolean;
+      readonly reply: Reply;
+    }
   | {
       readonly match: 'regex';
       readonly pattern: string;
@@ -67,7 +72,14 @@ export function validateReplyRules(
 ): { rules: ReplyRules } | { problems: Problem[] } {
   if (input === undefined || input === null) return { rules: EMPTY_REPLY_RULES };
   if (!isJsonObject(input)) {
-    return { problems: [{ path, message: `must be an object {"subscribe", "scenes", "keywords", "clicks", "default"} (got ${describeJson(input)})` }] };
+    return {
+      problems: [
+        {
+          path,
+          message: `must be an object {"subscribe", "scenes", "keywords", "clicks", "default"} (got ${describeJson(input)})`,
+        },
+      ],
+    };
   }
   const problems = unknownFieldProblems(input, SECTION_FIELDS, path, 'the replies section');
 
@@ -90,7 +102,12 @@ export function validateReplyRules(
   return { rules: Object.freeze(rules) };
 }
 
-function optionalReply(value: unknown, path: string, context: ReplyContext, problems: Problem[]): Reply | null {
+function optionalReply(
+  value: unknown,
+  path: string,
+  context: ReplyContext,
+  problems: Problem[],
+): Reply | null {
   if (value === undefined || value === null) return null;
   return checkReply(value, path, context, problems) ?? null;
 }
@@ -139,7 +156,10 @@ function keywordRules(value: unknown, path: string, problems: Problem[]): Keywor
 
 function keywordRule(item: unknown, path: string, problems: Problem[]): KeywordRule | undefined {
   if (!isJsonObject(item)) {
-    problems.push({ path, message: `must be a rule {"match", "pattern", "reply"} (got ${describeJson(item)})` });
+    problems.push({
+      path,
+      message: `must be a rule {"match", "pattern", "reply"} (got ${describeJson(item)})`,
+    });
     return undefined;
   }
   const before = problems.length;
@@ -151,12 +171,18 @@ function keywordRule(item: unknown, path: string, problems: Problem[]): KeywordR
     problems.push({ path: matchPath, message: `is required (one of ${KEYWORD_MATCHES.join(', ')})` });
   } else if (typeof match !== 'string' || !(KEYWORD_MATCHES as readonly string[]).includes(match)) {
     const shown = typeof match === 'string' ? `"${match}"` : describeJson(match);
-    problems.push({ path: matchPath, message: `unknown match kind ${shown}; expected one of ${KEYWORD_MATCHES.join(', ')}` });
+    problems.push({
+      path: matchPath,
+      message: `unknown match kind ${shown}; expected one of ${KEYWORD_MATCHES.join(', ')}`,
+    });
   }
 
   const ignoreCase = item.ignoreCase ?? false;
   if (typeof ignoreCase !== 'boolean') {
-    problems.push({ path: childPath(path, 'ignoreCase'), message: `must be true or false (got ${describeJson(ignoreCase)})` });
+    problems.push({
+      path: childPath(path, 'ignoreCase'),
+      message: `must be true or false (got ${describeJson(ignoreCase)})`,
+    });
   }
 
   const pattern = item.pattern;
@@ -172,13 +198,17 @@ function keywordRule(item: unknown, path: string, problems: Problem[]): KeywordR
   } else if (match === 'exact' && pattern !== pattern.trim()) {
     problems.push({
       path: patternPath,
-      message: 'has leading or trailing whitespace; messages are trimmed before comparing, so it could never match',
+      message:
+        'has leading or trailing whitespace; messages are trimmed before comparing, so it could never match',
     });
   } else if (match === 'regex') {
     try {
       regex = new RegExp(pattern, ignoreCase === true ? 'iu' : 'u');
     } catch (error) {
-      problems.push({ path: patternPath, message: `is not a valid regular expression: ${(error as Error).message}` });
+      problems.push({
+        path: patternPath,
+        message: `is not a valid regular expression: ${(error as Error).message}`,
+      });
     }
   }
 
@@ -190,6 +220,8 @@ function keywordRule(item: unknown, path: string, problems: Problem[]): KeywordR
   if (problems.length > before || reply === undefined) return undefined;
   const common = { pattern: pattern as string, ignoreCase: ignoreCase as boolean, reply };
   const rule: KeywordRule =
-    match === 'regex' ? { match, ...common, regex: regex as RegExp } : { match: match as 'exact' | 'contains', ...common };
+    match === 'regex'
+      ? { match, ...common, regex: regex as RegExp }
+      : { match: match as 'exact' | 'contains', ...common };
   return Object.freeze(rule);
 }

@@ -94,7 +94,10 @@ export class Account implements SimAccount {
       const known = this.byOpenid.get(openidOrPerson);
       if (known) return known;
       if (!OPENID_SHAPE.test(openidOrPerson)) {
-        throw new SimulatorError('invalid', `openid must be 1 to 64 of [A-Za-z0-9_-] (got ${JSON.stringify(openidOrPerson)})`);
+        throw new SimulatorError(
+          'invalid',
+          `openid must be 1 to 64 of [A-Za-z0-9_-] (got ${JSON.stringify(openidOrPerson)})`,
+        );
       }
       // A chosen openid (fixtures like "oUSER1"): a new person this account knows by it.
       return this.add(openidOrPerson, this.env.createPerson());
@@ -143,7 +146,8 @@ export class Account implements SimAccount {
   }
 
   seedFollowers(count: number): Follower[] {
-    if (!Number.isInteger(count) || count < 0) throw new SimulatorError('invalid', `count must be a whole number`);
+    if (!Number.isInteger(count) || count < 0)
+      throw new SimulatorError('invalid', `count must be a whole number`);
     const now = unixSeconds(this.env.clock);
     const seeded: Follower[] = [];
     for (let i = 0; i < count; i++) {
@@ -163,7 +167,11 @@ export class Account implements SimAccount {
    * first delivery, whatever the webhook answers — then delivers it. A tampered push is a forgery, not
    * something a user did, so it changes nothing.
    */
-  deliver(xml: string, opts: PushOptions = {}, hints: { subscribeScene?: string | undefined } = {}): Promise<PushResult> {
+  deliver(
+    xml: string,
+    opts: PushOptions = {},
+    hints: { subscribeScene?: string | undefined } = {},
+  ): Promise<PushResult> {
     if (!opts.tamper) this.applyEffects(xml, hints.subscribeScene);
     return deliverPush(this, xml, opts, this.env.push);
   }
@@ -181,14 +189,18 @@ export class Account implements SimAccount {
     const byTicket = typeof sceneOrTicket === 'string' ? this.qrcodes.get(sceneOrTicket) : undefined;
     if (byTicket) {
       if (byTicket.expiresAt !== undefined && now >= byTicket.expiresAt) {
-        throw new SimulatorError('conflict', 'the QR code has expired: WeChat shows "二维码已过期" and pushes nothing');
+        throw new SimulatorError(
+          'conflict',
+          'the QR code has expired: WeChat shows "二维码已过期" and pushes nothing',
+        );
       }
       return byTicket;
     }
     if (typeof sceneOrTicket === 'number' && (!Number.isInteger(sceneOrTicket) || sceneOrTicket < 0)) {
       throw new SimulatorError('invalid', `scene_id must be a whole number (got ${sceneOrTicket})`);
     }
-    const wanted = typeof sceneOrTicket === 'number' ? { sceneId: sceneOrTicket } : { sceneStr: sceneOrTicket };
+    const wanted =
+      typeof sceneOrTicket === 'number' ? { sceneId: sceneOrTicket } : { sceneStr: sceneOrTicket };
     const key = sceneKey(wanted);
     const live = [...this.qrcodes.values()]
       .reverse()
@@ -230,7 +242,13 @@ export class Account implements SimAccount {
     // Event names are mixed case on the wire (§3.1).
     switch ((field(fields, 'Event') ?? '').toLowerCase()) {
       case 'subscribe':
-        this.markSubscribed(follower, seconds, field(fields, 'EventKey'), field(fields, 'Ticket'), subscribeScene);
+        this.markSubscribed(
+          follower,
+          seconds,
+          field(fields, 'EventKey'),
+          field(fields, 'Ticket'),
+          subscribeScene,
+        );
         follower.window.onEvent(now);
         break;
       case 'unsubscribe':

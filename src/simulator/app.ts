@@ -23,7 +23,9 @@ export function createSimulatorApp(world: World): Koa {
   app.silent = true;
   app.on('error', (err: unknown) => world.logger.error({ err }, 'simulator request failed'));
   app.use(async (ctx, next) => (WECHAT_PATH.test(ctx.path) ? wechatCall(world, ctx, next) : next()));
-  app.use(async (ctx, next) => (ctx.path === '/sim' || ctx.path.startsWith('/sim/') ? controlErrors(ctx, next) : next()));
+  app.use(async (ctx, next) =>
+    ctx.path === '/sim' || ctx.path.startsWith('/sim/') ? controlErrors(ctx, next) : next(),
+  );
 
   const router = new Router();
   tokenRoutes(router, world);
@@ -47,12 +49,7 @@ async function wechatCall(world: World, ctx: Context, next: () => Promise<unknow
   const time = world.clock.now();
   const raw = ctx.method === 'POST' ? await readRawBody(ctx.req) : '';
   ctx.state['rawBody'] = raw;
-  let parsed: unknown = null;
-  try {
-    parsed = raw.trim() === '' ? null : JSON.parse(raw);
-  } catch {
-    parsed = null;
-  }
+  const parsed = parseJsonOrNull(raw);
   const query = queryOf(ctx);
   const rule = world.misbehaviour.take(ctx.path);
   try {
@@ -83,6 +80,16 @@ async function wechatCall(world: World, ctx: Context, next: () => Promise<unknow
     errcode: errcodeOf(ctx),
     status: ctx.status,
   });
+}
+
+/** The recorded body: parsed JSON, or null when there is none or it is not JSON. */
+function parseJsonOrNull(raw: string): unknown {
+  if (raw.trim() === '') return null;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return null;
+  }
 }
 
 function fault(ctx: Context, rule: Exclude<MisbehaveRule, { kind: 'slow' }>): void {

@@ -31,8 +31,16 @@ export interface SimulatorCommandOptions {
 /** The flags for `--help`, for the commander wiring: `[flags, description, default]`. */
 export const SIMULATOR_COMMAND_FLAGS: ReadonlyArray<readonly [string, string, string | undefined]> = [
   ['--port <n>', 'listen port (0 picks a free one)', '3100'],
-  ['--host <host>', 'listen address; the control API has no authentication, keep it on loopback', '127.0.0.1'],
-  ['--webhook <url>', "the webhook the simulated followers push to (your server's /wechat)", 'http://127.0.0.1:3000/wechat'],
+  [
+    '--host <host>',
+    'listen address; the control API has no authentication, keep it on loopback',
+    '127.0.0.1',
+  ],
+  [
+    '--webhook <url>',
+    "the webhook the simulated followers push to (your server's /wechat)",
+    'http://127.0.0.1:3000/wechat',
+  ],
   ['--mode <mode>', 'message mode of the account: plain | compat | safe', 'safe'],
   ['--appid <appid>', 'AppID of the simulated account (random when not given)', undefined],
   ['--secret <secret>', 'AppSecret of the simulated account (random when not given)', undefined],
@@ -50,7 +58,8 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions = {}): P
   const port = toNumber(opts.port ?? 3100, 'port');
   const followers = toNumber(opts.followers ?? 0, 'followers');
   const mode = (opts.mode ?? 'safe') as MessageMode;
-  if (!['plain', 'compat', 'safe'].includes(mode)) throw new Error(`--mode must be plain, compat or safe (got ${mode})`);
+  if (!['plain', 'compat', 'safe'].includes(mode))
+    throw new Error(`--mode must be plain, compat or safe (got ${mode})`);
   const simulator = await startSimulator({ port, host: opts.host ?? '127.0.0.1', logger: opts.logger });
   let account;
   try {

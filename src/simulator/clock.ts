@@ -13,7 +13,8 @@ export class ManualClock implements SimClock {
   }
 
   advance(ms: number): void {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`clock.advance needs a non-negative number (got ${ms})`);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError(`clock.advance needs a non-negative number (got ${ms})`);
     this.time += ms;
   }
 }
@@ -27,7 +28,8 @@ export class OffsetClock implements SimClock {
   }
 
   advance(ms: number): void {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`clock.advance needs a non-negative number (got ${ms})`);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError(`clock.advance needs a non-negative number (got ${ms})`);
     this.offset += ms;
   }
 }

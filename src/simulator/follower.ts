@@ -35,8 +35,11 @@ export class Follower implements SimFollower {
     return this.person.unionid;
   }
 
-  follow(opts: { scene?: string | number | undefined; subscribeScene?: string | undefined } = {}): Promise<PushResult> {
-    if (this.subscribed) throw new SimulatorError('conflict', `${this.openid} already follows ${this.account.appid}`);
+  follow(
+    opts: { scene?: string | number | undefined; subscribeScene?: string | undefined } = {},
+  ): Promise<PushResult> {
+    if (this.subscribed)
+      throw new SimulatorError('conflict', `${this.openid} already follows ${this.account.appid}`);
     const qr = opts.scene !== undefined ? this.account.resolveQr(opts.scene) : undefined;
     const xml = this.event('subscribe', {
       // A plain follow carries an empty EventKey, one of the two forms §3.3 allows.
@@ -75,7 +78,10 @@ export class Follower implements SimFollower {
 
   private mustFollow(action: string): void {
     if (!this.subscribed) {
-      throw new SimulatorError('conflict', `${this.openid} does not follow ${this.account.appid}, so cannot ${action}`);
+      throw new SimulatorError(
+        'conflict',
+        `${this.openid} does not follow ${this.account.appid}, so cannot ${action}`,
+      );
     }
   }
 

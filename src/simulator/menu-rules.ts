@@ -35,11 +35,26 @@ interface LevelCodes {
   nameBytes: number;
 }
 
-const TOP: LevelCodes = { type: 40017, name: 40018, key: 40019, url: 40020, domain: 40055, nameBytes: TOP_NAME_BYTES };
-const SUB: LevelCodes = { type: 40024, name: 40025, key: 40026, url: 40027, domain: 40054, nameBytes: SUB_NAME_BYTES };
+const TOP: LevelCodes = {
+  type: 40017,
+  name: 40018,
+  key: 40019,
+  url: 40020,
+  domain: 40055,
+  nameBytes: TOP_NAME_BYTES,
+};
+const SUB: LevelCodes = {
+  type: 40024,
+  name: 40025,
+  key: 40026,
+  url: 40027,
+  domain: 40054,
+  nameBytes: SUB_NAME_BYTES,
+};
 
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The first rule the menu breaks, as the WeChat error it would get; null when WeChat would accept it. */
 export function checkMenu(body: unknown): WxApiError | null {
@@ -53,7 +68,10 @@ export function checkMenu(body: unknown): WxApiError | null {
     if (!isRecord(button)) return wxError(40017, `${where} is not an object`);
     const subs = button['sub_button'];
     // A parent button only opens its sub-menu; its own type is ignored (§3.3: no event for it).
-    if (subs !== undefined && !(Array.isArray(subs) && subs.length === 0 && typeof button['type'] === 'string')) {
+    if (
+      subs !== undefined &&
+      !(Array.isArray(subs) && subs.length === 0 && typeof button['type'] === 'string')
+    ) {
       const problem = checkName(button, TOP, where);
       if (problem) return problem;
       if (!Array.isArray(subs) || subs.length < 1 || subs.length > MAX_SUB_BUTTONS) {
@@ -63,7 +81,8 @@ export function checkMenu(body: unknown): WxApiError | null {
         const subWhere = `${where}.sub_button[${j}]`;
         if (!isRecord(sub)) return wxError(40024, `${subWhere} is not an object`);
         const nested = sub['sub_button'];
-        if (Array.isArray(nested) && nested.length > 0) return wxError(40022, `${subWhere}: menus have two levels`);
+        if (Array.isArray(nested) && nested.length > 0)
+          return wxError(40022, `${subWhere}: menus have two levels`);
         const subProblem = checkLeaf(sub, SUB, subWhere);
         if (subProblem) return subProblem;
       }
@@ -85,10 +104,12 @@ function checkName(button: Record<string, unknown>, codes: LevelCodes, where: st
 
 function checkLeaf(button: Record<string, unknown>, codes: LevelCodes, where: string): WxApiError | null {
   const type = button['type'];
-  if (typeof type !== 'string' || !ALL_TYPES.has(type)) return wxError(codes.type, `${where}.type ${String(type)}`);
+  if (typeof type !== 'string' || !ALL_TYPES.has(type))
+    return wxError(codes.type, `${where}.type ${String(type)}`);
   const nameProblem = checkName(button, codes, where);
   if (nameProblem) return nameProblem;
-  const nonEmpty = (field: string): boolean => typeof button[field] === 'string' && (button[field] as string) !== '';
+  const nonEmpty = (field: string): boolean =>
+    typeof button[field] === 'string' && (button[field] as string) !== '';
   if (KEY_TYPES.has(type)) {
     const key = button['key'];
     if (typeof key !== 'string' || key.length === 0 || bytes(key) > KEY_BYTES) {
@@ -100,7 +121,8 @@ function checkLeaf(button: Record<string, unknown>, codes: LevelCodes, where: st
     if (typeof url !== 'string' || url.length === 0 || bytes(url) > URL_BYTES) {
       return wxError(codes.url, `${where}.url must be 1 to ${URL_BYTES} bytes`);
     }
-    if (!/^https?:\/\/[^/\s]+/i.test(url)) return wxError(codes.domain, `${where}.url must be an http(s) URL`);
+    if (!/^https?:\/\/[^/\s]+/i.test(url))
+      return wxError(codes.domain, `${where}.url must be an http(s) URL`);
   }
   if (MEDIA_TYPES.has(type) && !nonEmpty('media_id')) return wxError(40007, `${where}.media_id`);
   // WeChat documents no distinct code for a missing article_id; 40035 "invalid args" is chosen.
@@ -120,7 +142,9 @@ export function menuGetBody(menu: unknown): { menu: { button: unknown[] } } {
   const buttons = isRecord(menu) && Array.isArray(menu['button']) ? menu['button'] : [];
   return {
     menu: {
-      button: buttons.map((b) => (isRecord(b) && b['sub_button'] === undefined ? { ...b, sub_button: [] } : b)),
+      button: buttons.map((b) =>
+        isRecord(b) && b['sub_button'] === undefined ? { ...b, sub_button: [] } : b,
+      ),
     },
   };
 }

@@ -13,7 +13,8 @@ export class Misbehaviour {
 
   add(rule: MisbehaveRule): void {
     const times = rule.times ?? 1;
-    if (!Number.isInteger(times) || times < 1) throw new SimulatorError('invalid', `times must be a positive whole number`);
+    if (!Number.isInteger(times) || times < 1)
+      throw new SimulatorError('invalid', `times must be a positive whole number`);
     if (rule.kind === 'slow' && !(Number.isFinite(rule.ms) && rule.ms >= 0)) {
       throw new SimulatorError('invalid', `a 'slow' rule needs ms ≥ 0`);
     }

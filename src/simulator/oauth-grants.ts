@@ -61,7 +61,10 @@ export class OAuthGrants {
     if (this.clock.now() - record.issuedAt >= OAUTH_CODE_TTL_MS) throw wxError(42003);
     record.used = true;
     const refreshToken = newAccessToken(this.sequence++);
-    this.refreshTokens.set(refreshToken, { ...subjectOf(record), expiresAt: this.clock.now() + REFRESH_TOKEN_TTL_MS });
+    this.refreshTokens.set(refreshToken, {
+      ...subjectOf(record),
+      expiresAt: this.clock.now() + REFRESH_TOKEN_TTL_MS,
+    });
     return this.mintToken(subjectOf(record), refreshToken);
   }
 

@@ -39,7 +39,12 @@ export interface PushRequest {
  * `encrypt_type=aes` + `msg_signature` over the `Encrypt` text. Safe bodies carry ToUserName + Encrypt
  * only; compat bodies the plaintext fields plus Encrypt (§2.6).
  */
-export function buildPushRequest(target: PushTarget, xml: string, opts: PushOptions, clock: SimClock): PushRequest {
+export function buildPushRequest(
+  target: PushTarget,
+  xml: string,
+  opts: PushOptions,
+  clock: SimClock,
+): PushRequest {
   if (target.webhookUrl === undefined) throw new Error('no webhookUrl');
   let openid: string | undefined;
   try {
@@ -93,7 +98,16 @@ export async function deliverPush(
   settings: PushSettings,
 ): Promise<PushResult> {
   if (target.webhookUrl === undefined) {
-    return { status: 0, body: '', contentType: null, ms: 0, reply: null, replyXml: null, replyError: 'no webhookUrl set', deliveries: 0 };
+    return {
+      status: 0,
+      body: '',
+      contentType: null,
+      ms: 0,
+      reply: null,
+      replyXml: null,
+      replyError: 'no webhookUrl set',
+      deliveries: 0,
+    };
   }
   const request = buildPushRequest(target, xml, opts, settings.clock);
   const started = performance.now();
@@ -112,13 +126,24 @@ export async function deliverPush(
       });
       const body = await response.text();
       clearTimeout(timer);
-      const base = { status: response.status, body, contentType: response.headers.get('content-type'), deliveries: delivery };
+      const base = {
+        status: response.status,
+        body,
+        contentType: response.headers.get('content-type'),
+        deliveries: delivery,
+      };
       settings.logger.debug({ url: target.webhookUrl, status: response.status, delivery }, 'push answered');
       if (response.status !== 200) {
         return { ...base, ms: elapsed(), reply: null, replyXml: null, replyError: `HTTP ${response.status}` };
       }
       const verdict = checkReply(
-        { mode: target.mode, token: target.token, crypto: target.crypto, openid: request.openid, ghId: target.ghId },
+        {
+          mode: target.mode,
+          token: target.token,
+          crypto: target.crypto,
+          openid: request.openid,
+          ghId: target.ghId,
+        },
         body,
       );
       return { ...base, ms: elapsed(), ...verdict };

@@ -16,7 +16,9 @@ export function renderQrSvg(ticket: string, caption: string): string {
   for (let y = 0; y < MODULES; y++) {
     for (let x = 0; x < MODULES; x++) {
       if (isDark(x, y, bits)) {
-        rects.push(`<rect x="${(x + QUIET) * SCALE}" y="${(y + QUIET) * SCALE}" width="${SCALE}" height="${SCALE}"/>`);
+        rects.push(
+          `<rect x="${(x + QUIET) * SCALE}" y="${(y + QUIET) * SCALE}" width="${SCALE}" height="${SCALE}"/>`,
+        );
       }
     }
   }

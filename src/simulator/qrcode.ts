@@ -22,7 +22,8 @@ const MAX_TEMP_SCENE_ID = 0xffff_ffff;
 const MAX_LIMIT_SCENE_ID = 100_000;
 const MAX_SCENE_STR = 64;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Validates a qrcode/create body and makes the code. Rules (§6.5): temporary codes expire in ≤ 2 592 000 s
@@ -34,7 +35,12 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function makeQrCode(body: unknown, now: number): QrCode {
   if (!isRecord(body)) throw wxError(47001, 'body must be a JSON object');
   const action = body['action_name'];
-  if (action !== 'QR_SCENE' && action !== 'QR_STR_SCENE' && action !== 'QR_LIMIT_SCENE' && action !== 'QR_LIMIT_STR_SCENE') {
+  if (
+    action !== 'QR_SCENE' &&
+    action !== 'QR_STR_SCENE' &&
+    action !== 'QR_LIMIT_SCENE' &&
+    action !== 'QR_LIMIT_STR_SCENE'
+  ) {
     throw wxError(40035, `action_name ${String(action)}`);
   }
   const permanent = action.startsWith('QR_LIMIT_');
@@ -42,7 +48,12 @@ export function makeQrCode(body: unknown, now: number): QrCode {
   if (!permanent) {
     const raw = body['expire_seconds'] ?? DEFAULT_EXPIRE_SECONDS;
     const seconds = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
-    if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > MAX_EXPIRE_SECONDS) {
+    if (
+      typeof seconds !== 'number' ||
+      !Number.isInteger(seconds) ||
+      seconds < 1 ||
+      seconds > MAX_EXPIRE_SECONDS
+    ) {
       throw wxError(40035, `expire_seconds must be 1 to ${MAX_EXPIRE_SECONDS}`);
     }
     expiresAt = now + seconds * 1000;

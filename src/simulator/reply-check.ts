@@ -21,7 +21,15 @@ export interface ReplyVerdict {
   replyError?: string;
 }
 
-const REPLY_TYPES = new Set(['text', 'image', 'voice', 'video', 'music', 'news', 'transfer_customer_service']);
+const REPLY_TYPES = new Set([
+  'text',
+  'image',
+  'voice',
+  'video',
+  'music',
+  'news',
+  'transfer_customer_service',
+]);
 
 /**
  * Reads a 200 answer the way WeChat does (§4): `success` or an empty body is "no reply"; otherwise a passive
@@ -49,12 +57,15 @@ export function checkReply(ctx: ReplyContext, body: string): ReplyVerdict {
       return invalid('encrypted reply lacks MsgSignature, TimeStamp or Nonce (§2.5)');
     }
     if (!safeEqual(signature, wechatSignature(ctx.token, timestamp, nonce, encrypted))) {
-      return invalid('bad envelope signature: MsgSignature does not match sha1(token, TimeStamp, Nonce, Encrypt)');
+      return invalid(
+        'bad envelope signature: MsgSignature does not match sha1(token, TimeStamp, Nonce, Encrypt)',
+      );
     }
     try {
       xml = ctx.crypto.decrypt(encrypted);
     } catch (e) {
-      if (e instanceof WireError && e.code === -40005) return invalid('wrong appid: the reply was encrypted for another AppID');
+      if (e instanceof WireError && e.code === -40005)
+        return invalid('wrong appid: the reply was encrypted for another AppID');
       return invalid(`cannot decrypt the reply: ${(e as Error).message}`);
     }
     try {
@@ -84,10 +95,13 @@ function replyProblem(ctx: ReplyContext, f: Record<string, unknown>): string | u
   }
   if (from !== ctx.ghId) return `reply FromUserName ${String(from)} is not the account's ${ctx.ghId}`;
   if (!/^\d+$/.test(field(f, 'CreateTime') ?? '')) return 'reply CreateTime must be integer Unix seconds';
-  if (type === undefined || !REPLY_TYPES.has(type)) return `reply MsgType ${String(type)} is not a passive reply type`;
+  if (type === undefined || !REPLY_TYPES.has(type))
+    return `reply MsgType ${String(type)} is not a passive reply type`;
   const inner = (name: string, key: string): string | undefined => {
     const node = f[name];
-    return typeof node === 'object' && node !== null ? field(node as Record<string, unknown>, key) : undefined;
+    return typeof node === 'object' && node !== null
+      ? field(node as Record<string, unknown>, key)
+      : undefined;
   };
   switch (type) {
     case 'text':
@@ -104,10 +118,13 @@ function replyProblem(ctx: ReplyContext, f: Record<string, unknown>): string | u
     case 'news': {
       const articles = f['Articles'];
       const items =
-        typeof articles === 'object' && articles !== null ? (articles as Record<string, unknown>)['item'] : undefined;
+        typeof articles === 'object' && articles !== null
+          ? (articles as Record<string, unknown>)['item']
+          : undefined;
       const count = Array.isArray(items) ? items.length : 0;
       if (count === 0) return 'news reply without Articles/item';
-      if (field(f, 'ArticleCount') !== String(count)) return `news ArticleCount is not the ${count} items sent`;
+      if (field(f, 'ArticleCount') !== String(count))
+        return `news ArticleCount is not the ${count} items sent`;
       return undefined;
     }
     default:

@@ -128,7 +128,10 @@ export interface SimFollower {
    * Ticket, and user/info then shows ADD_SCENE_QR_CODE with qr_scene / qr_scene_str. Throws when already
    * following.
    */
-  follow(opts?: { scene?: string | number | undefined; subscribeScene?: string | undefined }): Promise<PushResult>;
+  follow(opts?: {
+    scene?: string | number | undefined;
+    subscribeScene?: string | undefined;
+  }): Promise<PushResult>;
   /** A follower scans a parametric QR code (SCAN event, EventKey without prefix). Throws when not following. */
   scan(scene: string | number): Promise<PushResult>;
   /** unsubscribe event. Throws when not following. */

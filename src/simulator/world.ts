@@ -1,7 +1,15 @@
 import type { Logger } from 'pino';
 import { AccessTokens } from './access-tokens.js';
 import { Account } from './account.js';
-import { newAppId, newAppSecret, newEncodingAesKey, newGhId, newToken, newUnionId, MsgIdSequence } from './ids.js';
+import {
+  newAppId,
+  newAppSecret,
+  newEncodingAesKey,
+  newGhId,
+  newToken,
+  newUnionId,
+  MsgIdSequence,
+} from './ids.js';
 import { Misbehaviour } from './misbehaviour.js';
 import { OAuthGrants } from './oauth-grants.js';
 import { Person } from './person.js';
@@ -76,7 +84,8 @@ export class World {
 
   createPerson(opts: { unionid?: string | undefined; nickname?: string | undefined } = {}): Person {
     const unionid = opts.unionid ?? newUnionId();
-    if (this.persons.has(unionid)) throw new SimulatorError('conflict', `a person with unionid ${unionid} exists`);
+    if (this.persons.has(unionid))
+      throw new SimulatorError('conflict', `a person with unionid ${unionid} exists`);
     this.personCount++;
     // A CJK nickname, so clients meet UTF-8 in /sns/userinfo.
     const person = new Person(unionid, opts.nickname ?? `测试用户${this.personCount}`, () => this.baseUrl);

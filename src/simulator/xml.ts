@@ -18,7 +18,8 @@ export function buildXml(fields: Record<string, XmlValue>): string {
   let out = '<xml>';
   for (const [name, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    const text = typeof value === 'string' ? cdata(value) : typeof value === 'number' ? String(value) : value.bare;
+    const text =
+      typeof value === 'string' ? cdata(value) : typeof value === 'number' ? String(value) : value.bare;
     out += `<${name}>${text}</${name}>`;
   }
   return out + '</xml>';
@@ -47,7 +48,8 @@ export class XmlShapeError extends Error {
 export function parseWechatXml(text: string): Record<string, unknown> {
   if (/<!DOCTYPE/i.test(text)) throw new XmlShapeError('DOCTYPE is not allowed');
   const valid = XMLValidator.validate(text);
-  if (valid !== true) throw new XmlShapeError(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
+  if (valid !== true)
+    throw new XmlShapeError(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
   const doc: unknown = parser.parse(text);
   const root = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>)['xml'] : undefined;
   if (root === undefined) throw new XmlShapeError('the root element must be <xml>');

@@ -165,7 +165,10 @@ export interface FollowerRepo {
   pendingEnrichment(appid?: string): Promise<number>;
   /** Sync: ensures these openids exist as subscribed followers and queues them; stamps them with `syncId`. */
   markListed(appid: string, openids: string[], syncId: string): Promise<void>;
-  /** Sync end: followers not stamped with `syncId` are marked unsubscribed. Returns how many. */
+  /**
+   * Sync end: followers not stamped with `syncId` are marked unsubscribed, `now` (Unix seconds) becoming their
+   * unsubscribeTime. A follow or scan recorded while sync state holds `syncId` is stamped too. Returns how many.
+   */
   markUnlisted(appid: string, syncId: string, now: number): Promise<number>;
   /** Every follower, in openid order, in constant memory (keyset pages). */
   iterate(appid?: string): AsyncIterable<Follower>;

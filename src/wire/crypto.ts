@@ -15,7 +15,8 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 /** Decodes a 43-character EncodingAESKey into the 32-byte AES key (-40004 otherwise, §2.1). */
 export function decodeAesKey(encodingAesKey: string): Buffer {
   if (encodingAesKey.length !== 43) {
-    const hint = encodingAesKey.length === 44 && encodingAesKey.endsWith('=') ? " without the trailing '='" : '';
+    const hint =
+      encodingAesKey.length === 44 && encodingAesKey.endsWith('=') ? " without the trailing '='" : '';
     throw new WireError(
       'crypto',
       `EncodingAESKey must be 43 characters (got ${encodingAesKey.length}); copy it from the console${hint}`,
@@ -49,7 +50,11 @@ export class MessageCrypto {
     const { message, receiveId } = this.open(encrypted);
     if (receiveId !== this.appId) {
       // §2.2: WxJava skips this check; an unchecked id would accept pushes meant for another account.
-      throw new WireError('appid', `the message was encrypted for AppID '${receiveId}', not this account`, -40005);
+      throw new WireError(
+        'appid',
+        `the message was encrypted for AppID '${receiveId}', not this account`,
+        -40005,
+      );
     }
     return message;
   }

@@ -1,4 +1,10 @@
-import { EVENT_TYPES, MESSAGE_TYPES, type EventType, type InboundMessage, type MessageType } from './inbound-types.js';
+import {
+  EVENT_TYPES,
+  MESSAGE_TYPES,
+  type EventType,
+  type InboundMessage,
+  type MessageType,
+} from './inbound-types.js';
 
 /**
  * A push's kind as a grammY-style filter string: `message:<MsgType>` or `event:<Event in lower case>`

@@ -85,7 +85,9 @@ export interface VoiceMessage extends MessageCommon {
 }
 
 /** A video or short-video message (identical but for `MsgType`). */
-export interface VideoMessage<T extends 'video' | 'shortvideo' = 'video' | 'shortvideo'> extends MessageCommon {
+export interface VideoMessage<
+  T extends 'video' | 'shortvideo' = 'video' | 'shortvideo',
+> extends MessageCommon {
   MsgType: T;
   MediaId: string;
   ThumbMediaId: string;
@@ -159,8 +161,9 @@ export interface ClickEvent extends EventCommon {
 }
 
 /** A `view` (URL) or `miniprogram` menu button; `MenuId` tells which conditional menu. */
-export interface ViewEvent<E extends 'VIEW' | 'view_miniprogram' = 'VIEW' | 'view_miniprogram'>
-  extends EventCommon {
+export interface ViewEvent<
+  E extends 'VIEW' | 'view_miniprogram' = 'VIEW' | 'view_miniprogram',
+> extends EventCommon {
   Event: E;
   /** The URL, or the mini-program page path. */
   EventKey: string;
@@ -179,9 +182,7 @@ export interface ScancodeEvent<
 /** A send-pictures menu button. */
 export interface PicEvent<
   E extends 'pic_sysphoto' | 'pic_photo_or_album' | 'pic_weixin' =
-    | 'pic_sysphoto'
-    | 'pic_photo_or_album'
-    | 'pic_weixin',
+    'pic_sysphoto' | 'pic_photo_or_album' | 'pic_weixin',
 > extends EventCommon {
   Event: E;
   EventKey: string;
@@ -192,7 +193,13 @@ export interface PicEvent<
 export interface LocationSelectEvent extends EventCommon {
   Event: 'location_select';
   EventKey: string;
-  SendLocationInfo: { Location_X: number; Location_Y: number; Scale: number; Label: string; Poiname?: string };
+  SendLocationInfo: {
+    Location_X: number;
+    Location_Y: number;
+    Scale: number;
+    Label: string;
+    Poiname?: string;
+  };
 }
 
 /** A template message's delivery result; `MsgID` is the id `message/template/send` returned. */

@@ -84,7 +84,8 @@ class Fields {
 
   private asFields(v: unknown, name: string): Fields {
     if (v === '') return new Fields({}, `<${name}>`);
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return new Fields(v as XmlObject, `<${name}>`);
+    if (typeof v === 'object' && v !== null && !Array.isArray(v))
+      return new Fields(v as XmlObject, `<${name}>`);
     throw xmlError(`<${name}> of the ${this.what} must be an element with children`);
   }
 }
@@ -119,7 +120,12 @@ const MESSAGE_READERS: { [T in MessageType]: (f: Fields, base: MessageBase<T>) =
     Scale: f.number('Scale'),
     Label: f.text('Label'),
   }),
-  link: (f, base) => ({ ...base, Title: f.text('Title'), Description: f.text('Description'), Url: f.text('Url') }),
+  link: (f, base) => ({
+    ...base,
+    Title: f.text('Title'),
+    Description: f.text('Description'),
+    Url: f.text('Url'),
+  }),
 };
 
 const viewEvent = <E extends 'VIEW' | 'view_miniprogram'>(f: Fields, base: EventBase<E>): ViewEvent<E> => {
@@ -153,7 +159,10 @@ const picEvent = <E extends 'pic_sysphoto' | 'pic_photo_or_album' | 'pic_weixin'
   };
 };
 
-const kfSessionEvent = <E extends 'kf_create_session' | 'kf_close_session'>(f: Fields, base: EventBase<E>) => ({
+const kfSessionEvent = <E extends 'kf_create_session' | 'kf_close_session'>(
+  f: Fields,
+  base: EventBase<E>,
+) => ({
   ...base,
   KfAccount: f.text('KfAccount'),
 });
@@ -224,7 +233,9 @@ const EVENT_READERS: { [E in EventType]: (f: Fields, base: EventBase<E>) => Even
       e.CopyrightCheckResult = {
         Count: copyright.optText('Count') ?? '',
         ResultList: {
-          item: (copyright.optChild('ResultList')?.list('item') ?? []).map((i) => i.texts() as CopyrightCheckItem),
+          item: (copyright.optChild('ResultList')?.list('item') ?? []).map(
+            (i) => i.texts() as CopyrightCheckItem,
+          ),
         },
         CheckState: copyright.optText('CheckState') ?? '',
       };
@@ -257,9 +268,12 @@ const EVENT_READERS: { [E in EventType]: (f: Fields, base: EventBase<E>) => Even
     ...base,
     SubscribeMsgChangeEvent: {
       // §3.3: the official example wraps this event's list in <SubscribeMsgPopupEvent>.
-      List: ((f.optChild('SubscribeMsgChangeEvent') ?? f.optChild('SubscribeMsgPopupEvent'))?.list('List') ?? []).map(
-        (i) => ({ TemplateId: i.text('TemplateId'), SubscribeStatusString: i.text('SubscribeStatusString') }),
-      ),
+      List: (
+        (f.optChild('SubscribeMsgChangeEvent') ?? f.optChild('SubscribeMsgPopupEvent'))?.list('List') ?? []
+      ).map((i) => ({
+        TemplateId: i.text('TemplateId'),
+        SubscribeStatusString: i.text('SubscribeStatusString'),
+      })),
     },
   }),
   subscribe_msg_sent_event: (f, base) => ({
@@ -316,7 +330,13 @@ export function parseInbound(xml: string): InboundMessage {
     const event = push.text('Event').trim();
     const canonical = EVENT_BY_LOWER.get(event.toLowerCase());
     if (canonical === undefined) {
-      return { ...header, MsgType: 'event', Event: 'unknown', OriginalEvent: event, fields: otherFields(x, 'Event') };
+      return {
+        ...header,
+        MsgType: 'event',
+        Event: 'unknown',
+        OriginalEvent: event,
+        fields: otherFields(x, 'Event'),
+      };
     }
     const read = EVENT_READERS[canonical] as (f: Fields, base: EventBase<EventType>) => KnownEvent;
     return read(new Fields(x, `${canonical} event`), { ...header, MsgType: 'event', Event: canonical });

@@ -87,9 +87,13 @@ export function renderReply(reply: Reply, header: ReplyHeader, context: ReplyCon
     case 'text':
       return open(header, 'text') + element('Content', reply.content, 'content') + '</xml>';
     case 'image':
-      return open(header, 'image') + '<Image>' + element('MediaId', reply.mediaId, 'mediaId') + '</Image></xml>';
+      return (
+        open(header, 'image') + '<Image>' + element('MediaId', reply.mediaId, 'mediaId') + '</Image></xml>'
+      );
     case 'voice':
-      return open(header, 'voice') + '<Voice>' + element('MediaId', reply.mediaId, 'mediaId') + '</Voice></xml>';
+      return (
+        open(header, 'voice') + '<Voice>' + element('MediaId', reply.mediaId, 'mediaId') + '</Voice></xml>'
+      );
     case 'video':
       return (
         open(header, 'video') +

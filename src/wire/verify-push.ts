@@ -20,7 +20,11 @@ const DIGITS = /^\d{1,15}$/;
  * `toleranceSeconds` > 0, within that many seconds of now. WeChat documents no replay window (§1.3); this
  * one bounds how long a captured push stays replayable. Returns the value for signing.
  */
-export function checkTimestamp(timestamp: string | undefined, nowSeconds: number, toleranceSeconds: number): string {
+export function checkTimestamp(
+  timestamp: string | undefined,
+  nowSeconds: number,
+  toleranceSeconds: number,
+): string {
   if (timestamp === undefined || !DIGITS.test(timestamp)) {
     throw new WireError('timestamp', 'the timestamp parameter is missing or not Unix seconds');
   }
@@ -51,7 +55,8 @@ export function verifyPush(params: VerifyPushParams): void {
   const timestamp = checkTimestamp(query.timestamp, params.nowSeconds, params.toleranceSeconds);
   const nonce = query.nonce ?? '';
   if (encrypt !== undefined) {
-    if (!verifySignature(query.msg_signature, token, timestamp, nonce, encrypt)) throw mismatch('msg_signature');
+    if (!verifySignature(query.msg_signature, token, timestamp, nonce, encrypt))
+      throw mismatch('msg_signature');
     if (query.signature !== undefined && !verifySignature(query.signature, token, timestamp, nonce)) {
       throw mismatch('signature');
     }
@@ -83,7 +88,8 @@ export function verifyUrl(params: VerifyUrlParams): string {
     return echostr;
   }
   if (query.msg_signature !== undefined && crypto !== undefined) {
-    if (!verifySignature(query.msg_signature, token, timestamp, nonce, echostr)) throw mismatch('msg_signature');
+    if (!verifySignature(query.msg_signature, token, timestamp, nonce, echostr))
+      throw mismatch('msg_signature');
     return crypto.decrypt(echostr);
   }
   throw new WireError('signature', 'the request carries no signature', -40001);

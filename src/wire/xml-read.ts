@@ -79,7 +79,13 @@ export function readXmlRoot(xml: string): XmlObject {
   }
   const keys = typeof doc === 'object' && doc !== null ? Object.keys(doc) : [];
   const root = (doc as XmlObject | null)?.xml;
-  if (keys.length !== 1 || keys[0] !== 'xml' || typeof root !== 'object' || root === null || Array.isArray(root)) {
+  if (
+    keys.length !== 1 ||
+    keys[0] !== 'xml' ||
+    typeof root !== 'object' ||
+    root === null ||
+    Array.isArray(root)
+  ) {
     throw xmlError('the root element must be a single <xml> element');
   }
   return root as XmlObject;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Bot } from '../../src/bot/bot.js';
-import type { LatePush } from '../../src/bot/webhook-handler.js';
+import type { PushInfo } from '../../src/bot/webhook-handler.js';
 import { MemoryReplyRecordStore } from '../../src/store/memory-reply-store.js';
 import type { Reply } from '../../src/wire/reply-types.js';
 import {
@@ -116,7 +116,7 @@ describe('webhook: retried deliveries (INTERFACE.md §3, WECHAT-PROTOCOL.md §5)
 
 describe('webhook: reply budget and failing handlers', () => {
   let server: WebhookServer;
-  const late: Array<{ push: LatePush; reply: Reply }> = [];
+  const late: Array<{ push: PushInfo; reply: Reply }> = [];
   const { logger, lines } = captureLogger();
   let afterReply = false;
 
@@ -240,3 +240,34 @@ async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void
     await sleep(5);
   }
 }
+
+describe('webhook: onPassiveReply', () => {
+  it('reports each passive reply once per push, not for retries, success or late replies', async () => {
+    const seen: Array<{ openid: string; reply: Reply }> = [];
+    const bot = new Bot();
+    bot.hears('slow', async (ctx) => {
+      await sleep(150);
+      ctx.reply('late');
+    });
+    bot.hears('hi', (ctx) => ctx.reply('hello'));
+    const server = await startWebhook({
+      accounts: ACCOUNT,
+      bot,
+      replyBudgetMs: 50,
+      onPassiveReply: (push, reply) => {
+        seen.push({ openid: push.openid, reply });
+      },
+    });
+    try {
+      const hi = textXml({ from: 'oPassive', content: 'hi', msgId: '9001' });
+      await postPush(server.url, signPush(ACCOUNT, hi));
+      await postPush(server.url, signPush(ACCOUNT, hi));
+      await postPush(server.url, signPush(ACCOUNT, textXml({ from: 'oQuiet', content: 'nothing' })));
+      await postPush(server.url, signPush(ACCOUNT, textXml({ from: 'oSlowPassive', content: 'slow' })));
+      await server.drain();
+      expect(seen).to.deep.equal([{ openid: 'oPassive', reply: { type: 'text', content: 'hello' } }]);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -53,6 +53,7 @@ describe('customer service over HTTP against the simulator', () => {
       bot,
       replyBudgetMs,
       lateReplySink: conversations.lateReplySink,
+      onPassiveReply: conversations.recordPassiveReply,
       clock,
     });
     const router = new Router();
@@ -98,6 +99,22 @@ describe('customer service over HTTP against the simulator', () => {
       ['out', 'text', 'It ships tomorrow.'],
     ]);
     expect(messages[0]?.['createTime']).to.be.a('number');
+  });
+
+  it('records the passive reply a push got as outbound passive, without a customer-service message', async () => {
+    const follower = account.follower();
+    await follower.follow();
+    const pushed = await follower.sendText('hello');
+    expect(pushed.reply?.['Content']).to.equal('Hi! How can we help?');
+
+    await webhook.webhook.drain();
+    const history = await api(server.origin, 'GET', `/api/conversations/${follower.openid}/messages`);
+    const messages = history.json['messages'] as Array<Record<string, unknown>>;
+    expect(messages.map((m) => [m['direction'], m['content'], m['via']])).to.deep.equal([
+      ['in', 'hello', null],
+      ['out', 'Hi! How can we help?', 'passive'],
+    ]);
+    expect(account.sentMessages.filter((m) => m.touser === follower.openid)).to.deep.equal([]);
   });
 
   it('answers 409 outside the window and records nothing as sent', async () => {

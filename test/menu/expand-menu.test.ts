@@ -74,7 +74,12 @@ describe('expandMenu', () => {
     expect(() => expandMenu(menu, 'https://wx.example.com')).to.throw(RangeError, /1024/);
   });
 
-  for (const bad of ['wx.example.com', 'ftp://wx.example.com', 'https://wx.example.com/?x=1', 'https://wx.example.com/#a']) {
+  for (const bad of [
+    'wx.example.com',
+    'ftp://wx.example.com',
+    'https://wx.example.com/?x=1',
+    'https://wx.example.com/#a',
+  ]) {
     it(`throws on the malformed PUBLIC_URL ${JSON.stringify(bad)}`, () => {
       expect(() => expandMenu(MENU, bad)).to.throw(TypeError, /PUBLIC_URL/);
     });

@@ -10,9 +10,9 @@ describe('oauthLinkUrl / parseOAuthLinkUrl', () => {
 
   it('reads back the link it made', () => {
     const link = { scope: 'snsapi_userinfo', target: '/a b?c=d&e#f' } as const;
-    expect(parseOAuthLinkUrl(oauthLinkUrl('https://wx.example.com/', link), 'https://wx.example.com')).to.deep.equal(
-      link,
-    );
+    expect(
+      parseOAuthLinkUrl(oauthLinkUrl('https://wx.example.com/', link), 'https://wx.example.com'),
+    ).to.deep.equal(link);
   });
 
   for (const url of [

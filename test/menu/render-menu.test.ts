@@ -11,7 +11,13 @@ describe('renderMenuText', () => {
           sub_button: [
             { type: 'view', name: '搜索', url: 'https://www.soso.com/' },
             { type: 'view', name: '账户', oauth: { scope: 'snsapi_base', target: '/account' } },
-            { type: 'miniprogram', name: '小程序', appid: 'wx1', pagepath: 'pages/index', url: 'http://mp.weixin.qq.com' },
+            {
+              type: 'miniprogram',
+              name: '小程序',
+              appid: 'wx1',
+              pagepath: 'pages/index',
+              url: 'http://mp.weixin.qq.com',
+            },
           ],
         },
         {

@@ -25,7 +25,9 @@ describe('encodeSession / decodeSession', () => {
   it('decodes on another instance that knows only the secret', () => {
     const token = encodeSession({ user: 'admin' }, SECRET, NOW + HOUR, 'console');
     const otherInstanceSecret = `${SECRET}`;
-    expect(decodeSession(token, otherInstanceSecret, NOW, 'console')?.payload).to.deep.equal({ user: 'admin' });
+    expect(decodeSession(token, otherInstanceSecret, NOW, 'console')?.payload).to.deep.equal({
+      user: 'admin',
+    });
   });
 
   it('is valid until just before expiresAt and invalid from it on', () => {
@@ -48,23 +50,25 @@ describe('encodeSession / decodeSession', () => {
   it('rejects a token whose payload was swapped under the old signature', () => {
     const token = encodeSession({ openid: 'o1' }, SECRET, NOW + HOUR, 'visitor');
     const [, mac] = token.split('.');
-    const body = Buffer.from(JSON.stringify({ aud: 'visitor', exp: NOW + HOUR, data: { openid: 'o2' } })).toString(
-      'base64url',
-    );
+    const body = Buffer.from(
+      JSON.stringify({ aud: 'visitor', exp: NOW + HOUR, data: { openid: 'o2' } }),
+    ).toString('base64url');
     expect(decodeSession(`${body}.${mac}`, SECRET, NOW, 'visitor')).to.equal(null);
   });
 
   it('rejects a token whose expiry was extended under the old signature', () => {
     const token = encodeSession({ openid: 'o1' }, SECRET, NOW + 1, 'visitor');
     const [, mac] = token.split('.');
-    const body = Buffer.from(JSON.stringify({ aud: 'visitor', exp: NOW + HOUR, data: { openid: 'o1' } })).toString(
-      'base64url',
-    );
+    const body = Buffer.from(
+      JSON.stringify({ aud: 'visitor', exp: NOW + HOUR, data: { openid: 'o1' } }),
+    ).toString('base64url');
     expect(decodeSession(`${body}.${mac}`, SECRET, NOW + 2, 'visitor')).to.equal(null);
   });
 
   it('does not accept a signed cookie value as a session token', () => {
-    const body = Buffer.from(JSON.stringify({ aud: 'visitor', exp: NOW + HOUR, data: {} })).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ aud: 'visitor', exp: NOW + HOUR, data: {} })).toString(
+      'base64url',
+    );
     expect(decodeSession(signCookieValue(body, SECRET), SECRET, NOW, 'visitor')).to.equal(null);
   });
 
@@ -94,13 +98,15 @@ describe('encodeSession / decodeSession', () => {
   }
 
   it('accepts a correctly signed well-formed body (the forge helper matches the format)', () => {
-    expect(decodeSession(forge({ aud: 'visitor', exp: NOW + HOUR, data: { a: 1 } }), SECRET, NOW, 'visitor')).to.deep.equal(
-      { payload: { a: 1 }, expiresAt: NOW + HOUR },
-    );
+    expect(
+      decodeSession(forge({ aud: 'visitor', exp: NOW + HOUR, data: { a: 1 } }), SECRET, NOW, 'visitor'),
+    ).to.deep.equal({ payload: { a: 1 }, expiresAt: NOW + HOUR });
   });
 
   it('makes cookie-safe tokens', () => {
-    expect(encodeSession({ name: '张三; "x"' }, SECRET, NOW, 'visitor')).to.match(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(encodeSession({ name: '张三; "x"' }, SECRET, NOW, 'visitor')).to.match(
+      /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/,
+    );
   });
 
   it('refuses a payload that is not a plain object', () => {

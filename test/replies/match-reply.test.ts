@@ -23,7 +23,9 @@ describe('matchReply', () => {
     });
 
     it('answers a follow through a configured scene with that scene', () => {
-      expect(matchReply(r, { kind: 'subscribe', scene: 'spring' })).to.deep.equal(text('Welcome, spring visitor'));
+      expect(matchReply(r, { kind: 'subscribe', scene: 'spring' })).to.deep.equal(
+        text('Welcome, spring visitor'),
+      );
     });
 
     it('answers a follow through a numeric scene_id scene', () => {

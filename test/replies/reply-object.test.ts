@@ -36,7 +36,9 @@ describe('validateReplyObject', () => {
       { type: 'news', articles: [{ title: 'Only a title' }] },
       {
         type: 'news',
-        articles: [{ title: 'T', description: 'D', url: 'https://example.com/', picUrl: 'https://example.com/p.jpg' }],
+        articles: [
+          { title: 'T', description: 'D', url: 'https://example.com/', picUrl: 'https://example.com/p.jpg' },
+        ],
       },
       { type: 'transfer_customer_service' },
       { type: 'transfer_customer_service', kfAccount: 'test1@test' },
@@ -79,7 +81,10 @@ describe('validateReplyObject', () => {
   });
 
   it('rejects 9 news articles in a reply to an event', () => {
-    const problems = problemsOf({ type: 'news', articles: [1, 2, 3, 4, 5, 6, 7, 8, 9].map(article) }, 'event');
+    const problems = problemsOf(
+      { type: 'news', articles: [1, 2, 3, 4, 5, 6, 7, 8, 9].map(article) },
+      'event',
+    );
     expect(problems).to.deep.equal([
       { path: 'reply.articles', message: 'has 9 articles; a reply to an event shows at most 8 articles' },
     ]);
@@ -97,22 +102,54 @@ describe('validateReplyObject', () => {
     ['text with blank content', { type: 'text', content: '  \n ' }, ['reply.content']],
     ['text with a number as content', { type: 'text', content: 42 }, ['reply.content']],
     ['image without mediaId', { type: 'image' }, ['reply.mediaId']],
-    ['image with media_id (the API spelling)', { type: 'image', media_id: 'M' }, ['reply.media_id', 'reply.mediaId']],
+    [
+      'image with media_id (the API spelling)',
+      { type: 'image', media_id: 'M' },
+      ['reply.media_id', 'reply.mediaId'],
+    ],
     ['voice without mediaId', { type: 'voice' }, ['reply.mediaId']],
     ['video without mediaId', { type: 'video', title: 'T' }, ['reply.mediaId']],
     ['video with a numeric title', { type: 'video', mediaId: 'M', title: 3 }, ['reply.title']],
     ['music without thumbMediaId', { type: 'music', title: 'T' }, ['reply.thumbMediaId']],
-    ['music with a relative musicUrl', { type: 'music', thumbMediaId: 'T', musicUrl: '/a.mp3' }, ['reply.musicUrl']],
-    ['music with a javascript: hqMusicUrl', { type: 'music', thumbMediaId: 'T', hqMusicUrl: 'javascript:x' }, ['reply.hqMusicUrl']],
+    [
+      'music with a relative musicUrl',
+      { type: 'music', thumbMediaId: 'T', musicUrl: '/a.mp3' },
+      ['reply.musicUrl'],
+    ],
+    [
+      'music with a javascript: hqMusicUrl',
+      { type: 'music', thumbMediaId: 'T', hqMusicUrl: 'javascript:x' },
+      ['reply.hqMusicUrl'],
+    ],
     ['news without articles', { type: 'news' }, ['reply.articles']],
     ['news with an object as articles', { type: 'news', articles: { title: 'T' } }, ['reply.articles']],
     ['news with no articles', { type: 'news', articles: [] }, ['reply.articles']],
     ['a news article that is a string', { type: 'news', articles: ['T'] }, ['reply.articles[0]']],
-    ['a news article without title', { type: 'news', articles: [{ url: 'https://e.com/' }] }, ['reply.articles[0].title']],
-    ['a news article with a bad url', { type: 'news', articles: [{ title: 'T', url: 'e.com' }] }, ['reply.articles[0].url']],
-    ['a news article with picurl (wrong case)', { type: 'news', articles: [{ title: 'T', picurl: 'https://e.com/p' }] }, ['reply.articles[0].picurl']],
-    ['transfer with an empty kfAccount', { type: 'transfer_customer_service', kfAccount: '' }, ['reply.kfAccount']],
-    ['transfer with kf_account', { type: 'transfer_customer_service', kf_account: 'a@b' }, ['reply.kf_account']],
+    [
+      'a news article without title',
+      { type: 'news', articles: [{ url: 'https://e.com/' }] },
+      ['reply.articles[0].title'],
+    ],
+    [
+      'a news article with a bad url',
+      { type: 'news', articles: [{ title: 'T', url: 'e.com' }] },
+      ['reply.articles[0].url'],
+    ],
+    [
+      'a news article with picurl (wrong case)',
+      { type: 'news', articles: [{ title: 'T', picurl: 'https://e.com/p' }] },
+      ['reply.articles[0].picurl'],
+    ],
+    [
+      'transfer with an empty kfAccount',
+      { type: 'transfer_customer_service', kfAccount: '' },
+      ['reply.kfAccount'],
+    ],
+    [
+      'transfer with kf_account',
+      { type: 'transfer_customer_service', kf_account: 'a@b' },
+      ['reply.kf_account'],
+    ],
     ['text with a stray field', { type: 'text', content: 'hi', title: 'T' }, ['reply.title']],
   ];
   for (const [what, value, paths] of invalid) {

@@ -16,7 +16,9 @@ const INTERFACE_EXAMPLE = {
       pattern: 'price',
       reply: {
         type: 'news',
-        articles: [{ title: 'Prices', description: '…', url: 'https://example.com/', picUrl: 'https://example.com/p' }],
+        articles: [
+          { title: 'Prices', description: '…', url: 'https://example.com/', picUrl: 'https://example.com/p' },
+        ],
       },
     },
     { match: 'regex', pattern: '^order\\s+\\d+$', reply: { type: 'transfer_customer_service' } },
@@ -56,8 +58,9 @@ describe('validateReplyRules', () => {
   });
 
   it('compiles a regex with ignoreCase using the i flag', () => {
-    const rule = rulesOf({ keywords: [{ match: 'regex', pattern: 'abc', ignoreCase: true, reply: text('x') }] })
-      .keywords[0];
+    const rule = rulesOf({
+      keywords: [{ match: 'regex', pattern: 'abc', ignoreCase: true, reply: text('x') }],
+    }).keywords[0];
     if (rule?.match !== 'regex') throw new Error('expected a regex rule');
     expect(rule.regex.flags).to.equal('iu');
   });
@@ -83,7 +86,9 @@ describe('validateReplyRules', () => {
   });
 
   it('keeps scene names like "__proto__" and "constructor" as ordinary keys', () => {
-    const rules = rulesOf(JSON.parse('{"scenes": {"__proto__": {"type": "text", "content": "p"}, "constructor": null}}'));
+    const rules = rulesOf(
+      JSON.parse('{"scenes": {"__proto__": {"type": "text", "content": "p"}, "constructor": null}}'),
+    );
     expect(rules.scenes.get('__proto__')).to.deep.equal(text('p'));
     expect([...rules.scenes.keys()]).to.deep.equal(['__proto__', 'constructor']);
   });
@@ -103,7 +108,9 @@ describe('validateReplyRules', () => {
 
   it('prefixes paths with the given section path', () => {
     const result = validateReplyRules({ subscribe: { type: 'text' } }, 'accounts[1].replies');
-    expect(result).to.deep.equal({ problems: [{ path: 'accounts[1].replies.subscribe.content', message: 'is required' }] });
+    expect(result).to.deep.equal({
+      problems: [{ path: 'accounts[1].replies.subscribe.content', message: 'is required' }],
+    });
   });
 
   describe('reports each problem at its exact path', () => {
@@ -116,34 +123,114 @@ describe('validateReplyRules', () => {
       ['a subscribe reply of unknown type', { subscribe: { type: 'sticker' } }, ['replies.subscribe.type']],
       ['a subscribe text without content', { subscribe: { type: 'text' } }, ['replies.subscribe.content']],
       ['a subscribe reply with 9 news articles', { subscribe: nine }, ['replies.subscribe.articles']],
-      ['a default reply with 2 news articles (it answers messages)', { default: two }, ['replies.default.articles']],
+      [
+        'a default reply with 2 news articles (it answers messages)',
+        { default: two },
+        ['replies.default.articles'],
+      ],
       ['a default reply that is a string', { default: 'Sorry?' }, ['replies.default']],
       ['scenes that is an array', { scenes: [text('x')] }, ['replies.scenes']],
-      ['a scene reply without mediaId', { scenes: { spring: { type: 'image' } } }, ['replies.scenes.spring.mediaId']],
-      ['a scene name that is not an identifier', { scenes: { 'spring-2024': { type: 'voice' } } }, ['replies.scenes["spring-2024"].mediaId']],
+      [
+        'a scene reply without mediaId',
+        { scenes: { spring: { type: 'image' } } },
+        ['replies.scenes.spring.mediaId'],
+      ],
+      [
+        'a scene name that is not an identifier',
+        { scenes: { 'spring-2024': { type: 'voice' } } },
+        ['replies.scenes["spring-2024"].mediaId'],
+      ],
       ['a scene with 9 news articles', { scenes: { s: nine } }, ['replies.scenes.s.articles']],
       ['an empty scene name', { scenes: { '': text('x') } }, ['replies.scenes[""]']],
-      ['a scene name over 64 characters', { scenes: { ['s'.repeat(65)]: text('x') } }, [`replies.scenes.${'s'.repeat(65)}`]],
+      [
+        'a scene name over 64 characters',
+        { scenes: { ['s'.repeat(65)]: text('x') } },
+        [`replies.scenes.${'s'.repeat(65)}`],
+      ],
       ['clicks that is a string', { clicks: 'MENU_HELP' }, ['replies.clicks']],
       ['a click reply with 9 news articles', { clicks: { K: nine } }, ['replies.clicks.K.articles']],
-      ['a click key over 128 bytes', { clicks: { ['键'.repeat(43)]: text('x') } }, [`replies.clicks["${'键'.repeat(43)}"]`]],
+      [
+        'a click key over 128 bytes',
+        { clicks: { ['键'.repeat(43)]: text('x') } },
+        [`replies.clicks["${'键'.repeat(43)}"]`],
+      ],
       ['keywords that is an object', { keywords: { hello: text('hi') } }, ['replies.keywords']],
       ['a keyword rule that is a string', { keywords: ['hello'] }, ['replies.keywords[0]']],
-      ['a keyword rule without match', { keywords: [{ pattern: 'a', reply: text('x') }] }, ['replies.keywords[0].match']],
-      ['an unknown match kind', { keywords: [{ match: 'prefix', pattern: 'a', reply: text('x') }] }, ['replies.keywords[0].match']],
-      ['a match kind that is a number', { keywords: [{ match: 1, pattern: 'a', reply: text('x') }] }, ['replies.keywords[0].match']],
-      ['a keyword rule without pattern', { keywords: [{ match: 'exact', reply: text('x') }] }, ['replies.keywords[0].pattern']],
-      ['an empty pattern', { keywords: [{ match: 'contains', pattern: '', reply: text('x') }] }, ['replies.keywords[0].pattern']],
-      ['a blank pattern', { keywords: [{ match: 'regex', pattern: '   ', reply: text('x') }] }, ['replies.keywords[0].pattern']],
-      ['a pattern that is a number', { keywords: [{ match: 'exact', pattern: 42, reply: text('x') }] }, ['replies.keywords[0].pattern']],
-      ['an exact pattern with surrounding spaces', { keywords: [{ match: 'exact', pattern: ' hi', reply: text('x') }] }, ['replies.keywords[0].pattern']],
-      ['a bad regex', { keywords: [{ match: 'regex', pattern: '(unclosed', reply: text('x') }] }, ['replies.keywords[0].pattern']],
-      ['a regex invalid under the u flag', { keywords: [{ match: 'regex', pattern: '\\:', reply: text('x') }] }, ['replies.keywords[0].pattern']],
-      ['ignoreCase that is a string', { keywords: [{ match: 'exact', pattern: 'a', ignoreCase: 'yes', reply: text('x') }] }, ['replies.keywords[0].ignoreCase']],
-      ['a keyword rule without reply', { keywords: [{ match: 'exact', pattern: 'a' }] }, ['replies.keywords[0].reply']],
-      ['a keyword reply with 2 news articles', { keywords: [{ match: 'exact', pattern: 'a', reply: two }] }, ['replies.keywords[0].reply.articles']],
-      ['a keyword reply of unknown type', { keywords: [{ match: 'exact', pattern: 'a', reply: { type: 'link' } }] }, ['replies.keywords[0].reply.type']],
-      ['an unknown field in a keyword rule', { keywords: [{ match: 'exact', pattern: 'a', reply: text('x'), weight: 1 }] }, ['replies.keywords[0].weight']],
+      [
+        'a keyword rule without match',
+        { keywords: [{ pattern: 'a', reply: text('x') }] },
+        ['replies.keywords[0].match'],
+      ],
+      [
+        'an unknown match kind',
+        { keywords: [{ match: 'prefix', pattern: 'a', reply: text('x') }] },
+        ['replies.keywords[0].match'],
+      ],
+      [
+        'a match kind that is a number',
+        { keywords: [{ match: 1, pattern: 'a', reply: text('x') }] },
+        ['replies.keywords[0].match'],
+      ],
+      [
+        'a keyword rule without pattern',
+        { keywords: [{ match: 'exact', reply: text('x') }] },
+        ['replies.keywords[0].pattern'],
+      ],
+      [
+        'an empty pattern',
+        { keywords: [{ match: 'contains', pattern: '', reply: text('x') }] },
+        ['replies.keywords[0].pattern'],
+      ],
+      [
+        'a blank pattern',
+        { keywords: [{ match: 'regex', pattern: '   ', reply: text('x') }] },
+        ['replies.keywords[0].pattern'],
+      ],
+      [
+        'a pattern that is a number',
+        { keywords: [{ match: 'exact', pattern: 42, reply: text('x') }] },
+        ['replies.keywords[0].pattern'],
+      ],
+      [
+        'an exact pattern with surrounding spaces',
+        { keywords: [{ match: 'exact', pattern: ' hi', reply: text('x') }] },
+        ['replies.keywords[0].pattern'],
+      ],
+      [
+        'a bad regex',
+        { keywords: [{ match: 'regex', pattern: '(unclosed', reply: text('x') }] },
+        ['replies.keywords[0].pattern'],
+      ],
+      [
+        'a regex invalid under the u flag',
+        { keywords: [{ match: 'regex', pattern: '\\:', reply: text('x') }] },
+        ['replies.keywords[0].pattern'],
+      ],
+      [
+        'ignoreCase that is a string',
+        { keywords: [{ match: 'exact', pattern: 'a', ignoreCase: 'yes', reply: text('x') }] },
+        ['replies.keywords[0].ignoreCase'],
+      ],
+      [
+        'a keyword rule without reply',
+        { keywords: [{ match: 'exact', pattern: 'a' }] },
+        ['replies.keywords[0].reply'],
+      ],
+      [
+        'a keyword reply with 2 news articles',
+        { keywords: [{ match: 'exact', pattern: 'a', reply: two }] },
+        ['replies.keywords[0].reply.articles'],
+      ],
+      [
+        'a keyword reply of unknown type',
+        { keywords: [{ match: 'exact', pattern: 'a', reply: { type: 'link' } }] },
+        ['replies.keywords[0].reply.type'],
+      ],
+      [
+        'an unknown field in a keyword rule',
+        { keywords: [{ match: 'exact', pattern: 'a', reply: text('x'), weight: 1 }] },
+        ['replies.keywords[0].weight'],
+      ],
     ];
     for (const [what, input, paths] of cases) {
       it(`${what} → ${paths.join(', ')}`, () => {

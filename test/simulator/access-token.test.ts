@@ -16,10 +16,16 @@ describe('simulator: access tokens (§6.1)', () => {
   });
   afterEach(() => sim.close());
 
-  const tagsGet = (token: string) => getJson(`${sim.url}/cgi-bin/tags/get?access_token=${encodeURIComponent(token)}`);
+  const tagsGet = (token: string) =>
+    getJson(`${sim.url}/cgi-bin/tags/get?access_token=${encodeURIComponent(token)}`);
   const stable = (body: Record<string, unknown>) => postJson(`${sim.url}/cgi-bin/stable_token`, body);
   const stableFor = (force?: boolean) =>
-    stable({ grant_type: 'client_credential', appid: account.appid, secret: account.appsecret, ...(force === undefined ? {} : { force_refresh: force }) });
+    stable({
+      grant_type: 'client_credential',
+      appid: account.appid,
+      secret: account.appsecret,
+      ...(force === undefined ? {} : { force_refresh: force }),
+    });
 
   it('issues a new /cgi-bin/token on every call; the previous one keeps working for 5 minutes only', async () => {
     const first = await tokenFor(sim, account);
@@ -33,7 +39,11 @@ describe('simulator: access tokens (§6.1)', () => {
   });
 
   it('answers 7200 s lifetimes and 42001 once a token has expired', async () => {
-    const q = new URLSearchParams({ grant_type: 'client_credential', appid: account.appid, secret: account.appsecret });
+    const q = new URLSearchParams({
+      grant_type: 'client_credential',
+      appid: account.appid,
+      secret: account.appsecret,
+    });
     const grant = await getJson(`${sim.url}/cgi-bin/token?${q}`);
     expect(grant.expires_in).to.equal(7200);
     expect(grant.access_token).to.have.length.greaterThan(100);
@@ -103,17 +113,29 @@ describe('simulator: access tokens (§6.1)', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: `grant_type=client_credential&appid=${account.appid}&secret=${account.appsecret}`,
     });
-    expect((await form.json()).errcode).to.equal(47001);
-    expect((await stable({ grant_type: 'client_credential', appid: account.appid, secret: account.appsecret, force_refresh: 'yes' })).errcode).to.equal(47001);
+    expect(((await form.json()) as { errcode: number }).errcode).to.equal(47001);
+    expect(
+      (
+        await stable({
+          grant_type: 'client_credential',
+          appid: account.appid,
+          secret: account.appsecret,
+          force_refresh: 'yes',
+        })
+      ).errcode,
+    ).to.equal(47001);
   });
 
   it('rejects bad credentials as WeChat does', async () => {
-    const token = (q: Record<string, string>) => getJson(`${sim.url}/cgi-bin/token?${new URLSearchParams(q)}`);
+    const token = (q: Record<string, string>) =>
+      getJson(`${sim.url}/cgi-bin/token?${new URLSearchParams(q)}`);
     const ok = { grant_type: 'client_credential', appid: account.appid, secret: account.appsecret };
     expect((await token({ ...ok, appid: 'wx0000000000000000' })).errcode).to.equal(40013);
     expect((await token({ ...ok, secret: 'f'.repeat(32) })).errcode).to.equal(40001);
     expect((await token({ ...ok, grant_type: 'password' })).errcode).to.equal(40002);
-    expect((await token({ grant_type: 'client_credential', secret: account.appsecret })).errcode).to.equal(41002);
+    expect((await token({ grant_type: 'client_credential', secret: account.appsecret })).errcode).to.equal(
+      41002,
+    );
     expect((await token({ grant_type: 'client_credential', appid: account.appid })).errcode).to.equal(41004);
     const s = { grant_type: 'client_credential', appid: account.appid, secret: account.appsecret };
     expect((await stable({ ...s, secret: 'f'.repeat(32) })).errcode).to.equal(40125);

@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { ManualClock, startSimulator, type SimAccount, type SimFollower, type Simulator } from '../../src/simulator/index.js';
+import {
+  ManualClock,
+  startSimulator,
+  type SimAccount,
+  type SimFollower,
+  type Simulator,
+} from '../../src/simulator/index.js';
 import { postJson, tokenFor } from './support.js';
 
 const HOUR = 3600_000;
@@ -16,7 +22,8 @@ describe('simulator: customer-service messages (§6.7)', () => {
       msgtype: 'text',
       text: { content: text },
     });
-  const post = (path: string, body: unknown) => postJson(`${sim.url}${path}?access_token=${encodeURIComponent(token)}`, body);
+  const post = (path: string, body: unknown) =>
+    postJson(`${sim.url}${path}?access_token=${encodeURIComponent(token)}`, body);
 
   beforeEach(async () => {
     clock = new ManualClock();
@@ -31,7 +38,8 @@ describe('simulator: customer-service messages (§6.7)', () => {
     await fan.follow();
     clock.advance(2 * 60_000); // the follow's 1-minute window is over
     await fan.sendText('hello');
-    for (let i = 0; i < 5; i++) expect(await send(fan.openid, `m${i}`)).to.deep.equal({ errcode: 0, errmsg: 'ok' });
+    for (let i = 0; i < 5; i++)
+      expect(await send(fan.openid, `m${i}`)).to.deep.equal({ errcode: 0, errmsg: 'ok' });
     expect((await send(fan.openid)).errcode).to.equal(45047);
     await fan.sendText('again');
     clock.advance(48 * HOUR - 1);
@@ -58,21 +66,45 @@ describe('simulator: customer-service messages (§6.7)', () => {
 
   it('records what was sent, and rejects news with more than one article (45008) or an unknown msgtype (40008)', async () => {
     await fan.follow();
-    const article = { title: 'T', description: 'D', url: 'https://example.com', picurl: 'https://example.com/p.png' };
-    const news = (n: number) => post('/cgi-bin/message/custom/send', { touser: fan.openid, msgtype: 'news', news: { articles: Array(n).fill(article) } });
+    const article = {
+      title: 'T',
+      description: 'D',
+      url: 'https://example.com',
+      picurl: 'https://example.com/p.png',
+    };
+    const news = (n: number) =>
+      post('/cgi-bin/message/custom/send', {
+        touser: fan.openid,
+        msgtype: 'news',
+        news: { articles: Array(n).fill(article) },
+      });
     expect((await news(2)).errcode).to.equal(45008);
     expect((await news(1)).errcode).to.equal(0);
-    expect((await post('/cgi-bin/message/custom/send', { touser: fan.openid, msgtype: 'fax', fax: {} })).errcode).to.equal(40008);
-    expect((await post('/cgi-bin/message/custom/send', { touser: fan.openid, msgtype: 'text', text: { content: '' } })).errcode).to.equal(44004);
+    expect(
+      (await post('/cgi-bin/message/custom/send', { touser: fan.openid, msgtype: 'fax', fax: {} })).errcode,
+    ).to.equal(40008);
+    expect(
+      (
+        await post('/cgi-bin/message/custom/send', {
+          touser: fan.openid,
+          msgtype: 'text',
+          text: { content: '' },
+        })
+      ).errcode,
+    ).to.equal(44004);
     const menu = { head_content: '满意吗', list: [{ id: '101', content: '满意' }], tail_content: '谢谢' };
-    expect((await post('/cgi-bin/message/custom/send', { touser: fan.openid, msgtype: 'msgmenu', msgmenu: menu })).errcode).to.equal(0);
+    expect(
+      (await post('/cgi-bin/message/custom/send', { touser: fan.openid, msgtype: 'msgmenu', msgmenu: menu }))
+        .errcode,
+    ).to.equal(0);
     expect(account.sentMessages.map((m) => m.msgtype)).to.deep.equal(['news', 'msgmenu']);
     expect(account.sentMessages[0]).to.deep.include({ touser: fan.openid, time: clock.now() });
     expect(account.sentMessages[0]!.body.news.articles).to.have.length(1);
   });
 
   it('applies the typing rules: 45080 without a recent interaction, 45081 while typing, 45072 for a bad command', async () => {
-    const typing = (command: string) => post('/cgi-bin/message/custom/typing', { touser: fan.openid, command });
+    const typing = (command: string) =>
+      post('/cgi-bin/message/custom/typing', { touser: fan.openid, command });
     await fan.follow();
     expect((await typing('Typing')).errcode).to.equal(0);
     expect((await typing('Typing')).errcode).to.equal(45081);

@@ -17,7 +17,14 @@ describe('simulator: web authorization (§6.8)', () => {
 
   /** Visits the authorize page without following redirects. */
   async function authorize(query: Record<string, string>): Promise<Response> {
-    const q = new URLSearchParams({ appid: account.appid, redirect_uri: callback, response_type: 'code', scope: 'snsapi_base', state: 'abc123', ...query });
+    const q = new URLSearchParams({
+      appid: account.appid,
+      redirect_uri: callback,
+      response_type: 'code',
+      scope: 'snsapi_base',
+      state: 'abc123',
+      ...query,
+    });
     return fetch(`${sim.url}/connect/oauth2/authorize?${q}#wechat_redirect`, { redirect: 'manual' });
   }
   async function codeFrom(res: Response): Promise<string> {
@@ -29,7 +36,9 @@ describe('simulator: web authorization (§6.8)', () => {
     return location.searchParams.get('code') ?? '';
   }
   const exchange = (code: string, secret = account.appsecret) =>
-    getJson(`${sim.url}/sns/oauth2/access_token?${new URLSearchParams({ appid: account.appid, secret, code, grant_type: 'authorization_code' })}`);
+    getJson(
+      `${sim.url}/sns/oauth2/access_token?${new URLSearchParams({ appid: account.appid, secret, code, grant_type: 'authorization_code' })}`,
+    );
 
   it('redirects silently with a one-time code for snsapi_base, for the first follower by default', async () => {
     const fan = account.follower();
@@ -54,13 +63,19 @@ describe('simulator: web authorization (§6.8)', () => {
     const person = sim.createPerson();
     const fan = account.follower(person);
     await fan.follow();
-    const grant = await exchange(await codeFrom(await authorize({ scope: 'snsapi_userinfo', sim_openid: fan.openid })));
+    const grant = await exchange(
+      await codeFrom(await authorize({ scope: 'snsapi_userinfo', sim_openid: fan.openid })),
+    );
     expect(grant).to.include({ openid: fan.openid, scope: 'snsapi_userinfo', unionid: person.unionid });
-    const info = await getJson(`${sim.url}/sns/userinfo?access_token=${encodeURIComponent(grant.access_token)}&openid=${fan.openid}&lang=zh_CN`);
+    const info = await getJson(
+      `${sim.url}/sns/userinfo?access_token=${encodeURIComponent(grant.access_token)}&openid=${fan.openid}&lang=zh_CN`,
+    );
     expect(info).to.include({ openid: fan.openid, nickname: person.nickname, unionid: person.unionid });
     expect(info.headimgurl).to.match(/\/132$/);
     const base = await exchange(await codeFrom(await authorize({ sim_openid: fan.openid })));
-    const denied = await getJson(`${sim.url}/sns/userinfo?access_token=${encodeURIComponent(base.access_token)}&openid=${fan.openid}`);
+    const denied = await getJson(
+      `${sim.url}/sns/userinfo?access_token=${encodeURIComponent(base.access_token)}&openid=${fan.openid}`,
+    );
     expect(denied.errcode).to.equal(48001);
   });
 
@@ -83,13 +98,23 @@ describe('simulator: web authorization (§6.8)', () => {
     await account.follower().follow();
     const grant = await exchange(await codeFrom(await authorize({})));
     const refresh = (token: string) =>
-      getJson(`${sim.url}/sns/oauth2/refresh_token?${new URLSearchParams({ appid: account.appid, grant_type: 'refresh_token', refresh_token: token })}`);
+      getJson(
+        `${sim.url}/sns/oauth2/refresh_token?${new URLSearchParams({ appid: account.appid, grant_type: 'refresh_token', refresh_token: token })}`,
+      );
     clock.advance(7200_000);
-    const expired = await getJson(`${sim.url}/sns/auth?access_token=${encodeURIComponent(grant.access_token)}&openid=${grant.openid}`);
+    const expired = await getJson(
+      `${sim.url}/sns/auth?access_token=${encodeURIComponent(grant.access_token)}&openid=${grant.openid}`,
+    );
     expect(expired.errcode).to.equal(42001);
     const renewed = await refresh(grant.refresh_token);
-    expect(renewed).to.include({ openid: grant.openid, scope: 'snsapi_base', refresh_token: grant.refresh_token });
-    const ok = await getJson(`${sim.url}/sns/auth?access_token=${encodeURIComponent(renewed.access_token)}&openid=${grant.openid}`);
+    expect(renewed).to.include({
+      openid: grant.openid,
+      scope: 'snsapi_base',
+      refresh_token: grant.refresh_token,
+    });
+    const ok = await getJson(
+      `${sim.url}/sns/auth?access_token=${encodeURIComponent(renewed.access_token)}&openid=${grant.openid}`,
+    );
     expect(ok).to.deep.equal({ errcode: 0, errmsg: 'ok' });
     expect((await refresh('nonsense')).errcode).to.equal(40030);
     clock.advance(30 * 86_400_000);

@@ -30,7 +30,12 @@ describe('simulator: pushes to the webhook (§1.3, §2, §4)', () => {
     expect(xmlField(push!.rawBody, 'ToUserName')).to.equal(account.ghId);
     expect(result).to.include({ status: 200, deliveries: 1 });
     expect(result.replyError).to.equal(undefined);
-    expect(result.reply).to.include({ MsgType: 'text', Content: 'Welcome!', ToUserName: fan.openid, FromUserName: account.ghId });
+    expect(result.reply).to.include({
+      MsgType: 'text',
+      Content: 'Welcome!',
+      ToUserName: fan.openid,
+      FromUserName: account.ghId,
+    });
   });
 
   it('sends only ToUserName and Encrypt in safe mode, with a valid msg_signature, and decrypts the encrypted reply', async () => {
@@ -43,7 +48,9 @@ describe('simulator: pushes to the webhook (§1.3, §2, §4)', () => {
     expect(push.verified).to.equal(true);
     expect(push.query).to.include({ encrypt_type: 'aes' });
     expect(push.query['msg_signature']).to.match(/^[0-9a-f]{40}$/);
-    expect(push.rawBody).to.match(/^<xml><ToUserName><!\[CDATA\[gh_[0-9a-f]{12}\]\]><\/ToUserName><Encrypt><!\[CDATA\[[A-Za-z0-9+/=]+\]\]><\/Encrypt><\/xml>$/);
+    expect(push.rawBody).to.match(
+      /^<xml><ToUserName><!\[CDATA\[gh_[0-9a-f]{12}\]\]><\/ToUserName><Encrypt><!\[CDATA\[[A-Za-z0-9+/=]+\]\]><\/Encrypt><\/xml>$/,
+    );
     expect(xmlField(push.xml, 'Content')).to.equal('hello');
     expect(result.reply).to.include({ MsgType: 'text', Content: '你好 ]]> & <ok>' });
     expect(result.replyXml).to.match(/^<xml>/);
@@ -74,7 +81,10 @@ describe('simulator: pushes to the webhook (§1.3, §2, §4)', () => {
   it('reports a reply envelope with a bad MsgSignature, one encrypted for another AppID, and a plaintext reply in safe mode', async () => {
     account.mode = 'safe';
     const fan = account.follower();
-    receiver.answer = (push) => ({ xml: textReply(push, 'x'), envelope: (e) => ({ ...e, MsgSignature: '0'.repeat(40) }) });
+    receiver.answer = (push) => ({
+      xml: textReply(push, 'x'),
+      envelope: (e) => ({ ...e, MsgSignature: '0'.repeat(40) }),
+    });
     expect((await fan.follow()).replyError).to.match(/bad envelope signature/);
     receiver.answer = (push) => ({ xml: textReply(push, 'x'), encryptFor: 'wx0000000000000000' });
     expect((await fan.sendText('a')).replyError).to.match(/wrong appid/);
@@ -97,7 +107,10 @@ describe('simulator: pushes to the webhook (§1.3, §2, §4)', () => {
   it('delivers the same push again when the webhook does not answer in time, and reports the deliveries', async () => {
     receiver.delay = (n) => (n === 1 ? 400 : 0);
     receiver.answer = (push) => ({ xml: textReply(push, 'late but fine') });
-    const result = await account.follower().follow().then(async (r) => r);
+    const result = await account
+      .follower()
+      .follow()
+      .then(async (r) => r);
     expect(result.deliveries).to.equal(2);
     expect(result.reply).to.include({ Content: 'late but fine' });
     expect(receiver.pushes).to.have.length(2);

@@ -30,7 +30,11 @@ export async function postJson(url: string, body: unknown): Promise<Json> {
 
 /** A fresh /cgi-bin/token token for the account. */
 export async function tokenFor(sim: Simulator, account: SimAccount): Promise<string> {
-  const q = new URLSearchParams({ grant_type: 'client_credential', appid: account.appid, secret: account.appsecret });
+  const q = new URLSearchParams({
+    grant_type: 'client_credential',
+    appid: account.appid,
+    secret: account.appsecret,
+  });
   const body = await getJson(`${sim.url}/cgi-bin/token?${q}`);
   if (typeof body.access_token !== 'string') throw new Error(`no token: ${JSON.stringify(body)}`);
   return body.access_token;
@@ -96,10 +100,12 @@ export async function startReceiver(account: SimAccount): Promise<Receiver> {
         return;
       }
       await sleep(receiver.delay(delivery));
-      if (res.destroyed || req.destroyed) return;
+      if (res.destroyed || req.socket.destroyed) return; // WeChat hung up (a retry is on its way)
       const answer = await receiver.answer(push, delivery);
       if ('raw' in answer) {
-        res.writeHead(answer.status ?? 200, { 'content-type': answer.contentType ?? 'text/plain' }).end(answer.raw);
+        res
+          .writeHead(answer.status ?? 200, { 'content-type': answer.contentType ?? 'text/plain' })
+          .end(answer.raw);
         return;
       }
       const encrypt = answer.encrypt ?? push.encrypted;
@@ -122,7 +128,10 @@ function verify(account: SimAccount, q: Record<string, string>, rawBody: string)
   if (encrypted) {
     const match = /<Encrypt><!\[CDATA\[([^\]]*)\]\]><\/Encrypt>/.exec(rawBody);
     const cipher = match?.[1] ?? '';
-    verified &&= safeEqual(q['msg_signature'] ?? '', wechatSignature(account.token, timestamp, nonce, cipher));
+    verified &&= safeEqual(
+      q['msg_signature'] ?? '',
+      wechatSignature(account.token, timestamp, nonce, cipher),
+    );
     if (verified) xml = new MessageCrypto(account.encodingAesKey, account.appid).decrypt(cipher);
   }
   return { query: q, rawBody, xml, verified, encrypted };
@@ -168,6 +177,6 @@ export function textReply(push: ReceivedPush, content: string): string {
   return (
     `<xml><ToUserName><![CDATA[${from}]]></ToUserName><FromUserName><![CDATA[${to}]]></FromUserName>` +
     `<CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType>` +
-    `<Content><![CDATA[${content}]]></Content></xml>`
+    `<Content><![CDATA[${content.replaceAll(']]>', ']]]]><![CDATA[>')}]]></Content></xml>`
   );
 }

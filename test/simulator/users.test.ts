@@ -8,7 +8,8 @@ describe('simulator: users, followers and tags (§6.2–§6.4)', () => {
   let token: string;
   const api = (path: string, query: Record<string, string> = {}) =>
     getJson(`${sim.url}${path}?${new URLSearchParams({ access_token: token, ...query })}`);
-  const post = (path: string, body: unknown) => postJson(`${sim.url}${path}?access_token=${encodeURIComponent(token)}`, body);
+  const post = (path: string, body: unknown) =>
+    postJson(`${sim.url}${path}?access_token=${encodeURIComponent(token)}`, body);
 
   beforeEach(async () => {
     sim = await startSimulator({ clock: new ManualClock(1_767_225_600_000) });
@@ -75,13 +76,17 @@ describe('simulator: users, followers and tags (§6.2–§6.4)', () => {
 
   it('batchgets up to 100 users and rejects 101 with 40032', async () => {
     const openids = account.seedFollowers(101).map((f) => f.openid);
-    const list = (n: number) => ({ user_list: openids.slice(0, n).map((openid) => ({ openid, lang: 'zh_CN' })) });
+    const list = (n: number) => ({
+      user_list: openids.slice(0, n).map((openid) => ({ openid, lang: 'zh_CN' })),
+    });
     const ok = await post('/cgi-bin/user/info/batchget', list(100));
     expect(ok.user_info_list).to.have.length(100);
     expect(ok.user_info_list[99].openid).to.equal(openids[99]);
     expect((await post('/cgi-bin/user/info/batchget', list(101))).errcode).to.equal(40032);
     expect((await post('/cgi-bin/user/info/batchget', list(0))).errcode).to.equal(40032);
-    expect((await post('/cgi-bin/user/info/batchget', { user_list: [{ openid: 'oNobody' }] })).errcode).to.equal(40003);
+    expect(
+      (await post('/cgi-bin/user/info/batchget', { user_list: [{ openid: 'oNobody' }] })).errcode,
+    ).to.equal(40003);
   });
 
   it('pages user/get 10 000 at a time and ends with count 0, no data and an empty next_openid', async () => {
@@ -92,7 +97,12 @@ describe('simulator: users, followers and tags (§6.2–§6.4)', () => {
     expect(first.data.openid).to.deep.equal(seeded.slice(0, 10_000));
     expect(first.next_openid).to.equal(seeded[9_999]);
     const second = await api('/cgi-bin/user/get', { next_openid: first.next_openid });
-    expect(second).to.deep.equal({ total: 10_001, count: 1, data: { openid: [seeded[10_000]] }, next_openid: seeded[10_000] });
+    expect(second).to.deep.equal({
+      total: 10_001,
+      count: 1,
+      data: { openid: [seeded[10_000]] },
+      next_openid: seeded[10_000],
+    });
     const end = await api('/cgi-bin/user/get', { next_openid: second.next_openid });
     expect(end).to.deep.equal({ total: 10_001, count: 0, next_openid: '' });
   });
@@ -100,13 +110,19 @@ describe('simulator: users, followers and tags (§6.2–§6.4)', () => {
   it('leaves unfollowed users out of user/get', async () => {
     const [a, b] = account.seedFollowers(2);
     await a!.unfollow();
-    expect(await api('/cgi-bin/user/get')).to.deep.include({ total: 1, count: 1, data: { openid: [b!.openid] } });
+    expect(await api('/cgi-bin/user/get')).to.deep.include({
+      total: 1,
+      count: 1,
+      data: { openid: [b!.openid] },
+    });
     expect(account.followers()).to.deep.equal([b!.openid]);
   });
 
   it('stores remarks and tags, and shows them in user/info', async () => {
     const [f] = account.seedFollowers(1);
-    expect(await post('/cgi-bin/user/info/updateremark', { openid: f!.openid, remark: 'VIP' })).to.deep.equal({ errcode: 0, errmsg: 'ok' });
+    expect(await post('/cgi-bin/user/info/updateremark', { openid: f!.openid, remark: 'VIP' })).to.deep.equal(
+      { errcode: 0, errmsg: 'ok' },
+    );
     const { tag } = await post('/cgi-bin/tags/create', { tag: { name: '广东' } });
     expect((await post('/cgi-bin/tags/create', { tag: { name: '广东' } })).errcode).to.equal(45157);
     await post('/cgi-bin/tags/members/batchtagging', { openid_list: [f!.openid], tagid: tag.id });

@@ -168,13 +168,12 @@ describe('wechat-api transport: retries, timeouts, errors', () => {
     const leaky: typeof fetch = (input) => Promise.reject(new TypeError(`fetch failed: ${String(input)}`));
     const leakyClient = api({ logger, fetch: leaky, retries: 1, tokenEndpoint: 'token' });
     errors.push(await rejection(leakyClient.getTags()));
-    const oauthFailing = fake.route('GET /sns/userinfo', () => ({
-      json: { errcode: 48001, errmsg: 'api unauthorized' },
+    fake.route('GET /sns/userinfo', (call) => ({
+      json: { errcode: 48001, errmsg: `api unauthorized for ${call.query['access_token']}` },
     }));
-    void oauthFailing;
     errors.push(await rejection(client.oauthUserInfo('user-oauth-token-123', 'o1')));
-    fake.route('GET /sns/oauth2/access_token', () => ({
-      json: { errcode: 40163, errmsg: 'code been used' },
+    fake.route('GET /sns/oauth2/access_token', (call) => ({
+      json: { errcode: 40163, errmsg: `code ${call.query['code']} been used` },
     }));
     errors.push(await rejection(client.oauthExchangeCode('one-time-code-456')));
 

@@ -58,7 +58,9 @@ describe('wire/crypto', () => {
         }
         if (v.msgSignature !== null && v.encrypt !== null) {
           it('computes the 4-part msg_signature over Encrypt', () => {
-            expect(wechatSignature(v.token, v.timestamp, v.nonce, v.encrypt as string)).to.equal(v.msgSignature);
+            expect(wechatSignature(v.token, v.timestamp, v.nonce, v.encrypt as string)).to.equal(
+              v.msgSignature,
+            );
           });
         }
         if (v.encodingAESKey !== null && v.appId !== null && v.encrypt !== null) {
@@ -84,7 +86,9 @@ describe('wire/crypto', () => {
 
           if (v.randomPrefix !== undefined && v.plaintext !== undefined) {
             it('encrypts the plaintext deterministically with the given random prefix', () => {
-              expect(crypto.encrypt(v.plaintext as string, Buffer.from(v.randomPrefix as string))).to.equal(v.encrypt);
+              expect(crypto.encrypt(v.plaintext as string, Buffer.from(v.randomPrefix as string))).to.equal(
+                v.encrypt,
+              );
             });
           }
         }
@@ -111,7 +115,12 @@ describe('wire/crypto', () => {
   describe('WeCom-style echostr (wechatpy-work-check-signature)', () => {
     const v = vector('wechatpy-work-check-signature');
     const crypto = new MessageCrypto(v.encodingAESKey as string, v.appId as string);
-    const query = { msg_signature: v.msgSignature as string, timestamp: v.timestamp, nonce: v.nonce, echostr: v.encrypt as string };
+    const query = {
+      msg_signature: v.msgSignature as string,
+      timestamp: v.timestamp,
+      nonce: v.nonce,
+      echostr: v.encrypt as string,
+    };
 
     it('verifies the 4-part signature over the echostr and returns its plaintext', () => {
       const body = verifyUrl({ token: v.token, query, crypto, nowSeconds: 0, toleranceSeconds: 0 });
@@ -120,7 +129,14 @@ describe('wire/crypto', () => {
 
     it('fails with a nonce one off (test_check_signature_should_fail)', () => {
       expectWireError(
-        () => verifyUrl({ token: v.token, query: { ...query, nonce: '437374424' }, crypto, nowSeconds: 0, toleranceSeconds: 0 }),
+        () =>
+          verifyUrl({
+            token: v.token,
+            query: { ...query, nonce: '437374424' },
+            crypto,
+            nowSeconds: 0,
+            toleranceSeconds: 0,
+          }),
         'signature',
         { code: -40001 },
       );
@@ -147,7 +163,11 @@ describe('wire/crypto', () => {
     });
 
     it('keeps multi-byte UTF-8, XML and a 100 KB message intact', () => {
-      for (const message of ['我是中文abcd123 🎉', '<xml><Content><![CDATA[a]]]]><![CDATA[>b]]></Content></xml>', 'z'.repeat(100_000)]) {
+      for (const message of [
+        '我是中文abcd123 🎉',
+        '<xml><Content><![CDATA[a]]]]><![CDATA[>b]]></Content></xml>',
+        'z'.repeat(100_000),
+      ]) {
         expect(crypto.decrypt(crypto.encrypt(message))).to.equal(message);
       }
     });
@@ -183,12 +203,23 @@ describe('wire/crypto', () => {
     const crypto = new MessageCrypto(KEY, APPID);
 
     it('rejects an EncodingAESKey of the wrong length, hinting at a trailing =', () => {
-      expectWireError(() => decodeAesKey(KEY.slice(0, 42)), 'crypto', { code: -40004, message: /43 characters \(got 42\)/ });
-      expectWireError(() => new MessageCrypto(KEY + '=', APPID), 'crypto', { code: -40004, message: /trailing '='/ });
+      expectWireError(() => decodeAesKey(KEY.slice(0, 42)), 'crypto', {
+        code: -40004,
+        message: /43 characters \(got 42\)/,
+      });
+      expectWireError(() => new MessageCrypto(KEY + '=', APPID), 'crypto', {
+        code: -40004,
+        message: /trailing '='/,
+      });
     });
 
     it('rejects an EncodingAESKey with characters outside [A-Za-z0-9]', () => {
-      for (const bad of [KEY.slice(0, 42) + '+', KEY.slice(0, 42) + '/', KEY.slice(0, 42) + '-', KEY.slice(0, 42) + ' ']) {
+      for (const bad of [
+        KEY.slice(0, 42) + '+',
+        KEY.slice(0, 42) + '/',
+        KEY.slice(0, 42) + '-',
+        KEY.slice(0, 42) + ' ',
+      ]) {
         expectWireError(() => decodeAesKey(bad), 'crypto', { code: -40004, message: /A-Z, a-z and 0-9/ });
       }
     });
@@ -214,7 +245,10 @@ describe('wire/crypto', () => {
       for (const last of [0, 33, 255]) {
         const plain = fullStr(Buffer.from('hello'), APPID);
         plain[plain.length - 1] = last;
-        expectWireError(() => crypto.decrypt(sealRaw(KEY, plain)), 'crypto', { code: -40008, message: /padding byte/ });
+        expectWireError(() => crypto.decrypt(sealRaw(KEY, plain)), 'crypto', {
+          code: -40008,
+          message: /padding byte/,
+        });
       }
     });
 
@@ -223,12 +257,18 @@ describe('wire/crypto', () => {
       const pad = plain[plain.length - 1] as number;
       expect(pad).to.be.greaterThan(1);
       plain[plain.length - 2] = pad - 1;
-      expectWireError(() => crypto.decrypt(sealRaw(KEY, plain)), 'crypto', { code: -40008, message: /padding/ });
+      expectWireError(() => crypto.decrypt(sealRaw(KEY, plain)), 'crypto', {
+        code: -40008,
+        message: /padding/,
+      });
     });
 
     it('rejects a length field longer than what was decrypted', () => {
       const plain = fullStr(Buffer.from('hello'), APPID, 1000);
-      expectWireError(() => crypto.decrypt(sealRaw(KEY, plain)), 'crypto', { code: -40008, message: /length field 1000/ });
+      expectWireError(() => crypto.decrypt(sealRaw(KEY, plain)), 'crypto', {
+        code: -40008,
+        message: /length field 1000/,
+      });
     });
 
     it('rejects a buffer too short to hold its header', () => {

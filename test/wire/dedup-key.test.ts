@@ -18,7 +18,9 @@ describe('wire/dedup-key', () => {
   });
 
   it('keys an event by FromUserName, CreateTime, Event and EventKey', () => {
-    expect(dedupKey(parse('event-subscribe--qrscene.xml'))).to.equal('event|FromUser|123456789|subscribe|qrscene_123123');
+    expect(dedupKey(parse('event-subscribe--qrscene.xml'))).to.equal(
+      'event|FromUser|123456789|subscribe|qrscene_123123',
+    );
     expect(dedupKey(parse('event-subscribe.xml'))).to.equal('event|FromUser|123456789|subscribe|');
     expect(dedupKey(parse('event-click.xml'))).to.not.equal(
       dedupKey(parseInbound(fixture('inbound/event-click.xml').replace('V1001_TODAY_MUSIC', 'OTHER'))),
@@ -36,17 +38,26 @@ describe('wire/dedup-key', () => {
 
   it('keys two template results for one user in one second apart by their MsgID', () => {
     const first = parse('event-templatesendjobfinish.xml');
-    const second = parseInbound(fixture('inbound/event-templatesendjobfinish.xml').replace('200163836', '200163837'));
-    expect(dedupKey(first)).to.equal('event|oia2TjuEGTNoeX76QEjQNrcURxG8|1395658920|TEMPLATESENDJOBFINISH|200163836');
+    const second = parseInbound(
+      fixture('inbound/event-templatesendjobfinish.xml').replace('200163836', '200163837'),
+    );
+    expect(dedupKey(first)).to.equal(
+      'event|oia2TjuEGTNoeX76QEjQNrcURxG8|1395658920|TEMPLATESENDJOBFINISH|200163836',
+    );
     expect(dedupKey(second)).not.to.equal(dedupKey(first));
   });
 
   it('keys unknown kinds by the id or EventKey they carry', () => {
-    expect(dedupKey(parse('message-unknown--miniprogrampage.xml'))).to.equal('message|oUSER_OPENID|7300000000000000001');
+    expect(dedupKey(parse('message-unknown--miniprogrampage.xml'))).to.equal(
+      'message|oUSER_OPENID|7300000000000000001',
+    );
     expect(dedupKey(parse('event-unknown--debug_demo.xml'))).to.equal(
       'event|o9AgO5Kd5ggOC-bXrbNODIiE3bGY|1714112445|debug_demo|',
     );
-    const withoutId = fixture('inbound/message-unknown--miniprogrampage.xml').replace(/<MsgId>.*<\/MsgId>/, '');
+    const withoutId = fixture('inbound/message-unknown--miniprogrampage.xml').replace(
+      /<MsgId>.*<\/MsgId>/,
+      '',
+    );
     expect(dedupKey(parseInbound(withoutId))).to.equal('message|oUSER_OPENID|1700000000|miniprogrampage');
   });
 });

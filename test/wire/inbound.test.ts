@@ -216,7 +216,10 @@ const EXPECTED: Record<string, InboundMessage> = {
     SendPicsInfo: {
       Count: 2,
       PicList: {
-        item: [{ PicMd5Sum: '5a75aaca956d97be686719218f275c6b' }, { PicMd5Sum: '1b5f7c23b5bf75682a53e7b6d163e185' }],
+        item: [
+          { PicMd5Sum: '5a75aaca956d97be686719218f275c6b' },
+          { PicMd5Sum: '1b5f7c23b5bf75682a53e7b6d163e185' },
+        ],
       },
     },
   },
@@ -236,7 +239,13 @@ const EXPECTED: Record<string, InboundMessage> = {
     MsgType: 'event',
     Event: 'location_select',
     EventKey: '6',
-    SendLocationInfo: { Location_X: 23, Location_Y: 113, Scale: 15, Label: '广州市海珠区客村艺苑路 106号', Poiname: '' },
+    SendLocationInfo: {
+      Location_X: 23,
+      Location_Y: 113,
+      Scale: 15,
+      Label: '广州市海珠区客村艺苑路 106号',
+      Poiname: '',
+    },
   },
   'event-templatesendjobfinish.xml': {
     ToUserName: 'gh_7f083739789a',
@@ -287,8 +296,16 @@ const EXPECTED: Record<string, InboundMessage> = {
     Event: 'subscribe_msg_popup_event',
     SubscribeMsgPopupEvent: {
       List: [
-        { TemplateId: 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc', SubscribeStatusString: 'accept', PopupScene: 2 },
-        { TemplateId: '9nLIlbOQZC5Y89AZteFEux3WCXRRRG5Wfzkpssu4bLI', SubscribeStatusString: 'reject', PopupScene: 2 },
+        {
+          TemplateId: 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc',
+          SubscribeStatusString: 'accept',
+          PopupScene: 2,
+        },
+        {
+          TemplateId: '9nLIlbOQZC5Y89AZteFEux3WCXRRRG5Wfzkpssu4bLI',
+          SubscribeStatusString: 'reject',
+          PopupScene: 2,
+        },
       ],
     },
   },
@@ -368,7 +385,8 @@ const EXPECTED: Record<string, InboundMessage> = {
 const HEADER = '<ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[oUser]]></FromUserName>';
 const push = (inner: string, createTime = '1700000000') =>
   `<xml>${HEADER}<CreateTime>${createTime}</CreateTime>${inner}</xml>`;
-const event = (name: string, extra = '') => push(`<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[${name}]]></Event>${extra}`);
+const event = (name: string, extra = '') =>
+  push(`<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[${name}]]></Event>${extra}`);
 const text = (content: string, extra = '<MsgId>1</MsgId>') =>
   push(`<MsgType><![CDATA[text]]></MsgType><Content>${content}</Content>${extra}`);
 
@@ -447,7 +465,8 @@ describe('wire/inbound', () => {
       ['SCANCODE_PUSH', 'scancode_push'],
       ['KF_CREATE_SESSION', 'kf_create_session'],
     ];
-    const extras = '<EventKey>k</EventKey><Latitude>1</Latitude><Longitude>2</Longitude><Precision>3</Precision>' +
+    const extras =
+      '<EventKey>k</EventKey><Latitude>1</Latitude><Longitude>2</Longitude><Precision>3</Precision>' +
       '<ScanCodeInfo><ScanType>qrcode</ScanType><ScanResult>r</ScanResult></ScanCodeInfo><KfAccount>a@b</KfAccount>' +
       '<MsgID>1</MsgID><Status>ok</Status><TotalCount>1</TotalCount><FilterCount>1</FilterCount>' +
       '<SentCount>1</SentCount><ErrorCount>0</ErrorCount>';
@@ -459,7 +478,10 @@ describe('wire/inbound', () => {
     }
 
     it('matches MsgType case-insensitively too', () => {
-      expect(parseInbound(text('hi').replace('[text]', '[TEXT]'))).to.include({ MsgType: 'text', Content: 'hi' });
+      expect(parseInbound(text('hi').replace('[text]', '[TEXT]'))).to.include({
+        MsgType: 'text',
+        Content: 'hi',
+      });
     });
 
     it('turns an unknown event into the unknown variant with its fields, never an exception', () => {
@@ -482,7 +504,9 @@ describe('wire/inbound', () => {
       expect(parseInbound(text('\n  hi  \n'))).to.include({ Content: 'hi' });
       expect(parseInbound(text('<![CDATA[  hi  ]]>'))).to.include({ Content: '  hi  ' });
       expect(parseInbound(text('<![CDATA[]]>'))).to.include({ Content: '' });
-      expect(parseInbound(push('<MsgType>text</MsgType><Content/><MsgId>1</MsgId>'))).to.include({ Content: '' });
+      expect(parseInbound(push('<MsgType>text</MsgType><Content/><MsgId>1</MsgId>'))).to.include({
+        Content: '',
+      });
     });
 
     it('reads numbers sent in CDATA and in bare text', () => {
@@ -508,20 +532,29 @@ describe('wire/inbound', () => {
     });
 
     it('accepts an XML declaration, a BOM-free prolog comment and CRLF line ends', () => {
-      const xml = '<?xml version="1.0" encoding="UTF-8"?>\r\n<!-- pushed -->\r\n' + text('<![CDATA[a\r\nb]]>');
+      const xml =
+        '<?xml version="1.0" encoding="UTF-8"?>\r\n<!-- pushed -->\r\n' + text('<![CDATA[a\r\nb]]>');
       expect(parseInbound(xml)).to.include({ Content: 'a\nb' });
     });
 
     it('makes a single repeated element an array, and an absent or empty list an empty one', () => {
       const one = parseInbound(
-        event('subscribe_msg_popup_event', '<SubscribeMsgPopupEvent><List><TemplateId>t</TemplateId>' +
-          '<SubscribeStatusString>accept</SubscribeStatusString><PopupScene>1</PopupScene></List></SubscribeMsgPopupEvent>'),
+        event(
+          'subscribe_msg_popup_event',
+          '<SubscribeMsgPopupEvent><List><TemplateId>t</TemplateId>' +
+            '<SubscribeStatusString>accept</SubscribeStatusString><PopupScene>1</PopupScene></List></SubscribeMsgPopupEvent>',
+        ),
       );
       expect(one).to.deep.include({
-        SubscribeMsgPopupEvent: { List: [{ TemplateId: 't', SubscribeStatusString: 'accept', PopupScene: 1 }] },
+        SubscribeMsgPopupEvent: {
+          List: [{ TemplateId: 't', SubscribeStatusString: 'accept', PopupScene: 1 }],
+        },
       });
       const none = parseInbound(
-        event('pic_weixin', '<EventKey>6</EventKey><SendPicsInfo><Count>0</Count><PicList></PicList></SendPicsInfo>'),
+        event(
+          'pic_weixin',
+          '<EventKey>6</EventKey><SendPicsInfo><Count>0</Count><PicList></PicList></SendPicsInfo>',
+        ),
       );
       expect(none).to.deep.include({ SendPicsInfo: { Count: 0, PicList: { item: [] } } });
       const absent = parseInbound(event('subscribe_msg_sent_event'));
@@ -535,7 +568,9 @@ describe('wire/inbound', () => {
     });
 
     it('keeps an empty EventKey on a plain subscribe as sent', () => {
-      expect(parseInbound(event('subscribe', '<EventKey><![CDATA[]]></EventKey>'))).to.include({ EventKey: '' });
+      expect(parseInbound(event('subscribe', '<EventKey><![CDATA[]]></EventKey>'))).to.include({
+        EventKey: '',
+      });
     });
   });
 
@@ -568,13 +603,21 @@ describe('wire/inbound', () => {
     });
 
     it('rejects a body whose root is not a single <xml>', () => {
-      for (const body of ['', 'success', '{"MsgType":"text"}', text('hi').replace(/xml>/g, 'root>'), text('hi') + text('hi')]) {
+      for (const body of [
+        '',
+        'success',
+        '{"MsgType":"text"}',
+        text('hi').replace(/xml>/g, 'root>'),
+        text('hi') + text('hi'),
+      ]) {
         expectWireError(() => parseInbound(body), 'xml', { message: /root/ });
       }
     });
 
     it('rejects a body that is not well-formed', () => {
-      expectWireError(() => parseInbound('<xml><Content><![CDATA[x</Content></xml>'), 'xml', { message: /CDATA/ });
+      expectWireError(() => parseInbound('<xml><Content><![CDATA[x</Content></xml>'), 'xml', {
+        message: /CDATA/,
+      });
       expectWireError(() => parseInbound('<xml><__proto__>1</__proto__></xml>'), 'xml');
     });
 
@@ -587,7 +630,9 @@ describe('wire/inbound', () => {
 
     it('rejects a CreateTime that is not Unix seconds', () => {
       for (const t of ['abc', '-1', '1.5', '']) {
-        expectWireError(() => parseInbound(text('hi').replace('1700000000', t)), 'xml', { message: /CreateTime/ });
+        expectWireError(() => parseInbound(text('hi').replace('1700000000', t)), 'xml', {
+          message: /CreateTime/,
+        });
       }
     });
 
@@ -601,7 +646,10 @@ describe('wire/inbound', () => {
     });
 
     it('rejects a required number that is not one', () => {
-      const body = event('LOCATION', '<Latitude>north</Latitude><Longitude>1</Longitude><Precision>1</Precision>');
+      const body = event(
+        'LOCATION',
+        '<Latitude>north</Latitude><Longitude>1</Longitude><Precision>1</Precision>',
+      );
       expectWireError(() => parseInbound(body), 'xml', { message: /<Latitude> .* must be a number/ });
     });
 
@@ -622,7 +670,10 @@ describe('wire/inbound', () => {
     });
 
     it('reads a compatible-mode body both ways: plaintext fields and the Encrypt envelope', () => {
-      const body = (v.plaintext as string).replace('</xml>', `<Encrypt><![CDATA[${v.encrypt}]]></Encrypt>\n</xml>`);
+      const body = (v.plaintext as string).replace(
+        '</xml>',
+        `<Encrypt><![CDATA[${v.encrypt}]]></Encrypt>\n</xml>`,
+      );
       expect(parseInbound(body)).to.deep.equal(EXPECTED['message-text.xml']);
       expect(parseEnvelope(body)).to.deep.equal({ ToUserName: 'gh_10f6c3c3ac5a', Encrypt: v.encrypt });
     });
@@ -647,18 +698,26 @@ describe('wire/inbound', () => {
     });
 
     it('takes the top-level Encrypt, not one a user typed into a compatible-mode Content', () => {
-      const body = text(`<![CDATA[<Encrypt>FAKE</Encrypt>]]>`, `<MsgId>1</MsgId><Encrypt><![CDATA[${encrypt}]]></Encrypt>`);
+      const body = text(
+        `<![CDATA[<Encrypt>FAKE</Encrypt>]]>`,
+        `<MsgId>1</MsgId><Encrypt><![CDATA[${encrypt}]]></Encrypt>`,
+      );
       expect(parseEnvelope(body).Encrypt).to.equal(encrypt);
     });
 
     it('rejects a body without Encrypt, or with an empty one', () => {
       expectWireError(() => parseEnvelope(text('hi')), 'xml', { message: /no <Encrypt>/ });
-      expectWireError(() => parseEnvelope('<xml><ToUserName>gh</ToUserName><Encrypt></Encrypt></xml>'), 'xml');
+      expectWireError(
+        () => parseEnvelope('<xml><ToUserName>gh</ToUserName><Encrypt></Encrypt></xml>'),
+        'xml',
+      );
     });
 
     it('rejects declarations and bodies that are not <xml>', () => {
       expectWireError(() => parseEnvelope(billionLaughs()), 'xml', { message: /DOCTYPE/ });
-      expectWireError(() => parseEnvelope(`<root><Encrypt>${encrypt}</Encrypt></root>`), 'xml', { message: /root/ });
+      expectWireError(() => parseEnvelope(`<root><Encrypt>${encrypt}</Encrypt></root>`), 'xml', {
+        message: /root/,
+      });
     });
   });
 });

@@ -42,7 +42,19 @@ const REPLIES: Record<string, Reply> = {
 const articles = (n: number): NewsArticle[] =>
   Array.from({ length: n }, (_, i) => ({ title: `t${i}`, url: `https://example.com/${i}` }));
 
-const TRICKY = [']]>', 'a]]>b', ']]]>', ']', ']]', 'x]', '>]]>]]>', '<![CDATA[', '</Content></xml>', '&amp; <b>', 'a\nb\r\n'];
+const TRICKY = [
+  ']]>',
+  'a]]>b',
+  ']]]>',
+  ']',
+  ']]',
+  'x]',
+  '>]]>]]>',
+  '<![CDATA[',
+  '</Content></xml>',
+  '&amp; <b>',
+  'a\nb\r\n',
+];
 
 describe('wire/reply-render', () => {
   describe('renderReply on fixtures/replies', () => {
@@ -91,7 +103,9 @@ describe('wire/reply-render', () => {
       it(`keeps ${JSON.stringify(s)} intact through CDATA`, () => {
         const back = readXmlRoot(renderReply({ type: 'text', content: s }, header, 'message'));
         expect(back.Content).to.equal(s.replace(/\r\n/g, '\n'));
-        const news = readXmlRoot(renderReply({ type: 'news', articles: [{ title: s, description: s }] }, header, 'message'));
+        const news = readXmlRoot(
+          renderReply({ type: 'news', articles: [{ title: s, description: s }] }, header, 'message'),
+        );
         expect((news.Articles as { item: { Title: string } }).item.Title).to.equal(s.replace(/\r\n/g, '\n'));
       });
     }
@@ -103,21 +117,31 @@ describe('wire/reply-render', () => {
     });
 
     it('drops characters XML cannot carry, even in CDATA, and keeps tabs and newlines', () => {
-      const back = readXmlRoot(renderReply({ type: 'text', content: 'a\u0000b\u0008c\td\ne\uFFFF' }, header, 'message'));
+      const back = readXmlRoot(
+        renderReply({ type: 'text', content: 'a\u0000b\u0008c\td\ne\uFFFF' }, header, 'message'),
+      );
       expect(back.Content).to.equal('abc\td\ne');
     });
   });
 
   describe('news article limits (§4.2)', () => {
     it('allows 1 article answering a message and 8 answering an event', () => {
-      expect(renderReply({ type: 'news', articles: articles(1) }, header, 'message')).to.include('<ArticleCount>1<');
-      expect(renderReply({ type: 'news', articles: articles(8) }, header, 'event')).to.include('<ArticleCount>8<');
+      expect(renderReply({ type: 'news', articles: articles(1) }, header, 'message')).to.include(
+        '<ArticleCount>1<',
+      );
+      expect(renderReply({ type: 'news', articles: articles(8) }, header, 'event')).to.include(
+        '<ArticleCount>8<',
+      );
     });
 
     it('refuses 2 articles answering a message, saying why', () => {
-      expectWireError(() => renderReply({ type: 'news', articles: articles(2) }, header, 'message'), 'reply', {
-        message: /2 articles; WeChat allows at most 1 when answering a user's message/,
-      });
+      expectWireError(
+        () => renderReply({ type: 'news', articles: articles(2) }, header, 'message'),
+        'reply',
+        {
+          message: /2 articles; WeChat allows at most 1 when answering a user's message/,
+        },
+      );
     });
 
     it('refuses 9 articles answering an event', () => {
@@ -136,21 +160,29 @@ describe('wire/reply-render', () => {
   describe('replies WeChat would refuse', () => {
     it('refuses a field that is not a string, naming it', () => {
       const reply = { type: 'image', mediaId: 42 } as unknown as Reply;
-      expectWireError(() => renderReply(reply, header, 'message'), 'reply', { message: /mediaId must be a string/ });
+      expectWireError(() => renderReply(reply, header, 'message'), 'reply', {
+        message: /mediaId must be a string/,
+      });
       const news = { type: 'news', articles: [{ title: 'a', url: null }] } as unknown as Reply;
       expectWireError(() => renderReply(news, header, 'event'), 'reply', { message: /articles\[0\]\.url/ });
     });
 
     it('refuses an unknown reply type from a config file', () => {
       const reply = { type: 'mpnews', mediaId: 'x' } as unknown as Reply;
-      expectWireError(() => renderReply(reply, header, 'message'), 'reply', { message: /unknown reply type 'mpnews'/ });
+      expectWireError(() => renderReply(reply, header, 'message'), 'reply', {
+        message: /unknown reply type 'mpnews'/,
+      });
     });
 
     it('refuses a CreateTime in milliseconds or with a fraction', () => {
       for (const t of [1_700_000_000_000, 1.5, -1, Number.NaN]) {
-        expectWireError(() => renderReply({ type: 'text', content: 'x' }, { ...header, CreateTime: t }, 'message'), 'reply', {
-          message: /CreateTime must be integer Unix seconds/,
-        });
+        expectWireError(
+          () => renderReply({ type: 'text', content: 'x' }, { ...header, CreateTime: t }, 'message'),
+          'reply',
+          {
+            message: /CreateTime must be integer Unix seconds/,
+          },
+        );
       }
     });
   });
@@ -177,9 +209,21 @@ describe('wire/reply-render', () => {
     it("matches wechatpy's encrypted-reply vector", () => {
       const v = vector('wechatpy-work-encrypt-message');
       const crypto = new MessageCrypto(v.encodingAESKey as string, v.appId as string);
-      const xml = renderEncryptedEnvelope(crypto, v.token, v.plaintext as string, v.timestamp, v.nonce, Buffer.from(v.randomPrefix as string));
+      const xml = renderEncryptedEnvelope(
+        crypto,
+        v.token,
+        v.plaintext as string,
+        v.timestamp,
+        v.nonce,
+        Buffer.from(v.randomPrefix as string),
+      );
       const back = readXmlRoot(xml);
-      expect(back).to.deep.equal({ Encrypt: v.encrypt, MsgSignature: v.msgSignature, TimeStamp: v.timestamp, Nonce: v.nonce });
+      expect(back).to.deep.equal({
+        Encrypt: v.encrypt,
+        MsgSignature: v.msgSignature,
+        TimeStamp: v.timestamp,
+        Nonce: v.nonce,
+      });
     });
 
     it('wraps a rendered reply so that WeChat can verify and decrypt it', () => {
@@ -189,7 +233,9 @@ describe('wire/reply-render', () => {
       const back = readXmlRoot(xml);
       const envelope = parseEnvelope(xml);
       expect(back.Nonce).to.equal('n]]>1');
-      expect(back.MsgSignature).to.equal(wechatSignature('benchtoken', '1700000000', 'n]]>1', envelope.Encrypt));
+      expect(back.MsgSignature).to.equal(
+        wechatSignature('benchtoken', '1700000000', 'n]]>1', envelope.Encrypt),
+      );
       expect(crypto.decrypt(envelope.Encrypt)).to.equal(inner);
     });
 
@@ -202,7 +248,9 @@ describe('wire/reply-render', () => {
 
     it('refuses a TimeStamp that is not Unix seconds', () => {
       const crypto = new MessageCrypto('abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG', 'wx1234567890abcdef');
-      expectWireError(() => renderEncryptedEnvelope(crypto, 't', '<xml/>', '1<x>', 'n'), 'reply', { message: /TimeStamp/ });
+      expectWireError(() => renderEncryptedEnvelope(crypto, 't', '<xml/>', '1<x>', 'n'), 'reply', {
+        message: /TimeStamp/,
+      });
     });
   });
 });

@@ -5,7 +5,9 @@ import { vector } from './helpers.js';
 describe('wire/signature', () => {
   it('signs the official GET URL-verification example', () => {
     const v = vector('official-doc-url-verify-get');
-    expect(wechatSignature(v.token, v.timestamp, v.nonce)).to.equal('f464b24fc39322e44b38aa78f5edd27bd1441696');
+    expect(wechatSignature(v.token, v.timestamp, v.nonce)).to.equal(
+      'f464b24fc39322e44b38aa78f5edd27bd1441696',
+    );
   });
 
   it('sorts the parts as strings, so the argument order does not matter', () => {

@@ -25,13 +25,20 @@ describe('wire/verify-push', () => {
 
     it('rejects a missing or non-numeric timestamp even when the window is off', () => {
       for (const bad of [undefined, '', 'abc', '12.5', '-5', ' 123', '1e9']) {
-        expectWireError(() => checkTimestamp(bad, 1300, 0), 'timestamp', { message: /missing or not Unix seconds/ });
+        expectWireError(() => checkTimestamp(bad, 1300, 0), 'timestamp', {
+          message: /missing or not Unix seconds/,
+        });
       }
     });
   });
 
   describe('verifyUrl (GET)', () => {
-    const query = { signature: get.signature, timestamp: get.timestamp, nonce: get.nonce, echostr: get.echostr };
+    const query = {
+      signature: get.signature,
+      timestamp: get.timestamp,
+      nonce: get.nonce,
+      echostr: get.echostr,
+    };
 
     it('returns echostr verbatim for the official example', () => {
       expect(verifyUrl({ token: get.token, query, ...at(get) })).to.equal('4375120948345356249');
@@ -53,7 +60,12 @@ describe('wire/verify-push', () => {
 
   describe('verifyPush (POST)', () => {
     it('accepts the official plaintext push on its signature', () => {
-      const query = { signature: plain.signature, timestamp: plain.timestamp, nonce: plain.nonce, openid: 'o' };
+      const query = {
+        signature: plain.signature,
+        timestamp: plain.timestamp,
+        nonce: plain.nonce,
+        openid: 'o',
+      };
       expect(() => verifyPush({ token: plain.token, query, ...at(plain) })).not.to.throw();
       expectWireError(() => verifyPush({ token: 'wrong', query, ...at(plain) }), 'signature');
     });
@@ -66,15 +78,25 @@ describe('wire/verify-push', () => {
         encrypt_type: 'aes',
         msg_signature: safe.msgSignature as string,
       };
-      expect(() => verifyPush({ token: safe.token, query, encrypt: safe.encrypt as string, ...at(safe) })).not.to.throw();
+      expect(() =>
+        verifyPush({ token: safe.token, query, encrypt: safe.encrypt as string, ...at(safe) }),
+      ).not.to.throw();
     });
 
     it('refuses an aes push whose Encrypt is not the one msg_signature covers', () => {
-      const query = { timestamp: safe.timestamp, nonce: safe.nonce, msg_signature: safe.msgSignature as string };
+      const query = {
+        timestamp: safe.timestamp,
+        nonce: safe.nonce,
+        msg_signature: safe.msgSignature as string,
+      };
       const other = (safe.encrypt as string).replace(/^./, 'A');
-      expectWireError(() => verifyPush({ token: safe.token, query, encrypt: other, ...at(safe) }), 'signature', {
-        message: /msg_signature/,
-      });
+      expectWireError(
+        () => verifyPush({ token: safe.token, query, encrypt: other, ...at(safe) }),
+        'signature',
+        {
+          message: /msg_signature/,
+        },
+      );
     });
 
     it('refuses an aes push with a valid signature but no msg_signature (§1.3: signature covers no body)', () => {

@@ -14,7 +14,8 @@ export async function readRawBody(req: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw Object.assign(new Error('request body too large'), { status: 413, expose: true });
+    if (size > MAX_BODY_BYTES)
+      throw Object.assign(new Error('request body too large'), { status: 413, expose: true });
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -46,7 +47,8 @@ export function jsonBody(ctx: Context): Record<string, unknown> {
   } catch {
     throw wxError(47001, 'body is not JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw wxError(47001, 'body is not a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw wxError(47001, 'body is not a JSON object');
   return parsed as Record<string, unknown>;
 }
 

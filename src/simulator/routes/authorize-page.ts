@@ -43,16 +43,22 @@ export function authorizeRoutes(router: Router, world: World): void {
     } catch {
       return fail(10003, 'redirect_uri is not an absolute URL');
     }
-    if (redirect.protocol !== 'http:' && redirect.protocol !== 'https:') return fail(10003, 'redirect_uri must be http(s)');
+    if (redirect.protocol !== 'http:' && redirect.protocol !== 'https:')
+      return fail(10003, 'redirect_uri must be http(s)');
     if (account.oauthDomains.length > 0 && !account.oauthDomains.includes(redirect.host)) {
-      return fail(10003, `redirect_uri host ${redirect.host} is not an authorized domain (${account.oauthDomains.join(', ')})`);
+      return fail(
+        10003,
+        `redirect_uri host ${redirect.host} is not an authorized domain (${account.oauthDomains.join(', ')})`,
+      );
     }
     if (q['response_type'] !== 'code') return fail(40035, 'response_type must be code');
     const scope = q['scope'];
     if (!scope) return fail(10010, 'scope is missing');
-    if (scope !== 'snsapi_base' && scope !== 'snsapi_userinfo') return fail(10005, `scope ${scope} is not allowed`);
+    if (scope !== 'snsapi_base' && scope !== 'snsapi_userinfo')
+      return fail(10005, `scope ${scope} is not allowed`);
     const state = q['state'] ?? '';
-    if (state !== '' && !STATE_SHAPE.test(state)) return fail(10013, 'state must be [a-zA-Z0-9], at most 128 bytes');
+    if (state !== '' && !STATE_SHAPE.test(state))
+      return fail(10013, 'state must be [a-zA-Z0-9], at most 128 bytes');
 
     let who: Follower | undefined;
     if (q['sim_openid']) {
@@ -72,7 +78,12 @@ export function authorizeRoutes(router: Router, world: World): void {
     const silent = scope === 'snsapi_base' || (who.subscribed && q['forcePopup'] !== 'true');
     if (action === 'refuse') return finish(ctx, redirect, state, undefined);
     if (action === 'approve' || (action === undefined && silent)) {
-      const code = world.oauth.issueCode({ appid: account.appid, openid: who.openid, unionid: who.unionid, scope: scope as OAuthScope });
+      const code = world.oauth.issueCode({
+        appid: account.appid,
+        openid: who.openid,
+        unionid: who.unionid,
+        scope: scope as OAuthScope,
+      });
       return finish(ctx, redirect, state, code);
     }
     const choice = (act: string): string => {

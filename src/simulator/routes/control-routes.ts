@@ -124,7 +124,9 @@ export function controlRoutes(router: Router, world: World): void {
         ctx.body = await follower.unfollow();
         return;
       case 'text':
-        ctx.body = await follower.sendText(requiredText(body, 'content'), { bizmsgmenuid: optionalText(body, 'bizmsgmenuid') });
+        ctx.body = await follower.sendText(requiredText(body, 'content'), {
+          bizmsgmenuid: optionalText(body, 'bizmsgmenuid'),
+        });
         return;
       case 'click':
         ctx.body = await follower.click(requiredText(body, 'key'));
@@ -138,7 +140,8 @@ export function controlRoutes(router: Router, world: World): void {
     const account = world.account(ctx.params['appid'] ?? '');
     const body = await controlBody(ctx);
     const timestamp = body['timestamp'];
-    if (timestamp !== undefined && typeof timestamp !== 'number') throw new SimulatorError('invalid', 'timestamp must be a number');
+    if (timestamp !== undefined && typeof timestamp !== 'number')
+      throw new SimulatorError('invalid', 'timestamp must be a number');
     ctx.body = await account.push(requiredText(body, 'xml'), {
       timestamp,
       nonce: optionalText(body, 'nonce'),
@@ -153,7 +156,10 @@ export function controlRoutes(router: Router, world: World): void {
 
   router.post('/sim/persons', async (ctx) => {
     const body = await controlBody(ctx);
-    const person = world.createPerson({ unionid: optionalText(body, 'unionid'), nickname: optionalText(body, 'nickname') });
+    const person = world.createPerson({
+      unionid: optionalText(body, 'unionid'),
+      nickname: optionalText(body, 'nickname'),
+    });
     ctx.status = 201;
     ctx.body = { unionid: person.unionid, nickname: person.nickname, headimgurl: person.headimgurl };
   });
@@ -161,7 +167,9 @@ export function controlRoutes(router: Router, world: World): void {
   router.get('/sim/calls', (ctx) => {
     const q = queryOf(ctx);
     ctx.body = {
-      calls: world.calls.filter((c) => (!q['path'] || c.path === q['path']) && (!q['appid'] || c.appid === q['appid'])),
+      calls: world.calls.filter(
+        (c) => (!q['path'] || c.path === q['path']) && (!q['appid'] || c.appid === q['appid']),
+      ),
     };
   });
 
@@ -258,7 +266,8 @@ export function followerView(f: Follower): Record<string, unknown> {
 function knownFollower(world: World, ctx: Context & { params: Record<string, string> }): Follower {
   const account = world.account(ctx.params['appid'] ?? '');
   const follower = account.find(ctx.params['openid'] ?? '');
-  if (!follower) throw new SimulatorError('not_found', `no openid ${ctx.params['openid']} in ${account.appid}`);
+  if (!follower)
+    throw new SimulatorError('not_found', `no openid ${ctx.params['openid']} in ${account.appid}`);
   return follower;
 }
 
@@ -290,7 +299,8 @@ function requiredText(body: Record<string, unknown>, name: string): string {
 
 function webhookUrl(body: Record<string, unknown>): string | undefined {
   const url = optionalText(body, 'webhookUrl');
-  if (url !== undefined && !URL.canParse(url)) throw new SimulatorError('invalid', 'webhookUrl must be an absolute URL');
+  if (url !== undefined && !URL.canParse(url))
+    throw new SimulatorError('invalid', 'webhookUrl must be an absolute URL');
   return url;
 }
 

@@ -12,7 +12,8 @@ export function customMessageProblem(body: Record<string, unknown>): WxApiError 
   if (typeof msgtype !== 'string') return wxError(40008, 'msgtype missing');
   const payload = body[msgtype];
   const p = isRecord(payload) ? payload : {};
-  const need = (name: string, code: number): WxApiError | null => (isText(p[name]) ? null : wxError(code, `${msgtype}.${name}`));
+  const need = (name: string, code: number): WxApiError | null =>
+    isText(p[name]) ? null : wxError(code, `${msgtype}.${name}`);
   switch (msgtype) {
     case 'text':
       return need('content', 44004);
@@ -28,13 +29,18 @@ export function customMessageProblem(body: Record<string, unknown>): WxApiError 
       if (!Array.isArray(articles) || articles.length === 0) return wxError(44003);
       // One article only since the 2018 change (§6.7).
       if (articles.length > 1) return wxError(45008, `${articles.length} articles, 1 allowed`);
-      return isRecord(articles[0]) && isText(articles[0]['title']) ? null : wxError(44003, 'news.articles[0].title');
+      return isRecord(articles[0]) && isText(articles[0]['title'])
+        ? null
+        : wxError(44003, 'news.articles[0].title');
     }
     case 'mpnewsarticle':
       return need('article_id', 40035);
     case 'msgmenu': {
       const list = p['list'];
-      const ok = Array.isArray(list) && list.length > 0 && list.every((i) => isRecord(i) && isText(i['id']) && isText(i['content']));
+      const ok =
+        Array.isArray(list) &&
+        list.length > 0 &&
+        list.every((i) => isRecord(i) && isText(i['id']) && isText(i['content']));
       return ok ? null : wxError(40035, 'msgmenu.list needs items with id and content');
     }
     case 'miniprogrampage':

@@ -13,7 +13,8 @@ export function qrcodeRoutes(router: Router, world: World): void {
     // A permanent scene keeps its ticket: asking again returns the same code.
     if (made.expiresAt === undefined) {
       const existing = [...account.qrcodes.values()].find(
-        (qr) => qr.expiresAt === undefined && qr.actionName === made.actionName && sceneKey(qr) === sceneKey(made),
+        (qr) =>
+          qr.expiresAt === undefined && qr.actionName === made.actionName && sceneKey(qr) === sceneKey(made),
       );
       if (existing) return qrCreateBody(existing, now);
     }

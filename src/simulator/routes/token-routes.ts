@@ -38,7 +38,8 @@ export function tokenRoutes(router: Router, world: World): void {
     const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
     const account = credentials(world, text(body['appid']), text(body['secret']), 40125);
     const force = body['force_refresh'];
-    if (force !== undefined && typeof force !== 'boolean') throw wxError(47001, 'force_refresh must be a boolean');
+    if (force !== undefined && typeof force !== 'boolean')
+      throw wxError(47001, 'force_refresh must be a boolean');
     return world.tokens.stable(account.appid, force === true);
   });
 }

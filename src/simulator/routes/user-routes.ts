@@ -42,13 +42,16 @@ function follower(account: Account, openid: unknown): Follower {
 
 /** user/info, user/info/batchget, user/get, user/info/updateremark and tags (§6.2–§6.4). */
 export function userRoutes(router: Router, world: World): void {
-  api(router, 'GET', '/cgi-bin/user/info', (ctx) => userInfo(follower(authed(ctx, world), param(ctx, 'openid'))));
+  api(router, 'GET', '/cgi-bin/user/info', (ctx) =>
+    userInfo(follower(authed(ctx, world), param(ctx, 'openid'))),
+  );
 
   api(router, 'POST', '/cgi-bin/user/info/batchget', (ctx) => {
     const account = authed(ctx, world);
     const list = jsonBody(ctx)['user_list'];
     if (!Array.isArray(list)) throw wxError(47001, 'user_list must be an array');
-    if (list.length === 0 || list.length > BATCHGET_MAX) throw wxError(40032, `user_list holds ${list.length}, 1 to 100 allowed`);
+    if (list.length === 0 || list.length > BATCHGET_MAX)
+      throw wxError(40032, `user_list holds ${list.length}, 1 to 100 allowed`);
     const users = list.map((entry) => follower(account, isRecord(entry) ? entry['openid'] : undefined));
     return { user_info_list: users.map(userInfo) };
   });
@@ -69,7 +72,8 @@ export function userRoutes(router: Router, world: World): void {
     const f = follower(account, body['openid']);
     const remark = body['remark'];
     // The doc limits remarks to 30 characters without naming a code; 40035 "invalid args" is chosen.
-    if (typeof remark !== 'string' || [...remark].length > REMARK_CHARS) throw wxError(40035, 'remark: up to 30 characters');
+    if (typeof remark !== 'string' || [...remark].length > REMARK_CHARS)
+      throw wxError(40035, 'remark: up to 30 characters');
     f.remark = remark;
     return OK;
   });

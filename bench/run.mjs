@@ -1,0 +1,425 @@
+#!/usr/bin/env node
+/**
+ * bench/run.mjs — throughput of wxoa's webhook against two physical-limit baselines, in one run.
+ *
+ *   npm run bench                      # builds, then: node bench/run.mjs
+ *   node bench/run.mjs --seconds 10 --mode aes --profile
+ *
+ * Targets, each a child process on 127.0.0.1 (servers/):
+ *   node-http   bare node:http: read the body, send a constant pre-built reply (the machine's ceiling)
+ *   koa-bare    bare Koa doing the same (the ceiling of any Koa app)
+ *   wxoa        the webhook as deployed: Koa + @koa/router + wechatWebhook (dist/), a Bot whose scene
+ *               handler replies 'Welcome!' to a follow through QR scene campaign42
+ *   co-wechat   only with WXOA_BENCH_PEERS=/path/to/a/copy/of/shared/bench (with its node_modules)
+ *
+ * Load: autocannon over loopback, 50 connections, pipelining 1. EVERY request is a distinct push (its own
+ * FromUserName, CreateTime and nonce; in safe mode its own ciphertext and msg_signature), taken from a pool
+ * signed before the load so the client spends no CPU on crypto; a de-duplicating server therefore never
+ * answers from its cache. Each target reads the pool from its start, and the report says if a target went
+ * through the whole pool (then some of its requests repeated).
+ *
+ * Schedule per mode: build the pool; start every target; check each one's reply once (decrypted and
+ * verified in safe mode) and send the probes (duplicate, bad signature, stale timestamp, wrong AppID);
+ * warm each up; then --slices rounds in which every target gets --seconds/--slices of load, the order
+ * rotating, so the host's slow and fast phases hit every target alike; stop them all.
+ *
+ * Options:
+ *   --seconds N      measured seconds per target and mode            [8]
+ *   --warmup N       warm-up seconds per target and mode             [2]
+ *   --mode M         plain | aes | both                              [both]
+ *   --connections N  concurrent keep-alive connections               [50]
+ *   --slices K       rounds the measured seconds are split into      [2]
+ *   --pool N         distinct pushes signed per mode                 [auto: enough for 25k req/s]
+ *   --targets LIST   comma-separated subset of the targets           [all available]
+ *   --profile        start wxoa with --cpu-prof and print where its CPU time went (slows it down)
+ *   --json FILE      also write the raw results as JSON
+ *
+ * Every wait is bounded: a server must print LISTENING within 15 s, each probe times out after 5 s, each
+ * autocannon pass lasts exactly its seconds (requests time out after 10 s), and children get SIGKILL 3 s
+ * after SIGTERM.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { buildPush, checkReply } from './lib/protocol.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const PEERS = process.env.WXOA_BENCH_PEERS;
+
+const TARGETS = {
+  'node-http': { kind: 'baseline', args: [path.join(HERE, 'servers/node-http.mjs')], cwd: HERE },
+  'koa-bare': { kind: 'baseline', args: [path.join(HERE, 'servers/koa-bare.mjs')], cwd: HERE },
+  wxoa: { kind: 'subject', args: [path.join(HERE, 'servers/wxoa.mjs')], cwd: HERE },
+};
+if (PEERS) {
+  TARGETS['co-wechat'] = { kind: 'peer', args: [path.join(PEERS, 'servers/co-wechat.js')], cwd: PEERS };
+}
+
+// ------------------------------------------------------------------ options
+function parseArgs(argv) {
+  const o = { seconds: 8, warmup: 2, mode: 'both', connections: 50, slices: 2, pool: 0, profile: false };
+  o.targets = Object.keys(TARGETS);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--seconds') o.seconds = Number(val());
+    else if (a === '--warmup') o.warmup = Number(val());
+    else if (a === '--mode') o.mode = val();
+    else if (a === '--connections') o.connections = Number(val());
+    else if (a === '--slices') o.slices = Number(val());
+    else if (a === '--pool') o.pool = Number(val());
+    else if (a === '--targets') o.targets = val().split(',').filter(Boolean);
+    else if (a === '--profile') o.profile = true;
+    else if (a === '--json') o.json = val();
+    else if (a === '--help' || a === '-h') o.help = true;
+    else throw new Error(`unknown option ${a} (see --help)`);
+  }
+  for (const t of o.targets) {
+    if (!TARGETS[t]) throw new Error(`unknown target ${t}; available: ${Object.keys(TARGETS).join(', ')}`);
+  }
+  if (!['plain', 'aes', 'both'].includes(o.mode)) throw new Error('--mode must be plain, aes or both');
+  for (const k of ['seconds', 'connections', 'slices']) {
+    if (!(Number.isFinite(o[k]) && o[k] >= 1)) throw new Error(`--${k} must be >= 1`);
+  }
+  if (!(Number.isFinite(o.warmup) && o.warmup >= 0)) throw new Error('--warmup must be >= 0');
+  // Enough distinct pushes for a target answering 25k req/s through warm-up and load.
+  if (!o.pool) o.pool = Math.min(600_000, Math.ceil((o.seconds + o.warmup) * 25_000));
+  return o;
+}
+
+// ------------------------------------------------------------------ /proc
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** user+system CPU seconds of a process so far (Linux), or null. */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** Peak resident set (VmHWM) in MB, or null. */
+function peakRssMB(pid) {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+// ------------------------------------------------------------------ children
+const children = new Set();
+
+/** Starts a target on a free port; resolves with { child, origin } once it prints LISTENING <port>. */
+function start(name, nodeArgs) {
+  const t = TARGETS[name];
+  const child = spawn(process.execPath, [...nodeArgs, ...t.args], {
+    cwd: t.cwd,
+    env: { ...process.env, PORT: '0', NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      void stop(child);
+      reject(new Error(`${name}: not listening after 15 s\n${stderr}`));
+    }, 15_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /LISTENING (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, origin: `http://127.0.0.1:${m[1]}`, stderr: () => stderr });
+      }
+    });
+    child.once('exit', (code, sig) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited early (${code ?? sig})\n${stderr}`));
+    });
+  });
+}
+
+/** SIGTERM the child we started, by its PID; SIGKILL after 3 s. */
+async function stop(child) {
+  children.delete(child);
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(t);
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, async () => {
+    await Promise.all([...children].map(stop));
+    process.exit(130);
+  });
+}
+
+// ------------------------------------------------------------------ requests
+async function send(origin, push) {
+  try {
+    const r = await fetch(origin + push.path, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body: push.body,
+      signal: AbortSignal.timeout(5000),
+    });
+    return { status: r.status, body: await r.text() };
+  } catch (e) {
+    return { status: 0, body: String(e.message) };
+  }
+}
+
+/** Checks the reply, then probes how the target treats a duplicate and forged pushes. */
+async function verify(target, origin, mode, timestamp, probeIndex) {
+  const push = buildPush(mode, probeIndex, timestamp);
+  const first = await send(origin, push);
+  if (TARGETS[target].kind === 'baseline') {
+    return { errors: first.status === 200 ? [] : [`HTTP ${first.status}`], probes: null };
+  }
+  const errors = checkReply(mode, push, first);
+  const classify = (res, p) => (res.status >= 400 ? `${res.status}` : checkReply(mode, p, res).length ? 'ignored' : 'ACCEPTED');
+  const duplicate = await send(origin, push);
+  const probes = {
+    duplicate: duplicate.body === first.body ? 'same reply' : classify(duplicate, push),
+  };
+  for (const forge of mode === 'aes' ? ['signature', 'stale', 'appid'] : ['signature', 'stale']) {
+    const p = buildPush(mode, probeIndex + 1, timestamp, { forge });
+    probes[forge] = classify(await send(origin, p), p);
+  }
+  return { errors, probes };
+}
+
+/** autocannon options whose requests rotate through `pool` from this target's own cursor. */
+function loadOptions(origin, pool, cursor, seconds, connections) {
+  return {
+    url: origin,
+    connections,
+    pipelining: 1,
+    duration: seconds,
+    timeout: 10,
+    headers: { 'content-type': 'text/xml' },
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => {
+          const push = pool[cursor.next % pool.length];
+          cursor.next++;
+          req.path = push.path;
+          req.body = push.body;
+          return req;
+        },
+      },
+    ],
+  };
+}
+
+async function load(cell, pool, seconds, opts) {
+  const cpu0 = cpuSeconds(cell.child.pid);
+  const raw = await autocannon({
+    ...loadOptions(cell.origin, pool, cell.cursor, seconds, opts.connections),
+    skipAggregateResult: true, // keep the histograms so the slices can be merged
+  });
+  const cpu1 = cpuSeconds(cell.child.pid);
+  cell.slices.push(raw);
+  if (cpu0 !== null && cpu1 !== null) cell.cpu += cpu1 - cpu0;
+}
+
+// ------------------------------------------------------------------ profile
+function summarizeProfile(dir) {
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
+  if (files.length === 0) return null;
+  const prof = JSON.parse(readFileSync(path.join(dir, files.sort().at(-1)), 'utf8'));
+  const nodes = new Map(prof.nodes.map((n) => [n.id, n.callFrame]));
+  const hits = new Map();
+  for (const id of prof.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
+  const byFn = new Map();
+  const byPkg = new Map();
+  let busy = 0;
+  for (const [id, c] of hits) {
+    const cf = nodes.get(id);
+    if (cf.functionName === '(idle)') continue;
+    busy += c;
+    const url = cf.url ?? '';
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ??
+      (url.startsWith('node:') ? url.replace(/^node:(internal\/)?/, 'node:').split('/')[0] : url.includes('/dist/src/') ? 'wxoa' : url ? 'bench' : '(native)');
+    byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + c);
+    const where = url ? ` ${url.replace(/^.*\/(node_modules|dist)\//, '')}:${cf.lineNumber + 1}` : '';
+    const k = `${cf.functionName || '(anonymous)'}${where}`;
+    byFn.set(k, (byFn.get(k) ?? 0) + c);
+  }
+  const top = (m, n) =>
+    [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, c]) => `${((100 * c) / busy).toFixed(1)}% ${k}`);
+  return { byPackage: top(byPkg, 10), byFunction: top(byFn, 25) };
+}
+
+// ------------------------------------------------------------------ run
+const fmt = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '–' : Number(x).toFixed(d));
+
+async function runMode(mode, opts) {
+  const log = (s) => process.stderr.write(s);
+  const timestamp = Math.floor(Date.now() / 1000);
+  log(`${mode}: signing ${opts.pool} distinct pushes ... `);
+  const t0 = Date.now();
+  const pool = new Array(opts.pool);
+  for (let i = 0; i < opts.pool; i++) {
+    const p = buildPush(mode, i, timestamp);
+    pool[i] = { path: p.path, body: Buffer.from(p.body) };
+  }
+  log(`${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+
+  const profileDir = path.join(HERE, 'results', `profile-${mode}-${Date.now()}`);
+  const cells = [];
+  try {
+    for (const [i, target] of opts.targets.entries()) {
+      const nodeArgs =
+        opts.profile && target === 'wxoa' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+      const { child, origin, stderr } = await start(target, nodeArgs);
+      // Probe pushes come from past the pool's end: they never collide with the load.
+      const check = await verify(target, origin, mode, timestamp, opts.pool + 10 * i);
+      cells.push({ target, mode, child, origin, stderr, cursor: { next: 0 }, slices: [], cpu: 0, check });
+      log(`  ${target}: ${check.errors.length ? `REPLY WRONG: ${check.errors.join('; ')}` : 'reply ok'}` +
+        `${check.probes ? ` | probes ${JSON.stringify(check.probes)}` : ''}\n`);
+    }
+    for (const cell of cells) {
+      if (opts.warmup > 0) await autocannon(loadOptions(cell.origin, pool, cell.cursor, opts.warmup, opts.connections));
+    }
+    const slice = opts.seconds / opts.slices;
+    for (let k = 0; k < opts.slices; k++) {
+      const order = cells.map((_, i) => cells[(i + k) % cells.length]);
+      for (const cell of order) {
+        log(`  slice ${k + 1}/${opts.slices} ${cell.target} ...`);
+        await load(cell, pool, slice, opts);
+        const last = cell.slices.at(-1);
+        log(` ${fmt(last.totalCompletedRequests / last.duration)} req/s\n`);
+      }
+    }
+  } finally {
+    for (const cell of cells) {
+      cell.peakRssMB = peakRssMB(cell.child.pid);
+      await stop(cell.child);
+    }
+  }
+  const results = cells.map((cell) => {
+    const merged = autocannon.aggregateResult(cell.slices, { url: cell.origin, connections: opts.connections });
+    const requests = cell.slices.reduce((a, r) => a + r.totalCompletedRequests, 0);
+    const duration = cell.slices.reduce((a, r) => a + r.duration, 0);
+    return {
+      target: cell.target,
+      mode,
+      rps: requests / duration,
+      requests,
+      p50: merged.latency.p50,
+      p99: merged.latency.p99,
+      non2xx: merged.non2xx,
+      errors: merged.errors + merged.timeouts,
+      serverUsPerReq: cell.cpu && requests ? (1e6 * cell.cpu) / requests : null,
+      peakRssMB: cell.peakRssMB,
+      poolWrapped: cell.cursor.next > pool.length,
+      replyErrors: cell.check.errors,
+      probes: cell.check.probes,
+    };
+  });
+  for (const r of results) {
+    const base = (name) => results.find((b) => b.target === name);
+    r.xNodeHttp = base('node-http') ? r.rps / base('node-http').rps : null;
+    r.xKoaBare = base('koa-bare') ? r.rps / base('koa-bare').rps : null;
+  }
+  const profile = opts.profile ? summarizeProfile(profileDir) : null;
+  return { results, profile };
+}
+
+function table(results) {
+  const rows = [
+    '| target | mode | req/s | × node-http | × koa-bare | p50 ms | p99 ms | non-2xx | err+timeout | server µs/req | peak RSS MB | notes |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const r of results) {
+    const notes = [
+      r.replyErrors.length ? `REPLY WRONG: ${r.replyErrors.join('; ')}` : '',
+      r.poolWrapped ? 'pool wrapped: some requests repeated (raise --pool)' : '',
+    ].filter(Boolean);
+    rows.push(
+      `| ${r.target} | ${r.mode} | ${fmt(r.rps)} | ${fmt(r.xNodeHttp, 3)} | ${fmt(r.xKoaBare, 3)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.non2xx} | ${r.errors} | ${fmt(r.serverUsPerReq)} | ${fmt(r.peakRssMB, 1)} | ${notes.join('; ')} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+async function main() {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(e.message);
+    process.exit(2);
+  }
+  if (opts.help) {
+    const src = readFileSync(fileURLToPath(import.meta.url), 'utf8');
+    console.log(src.slice(src.indexOf('/**'), src.indexOf('*/') + 2));
+    return;
+  }
+  if (!existsSync(path.join(HERE, '../dist/src/http/webhook-middleware.js')) && opts.targets.includes('wxoa')) {
+    throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
+  }
+  mkdirSync(path.join(HERE, 'results'), { recursive: true });
+  const modes = opts.mode === 'both' ? ['plain', 'aes'] : [opts.mode];
+  console.error(
+    `# ${opts.targets.join(', ')} | ${modes.join('+')} | ${opts.seconds}s (+${opts.warmup}s warm-up) x ${opts.connections} connections | ${opts.slices} slices | distinct pushes`,
+  );
+  const all = [];
+  const profiles = {};
+  for (const mode of modes) {
+    const { results, profile } = await runMode(mode, opts);
+    all.push(...results);
+    if (profile) profiles[mode] = profile;
+  }
+  const cpus = os.cpus();
+  console.log(`## wxoa webhook benchmark (${new Date().toISOString()})\n`);
+  console.log(
+    `Node ${process.version}, ${cpus.length} x ${cpus[0]?.model ?? '?'}; autocannon, ${opts.connections} connections, pipelining 1, ` +
+      `${opts.seconds} s measured per target and mode after ${opts.warmup} s warm-up, in ${opts.slices} rotating slices; ` +
+      `every request a distinct signed push (pool of ${opts.pool} per mode). Ratios: req/s over the baseline's in the same run and mode.\n`,
+  );
+  console.log(table(all));
+  const probed = all.filter((r) => r.probes);
+  if (probed.length) {
+    console.log('\nProbes (sent before the load): ' + probed.map((r) => `${r.target}/${r.mode} ${JSON.stringify(r.probes)}`).join('; '));
+  }
+  for (const [mode, p] of Object.entries(profiles)) {
+    console.log(`\n### CPU profile of wxoa, ${mode} (self time, % of busy samples)\n`);
+    console.log('by package: ' + p.byPackage.join(', ') + '\n');
+    console.log(p.byFunction.map((l) => `- ${l}`).join('\n'));
+  }
+  if (opts.json) writeFileSync(opts.json, JSON.stringify({ options: opts, results: all, profiles }, null, 2));
+}
+
+main().then(
+  () => process.exit(0),
+  async (e) => {
+    console.error(e);
+    await Promise.all([...children].map(stop));
+    process.exit(1);
+  },
+);

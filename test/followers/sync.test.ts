@@ -1,0 +1,176 @@
+import { expect } from 'chai';
+import { createPeriodicSync, syncFollowers, type SyncProgress } from '../../src/followers/sync.js';
+import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
+import type { Store } from '../../src/store/types.js';
+import type { WechatApi } from '../../src/wechat-api/index.js';
+import { apiFor, batchgetCalls, ENGINES, eventually, startCaptureServer, testDb, type TestDb } from './support.js';
+
+const userGetCalls = (sim: Simulator) => sim.calls.filter((c) => c.path === '/cgi-bin/user/get');
+
+for (const engine of ENGINES) {
+  describe(`follower sync (${engine})`, function () {
+    this.timeout(120_000);
+    let db: TestDb;
+    let store: Store;
+    let sim: Simulator;
+    let account: SimAccount;
+    let api: WechatApi;
+
+    beforeEach(async function () {
+      db = await testDb(engine, this);
+      store = await db.open();
+      sim = await startSimulator();
+      account = sim.createAccount();
+      api = apiFor(sim, account);
+    });
+
+    afterEach(async () => {
+      await sim.close();
+      await db.dispose();
+    });
+
+    /** A follower captured while the webhook was up, who later unfollowed while it was down (push lost). */
+    async function followerWhoLeftUnseen(): Promise<string> {
+      const server = await startCaptureServer({ store, accounts: [account] });
+      const follower = account.follower();
+      await follower.follow();
+      await server.drain();
+      await server.close();
+      await follower.unfollow(); // no webhook: WeChat's list changes, our store does not hear of it
+      return follower.openid;
+    }
+
+    it('lists 10 500 followers over two pages, enriches each and marks the one who left unsubscribed', async () => {
+      const gone = await followerWhoLeftUnseen();
+      expect((await store.followers.get(account.appid, gone))?.subscribed).to.equal(true);
+      const seeded = account.seedFollowers(10_500);
+      const progress: SyncProgress[] = [];
+
+      const result = await syncFollowers({ store, api, appid: account.appid, onProgress: (p) => progress.push(p) });
+
+      expect(result).to.include({ listed: 10_500, enriched: 10_500, enrichFailed: 0, unsubscribed: 1, resumed: false });
+      expect(userGetCalls(sim).map((c) => c.query['next_openid'] ?? null)).to.deep.equal([
+        null,
+        seeded[9_999]!.openid,
+        seeded[10_499]!.openid,
+      ]);
+      expect(batchgetCalls(sim)).to.equal(105);
+      expect(await store.followers.pendingEnrichment(account.appid)).to.equal(0);
+      expect(await store.followers.get(account.appid, gone)).to.include({ subscribed: false });
+      expect((await store.followers.get(account.appid, gone))?.unsubscribeTime).to.be.a('number');
+      const last = await store.followers.get(account.appid, seeded[10_499]!.openid);
+      expect(last).to.include({ subscribed: true, unionid: seeded[10_499]!.unionid, subscribeScene: 'ADD_SCENE_SEARCH' });
+      expect(await store.syncState.get(account.appid)).to.equal(null);
+      expect(progress[0]).to.include({ phase: 'listing', listed: 0 });
+      expect(progress.at(-1)).to.include({ phase: 'done', listed: 10_500, total: 10_500 });
+    });
+
+    it('resumes a sync that failed mid-way from the saved cursor, with the same sync id', async () => {
+      const gone = await followerWhoLeftUnseen();
+      const seeded = account.seedFollowers(10_500);
+
+      // WeChat fails the second page: the sync stops with an error after listing the first.
+      let failure: unknown;
+      try {
+        await syncFollowers({
+          store,
+          api,
+          appid: account.appid,
+          onProgress: (p) => {
+            if (p.listed === 10_000) sim.misbehave({ kind: 'http_500', path: '/cgi-bin/user/get', times: 1 });
+          },
+        });
+      } catch (err) {
+        failure = err;
+      }
+      expect(failure).to.be.instanceOf(Error);
+      const saved = await store.syncState.get(account.appid);
+      expect(saved).to.include({ nextOpenid: seeded[9_999]!.openid, listed: 10_000 });
+      expect((await store.followers.get(account.appid, gone))?.subscribed).to.equal(true);
+
+      sim.clearCalls();
+      const result = await syncFollowers({ store, api, appid: account.appid });
+
+      expect(result).to.include({ resumed: true, listed: 10_500, unsubscribed: 1, syncId: saved!.syncId });
+      expect(userGetCalls(sim)[0]?.query['next_openid']).to.equal(seeded[9_999]!.openid);
+      expect(batchgetCalls(sim)).to.equal(5); // only the 500 of the second page
+      // Followers listed before the failure still count as listed: nobody of page one was marked gone.
+      const page = await store.followers.list({ appid: account.appid, subscribed: false, limit: 10 });
+      expect(page.followers.map((f) => f.openid)).to.deep.equal([gone]);
+      expect(await store.followers.pendingEnrichment(account.appid)).to.equal(0);
+    });
+
+    it('stops when aborted and leaves the sync to resume', async () => {
+      account.seedFollowers(10_001);
+      const abort = new AbortController();
+      let failure: unknown;
+      try {
+        await syncFollowers({
+          store,
+          api,
+          appid: account.appid,
+          signal: abort.signal,
+          onProgress: (p) => {
+            if (p.listed === 10_000) abort.abort();
+          },
+        });
+      } catch (err) {
+        failure = err;
+      }
+      expect((failure as Error).name).to.equal('AbortError');
+      expect(await store.syncState.get(account.appid)).to.include({ listed: 10_000 });
+      expect(userGetCalls(sim)).to.have.length(1);
+
+      const result = await syncFollowers({ store, api, appid: account.appid });
+      expect(result).to.include({ resumed: true, listed: 10_001, unsubscribed: 0 });
+    });
+
+    it('keeps answering pushes well within the reply budget while a 10 000-follower sync runs', async () => {
+      const server = await startCaptureServer({ store, accounts: [account] });
+      try {
+        account.seedFollowers(10_000);
+        let running = true;
+        const sync = syncFollowers({ store, api, appid: account.appid }).finally(() => (running = false));
+        const latencies: number[] = [];
+        while (running) {
+          const started = Date.now();
+          const result = await account.follower().follow();
+          expect(result.status).to.equal(200);
+          latencies.push(Date.now() - started);
+        }
+        await sync;
+        expect(latencies.length).to.be.at.least(3);
+        // WeChat gives 5 s and the server's budget is 4 s: half of that even on a busy test machine.
+        expect(Math.max(...latencies)).to.be.below(2000);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('runs the periodic sync every interval until stopped', async () => {
+      account.seedFollowers(50);
+      const periodic = createPeriodicSync(1, { store, accounts: [{ appid: account.appid, api }] });
+      periodic.start();
+      try {
+        // Each sync starts with a user/get without next_openid.
+        const starts = () => userGetCalls(sim).filter((c) => c.query['next_openid'] === undefined).length;
+        await eventually('two syncs ran', async () => starts() >= 2, 10_000);
+        expect((await store.followers.list({ appid: account.appid, limit: 100 })).followers).to.have.length(50);
+      } finally {
+        await periodic.stop();
+      }
+      const calls = sim.calls.length;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(sim.calls.length).to.equal(calls);
+    });
+
+    it('does not sync periodically when the interval is 0', async () => {
+      account.seedFollowers(5);
+      const periodic = createPeriodicSync(0, { store, accounts: [{ appid: account.appid, api }] });
+      periodic.start();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await periodic.stop();
+      expect(sim.calls).to.have.length(0);
+    });
+  });
+}
