@@ -6,7 +6,15 @@
  */
 import { Bot } from '../dist/src/bot/bot.js';
 import { createWebhookHandler } from '../dist/src/bot/webhook-handler.js';
-import { MessageCrypto, parseEnvelope, parseInbound, renderEncryptedEnvelope, renderReply, verifyPush, dedupKey } from '../dist/src/wire/index.js';
+import {
+  MessageCrypto,
+  parseEnvelope,
+  parseInbound,
+  renderEncryptedEnvelope,
+  renderReply,
+  verifyPush,
+  dedupKey,
+} from '../dist/src/wire/index.js';
 import { BENCH, buildPush, subscribeXml } from './lib/protocol.mjs';
 
 const ms = Number(process.argv[process.argv.indexOf('--ms') + 1]) || 300;
@@ -37,7 +45,9 @@ async function measure(name, fn) {
   }
   rounds.shift(); // warm-up round
   rounds.sort((a, b) => a - b);
-  console.log(`${name.padEnd(44)} ${rounds[0].toFixed(2).padStart(7)} µs best  ${rounds[2].toFixed(2).padStart(7)} µs median`);
+  console.log(
+    `${name.padEnd(44)} ${rounds[0].toFixed(2).padStart(7)} µs best  ${rounds[2].toFixed(2).padStart(7)} µs median`,
+  );
 }
 
 const bot = new Bot();
@@ -51,14 +61,18 @@ for (const mode of ['plain', 'aes']) {
   // A fresh handler per mode: every push in the pool is new to its reply store on the first pass.
   const handler = createWebhookHandler({ accounts: account, bot, timestampToleranceSeconds: 0 });
   let n = 0;
-  await measure(`handlePush ${mode} (distinct pushes)`, (i) => handler.handlePush(pushes[(n++ * 7919 + i) % N]));
+  await measure(`handlePush ${mode} (distinct pushes)`, (i) =>
+    handler.handlePush(pushes[(n++ * 7919 + i) % N]),
+  );
 }
 
 const crypto = new MessageCrypto(BENCH.encodingAesKey, BENCH.appid);
 const xml = subscribeXml('oBench0000000000000000000001', now);
 const aes = pool('aes');
 const plain = pool('plain');
-await measure('verifyPush plain (sha1)', (i) => verifyPush({ token: BENCH.token, query: plain[i].query, nowSeconds: now, toleranceSeconds: 300 }));
+await measure('verifyPush plain (sha1)', (i) =>
+  verifyPush({ token: BENCH.token, query: plain[i].query, nowSeconds: now, toleranceSeconds: 300 }),
+);
 await measure('parseInbound subscribe', () => parseInbound(xml));
 await measure('parseEnvelope safe', (i) => parseEnvelope(aes[i].body));
 await measure('decrypt', (i) => crypto.decrypt(parseEnvelope(aes[i].body).Encrypt));
@@ -67,5 +81,7 @@ await measure('dedupKey', () => dedupKey(m));
 const header = { ToUserName: 'o', FromUserName: 'gh', CreateTime: now };
 await measure('renderReply text', () => renderReply({ type: 'text', content: 'Welcome!' }, header, 'event'));
 const inner = renderReply({ type: 'text', content: 'Welcome!' }, header, 'event');
-await measure('renderEncryptedEnvelope', () => renderEncryptedEnvelope(crypto, BENCH.token, inner, now, '123'));
+await measure('renderEncryptedEnvelope', () =>
+  renderEncryptedEnvelope(crypto, BENCH.token, inner, now, '123'),
+);
 await measure('bot.handle (dispatch only)', () => bot.handle(m));

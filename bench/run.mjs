@@ -38,10 +38,13 @@
  * autocannon pass lasts exactly its seconds (requests time out after 10 s), and children get SIGKILL 3 s
  * after SIGTERM.
  */
+/* global fetch, AbortSignal */
+import { Buffer } from 'node:buffer';
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { buildPush, checkReply } from './lib/protocol.mjs';
@@ -199,7 +202,8 @@ async function verify(target, origin, mode, timestamp, probeIndex) {
     return { errors: first.status === 200 ? [] : [`HTTP ${first.status}`], probes: null };
   }
   const errors = checkReply(mode, push, first);
-  const classify = (res, p) => (res.status >= 400 ? `${res.status}` : checkReply(mode, p, res).length ? 'ignored' : 'ACCEPTED');
+  const classify = (res, p) =>
+    res.status >= 400 ? `${res.status}` : checkReply(mode, p, res).length ? 'ignored' : 'ACCEPTED';
   const duplicate = await send(origin, push);
   const probes = {
     duplicate: duplicate.body === first.body ? 'same reply' : classify(duplicate, push),
@@ -262,15 +266,25 @@ function summarizeProfile(dir) {
     if (cf.functionName === '(idle)') continue;
     busy += c;
     const url = cf.url ?? '';
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ??
-      (url.startsWith('node:') ? url.replace(/^node:(internal\/)?/, 'node:').split('/')[0] : url.includes('/dist/src/') ? 'wxoa' : url ? 'bench' : '(native)');
+    const pkg =
+      /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ??
+      (url.startsWith('node:')
+        ? url.replace(/^node:(internal\/)?/, 'node:').split('/')[0]
+        : url.includes('/dist/src/')
+          ? 'wxoa'
+          : url
+            ? 'bench'
+            : '(native)');
     byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + c);
     const where = url ? ` ${url.replace(/^.*\/(node_modules|dist)\//, '')}:${cf.lineNumber + 1}` : '';
     const k = `${cf.functionName || '(anonymous)'}${where}`;
     byFn.set(k, (byFn.get(k) ?? 0) + c);
   }
   const top = (m, n) =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, c]) => `${((100 * c) / busy).toFixed(1)}% ${k}`);
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, c]) => `${((100 * c) / busy).toFixed(1)}% ${k}`);
   return { byPackage: top(byPkg, 10), byFunction: top(byFn, 25) };
 }
 
@@ -299,11 +313,14 @@ async function runMode(mode, opts) {
       // Probe pushes come from past the pool's end: they never collide with the load.
       const check = await verify(target, origin, mode, timestamp, opts.pool + 10 * i);
       cells.push({ target, mode, child, origin, stderr, cursor: { next: 0 }, slices: [], cpu: 0, check });
-      log(`  ${target}: ${check.errors.length ? `REPLY WRONG: ${check.errors.join('; ')}` : 'reply ok'}` +
-        `${check.probes ? ` | probes ${JSON.stringify(check.probes)}` : ''}\n`);
+      log(
+        `  ${target}: ${check.errors.length ? `REPLY WRONG: ${check.errors.join('; ')}` : 'reply ok'}` +
+          `${check.probes ? ` | probes ${JSON.stringify(check.probes)}` : ''}\n`,
+      );
     }
     for (const cell of cells) {
-      if (opts.warmup > 0) await autocannon(loadOptions(cell.origin, pool, cell.cursor, opts.warmup, opts.connections));
+      if (opts.warmup > 0)
+        await autocannon(loadOptions(cell.origin, pool, cell.cursor, opts.warmup, opts.connections));
     }
     const slice = opts.seconds / opts.slices;
     for (let k = 0; k < opts.slices; k++) {
@@ -322,7 +339,10 @@ async function runMode(mode, opts) {
     }
   }
   const results = cells.map((cell) => {
-    const merged = autocannon.aggregateResult(cell.slices, { url: cell.origin, connections: opts.connections });
+    const merged = autocannon.aggregateResult(cell.slices, {
+      url: cell.origin,
+      connections: opts.connections,
+    });
     const requests = cell.slices.reduce((a, r) => a + r.totalCompletedRequests, 0);
     const duration = cell.slices.reduce((a, r) => a + r.duration, 0);
     return {
@@ -380,7 +400,10 @@ async function main() {
     console.log(src.slice(src.indexOf('/**'), src.indexOf('*/') + 2));
     return;
   }
-  if (!existsSync(path.join(HERE, '../dist/src/http/webhook-middleware.js')) && opts.targets.includes('wxoa')) {
+  if (
+    !existsSync(path.join(HERE, '../dist/src/http/webhook-middleware.js')) &&
+    opts.targets.includes('wxoa')
+  ) {
     throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
   }
   mkdirSync(path.join(HERE, 'results'), { recursive: true });
@@ -405,7 +428,10 @@ async function main() {
   console.log(table(all));
   const probed = all.filter((r) => r.probes);
   if (probed.length) {
-    console.log('\nProbes (sent before the load): ' + probed.map((r) => `${r.target}/${r.mode} ${JSON.stringify(r.probes)}`).join('; '));
+    console.log(
+      '\nProbes (sent before the load): ' +
+        probed.map((r) => `${r.target}/${r.mode} ${JSON.stringify(r.probes)}`).join('; '),
+    );
   }
   for (const [mode, p] of Object.entries(profiles)) {
     console.log(`\n### CPU profile of wxoa, ${mode} (self time, % of busy samples)\n`);

@@ -9,7 +9,7 @@ import type { Composer } from './bot/composer.js';
 import type { Context } from './bot/context.js';
 import { ConfigError, type AccountConfig, type Config } from './config.js';
 import { captureFollowers } from './followers/capture.js';
-import { EnrichmentWorker } from './followers/enrichment.js';
+import { EnrichmentWorker, type EnrichmentWorkerOptions } from './followers/enrichment.js';
 import { createPeriodicSync, type PeriodicSync } from './followers/sync.js';
 import { requireAdminToken } from './http/admin-auth.js';
 import { conversationsApiRouter } from './http/admin-conversations.js';
@@ -40,6 +40,11 @@ export interface WxoaOptions {
    * of the config file: a handler that replies (or does not call `next()`) wins over the rules.
    */
   handlers?: Composer<Context>;
+  /**
+   * Timings of the enrichment worker (debounce, retry backoff, queue poll); its defaults otherwise. Tests
+   * shorten them so a follower deferred by an API failure is retried in milliseconds, not seconds.
+   */
+  enrichment?: Pick<EnrichmentWorkerOptions, 'debounceMs' | 'leaseMs' | 'retryBaseMs' | 'retryMaxMs' | 'pollMs'>;
   /** Mounts extra routes (e.g. the console) on the app before it starts. */
   extend?: (wxoa: Wxoa) => void | Promise<void>;
 }
@@ -103,6 +108,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   const apiFor = (appid: string) => apis.get(appid);
 
   const enrichment = new EnrichmentWorker({
+    ...options.enrichment,
     followers: store.followers,
     apiFor,
     logger: logger.child({ module: 'enrichment' }),
@@ -157,7 +163,8 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   ]) {
     api.use(r.routes(), r.allowedMethods());
   }
-  api.all('/(.*)', () => {
+  // Any other /api path: a JSON 404 behind the same auth (path-to-regexp v8 syntax; '/(.*)' no longer parses).
+  api.all('{/*rest}', () => {
     throw Object.assign(new Error('no such route'), { status: 404 });
   });
 

@@ -3,7 +3,9 @@
  * §1–2), so the load and its checks do not depend on the code under test. Ported from
  * ../shared/bench/lib/protocol.js.
  */
+import { Buffer } from 'node:buffer';
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomInt } from 'node:crypto';
+import { URLSearchParams } from 'node:url';
 
 /** The benchmark identity: the same as ../shared/bench uses, so numbers compare with its peers. */
 export const BENCH = Object.freeze({
@@ -34,7 +36,9 @@ export function encrypt(xml, appid = BENCH.appid) {
   const pad = 32 - (plain.length % 32);
   const c = createCipheriv('aes-256-cbc', KEY, IV);
   c.setAutoPadding(false);
-  return Buffer.concat([c.update(Buffer.concat([plain, Buffer.alloc(pad, pad)])), c.final()]).toString('base64');
+  return Buffer.concat([c.update(Buffer.concat([plain, Buffer.alloc(pad, pad)])), c.final()]).toString(
+    'base64',
+  );
 }
 
 /** The inverse of encrypt(): { message, appid }. */

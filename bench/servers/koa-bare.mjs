@@ -2,6 +2,7 @@
  * Baseline: bare Koa, one middleware reading the body and sending a constant, pre-built reply
  * (../shared/bench/servers/koa-bare.js): the gap to node-http is Koa's own per-request cost.
  */
+import { Buffer } from 'node:buffer';
 import Koa from 'koa';
 import { encryptedReplyXml, textReplyXml } from '../lib/protocol.mjs';
 

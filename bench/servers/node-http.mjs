@@ -2,6 +2,7 @@
  * Baseline: bare node:http reading the body and sending a constant, pre-built reply — the ceiling of any
  * webhook on this machine (../shared/bench/servers/node-http.js).
  */
+import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import { encryptedReplyXml, textReplyXml } from '../lib/protocol.mjs';
 
@@ -21,5 +22,7 @@ const server = http.createServer((req, res) => {
     res.end(aes ? AES : PLAIN);
   });
 });
-server.listen(Number(process.env.PORT) || 0, '127.0.0.1', () => console.log(`LISTENING ${server.address().port}`));
+server.listen(Number(process.env.PORT) || 0, '127.0.0.1', () =>
+  console.log(`LISTENING ${server.address().port}`),
+);
 process.on('SIGTERM', () => process.exit(0));

@@ -19,7 +19,9 @@ export type Middleware<C extends Context = Context> = MiddlewareFn<C> | Middlewa
 export type Filter<C extends Context, Q extends FilterQuery> = C & { message: MessageFor<Q> };
 
 /** `ctx` in a `hears()` handler: a text message and what matched. */
-export type HearsContext<C extends Context> = Filter<C, 'message:text'> & { match: string | RegExpMatchArray };
+export type HearsContext<C extends Context> = Filter<C, 'message:text'> & {
+  match: string | RegExpMatchArray;
+};
 
 /** `ctx` in a `click()` handler: a menu CLICK and what matched. */
 export type ClickContext<C extends Context> = Filter<C, 'event:click'> & { match: string | RegExpMatchArray };
@@ -75,22 +77,32 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
    * narrowed: `on('message:text', ctx => ctx.message.Content)`. Unknown names throw, listing the
    * permitted ones.
    */
-  on<Q extends FilterQuery>(query: Q | readonly Q[], ...middleware: Middleware<Filter<C, Q>>[]): Composer<Filter<C, Q>> {
+  on<Q extends FilterQuery>(
+    query: Q | readonly Q[],
+    ...middleware: Middleware<Filter<C, Q>>[]
+  ): Composer<Filter<C, Q>> {
     const matches = matchFilterQueries(typeof query === 'string' ? [query] : query);
     return this.filter((ctx): ctx is Filter<C, Q> => matches(ctx.message), ...middleware);
   }
 
   /** Runs `middleware` for text messages whose Content equals a string or matches a RegExp. */
-  hears(trigger: Trigger | readonly Trigger[], ...middleware: Middleware<HearsContext<C>>[]): Composer<HearsContext<C>> {
+  hears(
+    trigger: Trigger | readonly Trigger[],
+    ...middleware: Middleware<HearsContext<C>>[]
+  ): Composer<HearsContext<C>> {
     const match = triggerMatcher(trigger, 'hears');
     return this.filter(
-      (ctx): ctx is HearsContext<C> => ctx.message.MsgType === 'text' && setMatch(ctx, match(ctx.message.Content)),
+      (ctx): ctx is HearsContext<C> =>
+        ctx.message.MsgType === 'text' && setMatch(ctx, match(ctx.message.Content)),
       ...middleware,
     );
   }
 
   /** Runs `middleware` for menu CLICK events whose EventKey (the button's `key`) matches. */
-  click(key: Trigger | readonly Trigger[], ...middleware: Middleware<ClickContext<C>>[]): Composer<ClickContext<C>> {
+  click(
+    key: Trigger | readonly Trigger[],
+    ...middleware: Middleware<ClickContext<C>>[]
+  ): Composer<ClickContext<C>> {
     const match = triggerMatcher(key, 'click');
     return this.filter(
       (ctx): ctx is ClickContext<C> =>
@@ -105,12 +117,18 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
    * Runs `middleware` for a QR scene in both of its forms: a follow (`subscribe` with EventKey
    * `qrscene_X`) and a scan by a follower (`SCAN` with EventKey `X`). `ctx.scene` is `X`.
    */
-  scene(scene: Trigger | readonly Trigger[], ...middleware: Middleware<SceneContext<C>>[]): Composer<SceneContext<C>> {
+  scene(
+    scene: Trigger | readonly Trigger[],
+    ...middleware: Middleware<SceneContext<C>>[]
+  ): Composer<SceneContext<C>> {
     const match = triggerMatcher(scene, 'scene');
-    return this.filter((ctx): ctx is SceneContext<C> => {
-      const value = ctx.scene;
-      return value !== null && setMatch(ctx, match(value));
-    }, ...middleware);
+    return this.filter(
+      (ctx): ctx is SceneContext<C> => {
+        const value = ctx.scene;
+        return value !== null && setMatch(ctx, match(value));
+      },
+      ...middleware,
+    );
   }
 
   /** Runs `middleware` when `predicate` holds; a type guard narrows `ctx` for them. */

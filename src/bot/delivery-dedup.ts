@@ -71,7 +71,10 @@ export class DeliveryDedup {
       try {
         record = await this.#store.peek(key);
       } catch (err) {
-        this.#options.logger.warn({ err, dedupKey: key }, 'could not read the reply store for a duplicate push');
+        this.#options.logger.warn(
+          { err, dedupKey: key },
+          'could not read the reply store for a duplicate push',
+        );
         return null;
       }
       if (record.state === 'done') return record.reply;

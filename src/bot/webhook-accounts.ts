@@ -26,12 +26,15 @@ export class AccountTable {
   readonly #byAppid: ReadonlyMap<string, ResolvedAccount>;
 
   constructor(accounts: WebhookAccount | readonly WebhookAccount[]) {
-    const list = Array.isArray(accounts) ? (accounts as readonly WebhookAccount[]) : [accounts as WebhookAccount];
+    const list = Array.isArray(accounts)
+      ? (accounts as readonly WebhookAccount[])
+      : [accounts as WebhookAccount];
     const problems: string[] = [];
     const byAppid = new Map<string, ResolvedAccount>();
     list.forEach((account, i) => {
       const where = `accounts[${i}]`;
-      if (typeof account.appid !== 'string' || account.appid === '') problems.push(`${where}.appid is required`);
+      if (typeof account.appid !== 'string' || account.appid === '')
+        problems.push(`${where}.appid is required`);
       if (typeof account.token !== 'string' || account.token === '') {
         problems.push(`${where}.token is required (the Token of the WeChat console's server settings)`);
       }

@@ -91,7 +91,10 @@ export const DEFAULT_REPLY_BUDGET_MS = 4000;
 export const DEFAULT_TIMESTAMP_TOLERANCE_SECONDS = 300;
 
 const XML_TYPE = 'text/xml; charset=utf-8';
-const SUCCESS_ANSWER: WebhookAnswer = Object.freeze({ contentType: 'text/plain; charset=utf-8', body: SUCCESS });
+const SUCCESS_ANSWER: WebhookAnswer = Object.freeze({
+  contentType: 'text/plain; charset=utf-8',
+  body: SUCCESS,
+});
 
 /** Builds the webhook for one or more accounts; validates the options eagerly. */
 export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
@@ -125,7 +128,10 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
     const task = Promise.resolve()
       .then(() => listener(push, reply))
       .catch((err: unknown) => {
-        logger.error({ err, ...pushIdentity(push.appid, push.message, push.dedupKey), replyType: reply.type }, `${what} failed`);
+        logger.error(
+          { err, ...pushIdentity(push.appid, push.message, push.dedupKey), replyType: reply.type },
+          `${what} failed`,
+        );
       })
       .finally(() => running.delete(task));
     running.add(task);
@@ -143,7 +149,12 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
   }
 
   /** Runs the handlers of a claimed push; resolves to the inner reply XML or 'success'. */
-  async function run(account: ResolvedAccount, message: InboundMessage, key: string, started: number): Promise<string> {
+  async function run(
+    account: ResolvedAccount,
+    message: InboundMessage,
+    key: string,
+    started: number,
+  ): Promise<string> {
     const push: PushInfo = { appid: account.appid, openid: message.FromUserName, dedupKey: key, message };
     const { outcome, done } = dispatch(middleware, message, {
       appid: account.appid,
@@ -187,7 +198,12 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
       if (encryptType !== undefined && encryptType !== 'aes' && encryptType !== 'raw') {
         throw new WebhookError('bad_request', `unknown encrypt_type ${encryptType}`);
       }
-      const freshness = { token: account.token, query: q, nowSeconds: Math.floor(clock() / 1000), toleranceSeconds: toleranceS };
+      const freshness = {
+        token: account.token,
+        query: q,
+        nowSeconds: Math.floor(clock() / 1000),
+        toleranceSeconds: toleranceS,
+      };
       // A push without encrypt_type is plaintext and answered so, even with an AES key configured. An
       // `aes` push to an account without a key can only be a compatible-mode one (plaintext fields next to
       // Encrypt, WECHAT-PROTOCOL.md §1.1): it is checked on `signature` and answered in plaintext, which
@@ -229,7 +245,13 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
       // The stored reply is plaintext; each delivery gets its own envelope (fresh IV prefix and TimeStamp).
       return {
         contentType: XML_TYPE,
-        body: renderEncryptedEnvelope(crypto, account.token, reply, Math.floor(clock() / 1000), q.nonce ?? ''),
+        body: renderEncryptedEnvelope(
+          crypto,
+          account.token,
+          reply,
+          Math.floor(clock() / 1000),
+          q.nonce ?? '',
+        ),
       };
     },
 
@@ -240,7 +262,14 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
   };
 }
 
-const SIGNED_PARAMS = ['signature', 'timestamp', 'nonce', 'msg_signature', 'encrypt_type', 'echostr'] as const;
+const SIGNED_PARAMS = [
+  'signature',
+  'timestamp',
+  'nonce',
+  'msg_signature',
+  'encrypt_type',
+  'echostr',
+] as const;
 
 /** The parameters the checks read; a repeated one is left out (so it fails) rather than guessed. */
 function signedQuery(query: WebhookQuery): PushQuery {

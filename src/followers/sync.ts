@@ -53,6 +53,9 @@ export interface SyncOptions {
   enrichConcurrency?: number;
 }
 
+/** `user/get` returns up to 10 000 OpenIDs a page (WECHAT-PROTOCOL.md §6.3). */
+export const USER_GET_PAGE_SIZE = 10_000;
+
 // markListed writes this many rows per statement: with a synchronous driver a 10 000-row page in one
 // transaction would hold the event loop long enough to delay pushes; between slices the loop runs.
 const LISTED_SLICE = 1000;
@@ -130,8 +133,11 @@ export async function syncFollowers(options: SyncOptions): Promise<SyncResult> {
     await pool(batches, concurrency, enrich, signal);
 
     progress.listed += openids.length;
-    // The list is over when WeChat sends no cursor, or the one we asked with (§6.3): never loop on it.
-    const more = page.nextOpenid && page.nextOpenid !== next ? page.nextOpenid : null;
+    // The list is over when WeChat sends no cursor, or the one we asked with (§6.3): never loop on it. A short
+    // page that brings the count up to the total is the last one too: asking again would only chase people
+    // following right now, whom the webhook captures anyway (with this sync's id, so they are not unlisted).
+    const last = openids.length < USER_GET_PAGE_SIZE && progress.listed >= page.total;
+    const more = page.nextOpenid && page.nextOpenid !== next && !last ? page.nextOpenid : null;
     // The cursor is saved only once the page is listed and enriched: a crash inside a page redoes it.
     // After the last page nothing is saved: a crash before the end redoes the last page, no worse.
     if (more) await store.syncState.set(appid, { syncId, nextOpenid: more, listed: progress.listed });

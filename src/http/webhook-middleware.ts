@@ -1,10 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, Middleware } from 'koa';
-import {
-  createWebhookHandler,
-  type WebhookHandler,
-  type WebhookOptions,
-} from '../bot/webhook-handler.js';
+import { createWebhookHandler, type WebhookHandler, type WebhookOptions } from '../bot/webhook-handler.js';
 import { silentLogger } from '../logger.js';
 import { WireError } from '../wire/errors.js';
 import { webhookErrorResponse } from './errors.js';

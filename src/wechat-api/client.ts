@@ -42,7 +42,10 @@ export interface WechatApiOptions {
   fetch?: typeof fetch;
   /** Per attempt; default 5000. */
   timeoutMs?: number;
-  /** Further attempts after `-1`, network errors, timeouts and 5xx; default 3. */
+  /**
+   * Further attempts after `-1`, network errors, timeouts and 5xx; default 3. A message send or an OAuth
+   * code exchange is not repeated after a timeout or 5xx (the first attempt may have taken effect).
+   */
   retries?: number;
   /** First back-off, doubling with jitter; default 200. */
   backoffMs?: number;

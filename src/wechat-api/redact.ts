@@ -6,9 +6,15 @@
 
 const REDACTED = '[redacted]';
 
-/** `text` with every occurrence of each non-empty secret replaced by `[redacted]`. */
+/** A URL's query string (and fragment): where tokens, secrets and OAuth codes travel. */
+const URL_QUERY = /(https?:\/\/[^\s?#"'<>]*)[?#][^\s"'<>]*/g;
+
+/**
+ * `text` with the query of every URL in it dropped and every occurrence of each non-empty secret replaced
+ * by `[redacted]`.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
+  let out = text.replace(URL_QUERY, '$1');
   for (const secret of secrets) {
     if (secret.length > 0) out = out.split(secret).join(REDACTED);
   }

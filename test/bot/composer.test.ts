@@ -9,7 +9,9 @@ import { startWebhook, type WebhookServer } from '../http/webhook-server.js';
 const ACCOUNT: PushAccount = { appid: 'wxcomposer00000001', token: 'composertoken' };
 
 /** Serves `bot` and returns a function that sends one push and gives back the reply's Content (or null). */
-async function serve(bot: Bot): Promise<{ send: (xml: string) => Promise<string | null>; server: WebhookServer }> {
+async function serve(
+  bot: Bot,
+): Promise<{ send: (xml: string) => Promise<string | null>; server: WebhookServer }> {
   const server = await startWebhook({ accounts: ACCOUNT, bot });
   return {
     server,
@@ -83,9 +85,18 @@ describe('Composer: filter queries', () => {
   it('refuses an unknown filter query, listing the permitted names', () => {
     const bot = new Bot();
     // @ts-expect-error — not a filter query: the type rejects it as well
-    expect(() => bot.on('event:scna', () => {})).to.throw(TypeError, /'event:scna'.*permitted: message, message:text/);
+    expect(() => bot.on('event:scna', () => {})).to.throw(
+      TypeError,
+      /'event:scna'.*permitted: message, message:text/,
+    );
     expect(() => bot.on([], () => {})).to.throw(TypeError);
-    expect(FILTER_QUERIES).to.include.members(['message', 'event', 'event:subscribe', 'event:scan', 'message:text']);
+    expect(FILTER_QUERIES).to.include.members([
+      'message',
+      'event',
+      'event:subscribe',
+      'event:scan',
+      'message:text',
+    ]);
   });
 });
 

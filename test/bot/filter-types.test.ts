@@ -62,7 +62,9 @@ describe('filter queries narrow ctx.message', () => {
       const scene: string = ctx.scene;
       void scene;
     });
-    const follow = await bot.handle(parseInbound(eventXml({ from: 'o3', event: 'subscribe', eventKey: 'qrscene_s1' })));
+    const follow = await bot.handle(
+      parseInbound(eventXml({ from: 'o3', event: 'subscribe', eventKey: 'qrscene_s1' })),
+    );
     expect(follow.reply).to.deep.equal({ type: 'text', content: 's1/subscribe' });
     const n = await bot.handle(parseInbound(textXml({ from: 'o3', content: 'n7' })));
     expect(n.reply).to.deep.equal({ type: 'text', content: '7' });

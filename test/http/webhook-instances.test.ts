@@ -21,8 +21,18 @@ describe('webhook: several instances sharing one reply store', () => {
       });
       return bot;
     };
-    const a = await startWebhook({ accounts: ACCOUNT, bot: slowBot('a'), replyStore: store, replyBudgetMs: 2000 });
-    const b = await startWebhook({ accounts: ACCOUNT, bot: slowBot('b'), replyStore: store, replyBudgetMs: 2000 });
+    const a = await startWebhook({
+      accounts: ACCOUNT,
+      bot: slowBot('a'),
+      replyStore: store,
+      replyBudgetMs: 2000,
+    });
+    const b = await startWebhook({
+      accounts: ACCOUNT,
+      bot: slowBot('b'),
+      replyStore: store,
+      replyBudgetMs: 2000,
+    });
     try {
       const xml = textXml({ from: 'oShared', content: 'x', msgId: '424242' });
       const first = postPush(a.url, signPush(ACCOUNT, xml));
@@ -100,7 +110,9 @@ describe('createWebhookHandler options', () => {
         ],
         bot,
       }),
-    ).to.throw(/accounts\[0\]\.appid is required.*accounts\[0\]\.token is required.*accounts\[1\]\.encodingAesKey: EncodingAESKey must be 43 characters.*accounts\[2\]\.appid wx1 is listed twice/);
+    ).to.throw(
+      /accounts\[0\]\.appid is required.*accounts\[0\]\.token is required.*accounts\[1\]\.encodingAesKey: EncodingAESKey must be 43 characters.*accounts\[2\]\.appid wx1 is listed twice/,
+    );
     expect(() => createWebhookHandler({ accounts: [], bot })).to.throw(/at least one account/);
   });
 
@@ -108,7 +120,9 @@ describe('createWebhookHandler options', () => {
     const accounts = { appid: 'wx1', token: 't' };
     expect(() => createWebhookHandler({ accounts, bot, replyBudgetMs: 5000 })).to.throw(/replyBudgetMs/);
     expect(() => createWebhookHandler({ accounts, bot, replyBudgetMs: 0 })).to.throw(/replyBudgetMs/);
-    expect(() => createWebhookHandler({ accounts, bot, timestampToleranceSeconds: -1 })).to.throw(/tolerance/i);
+    expect(() => createWebhookHandler({ accounts, bot, timestampToleranceSeconds: -1 })).to.throw(
+      /tolerance/i,
+    );
     expect(createWebhookHandler({ accounts, bot }).appids).to.deep.equal(['wx1']);
   });
 

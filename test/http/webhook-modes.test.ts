@@ -40,7 +40,9 @@ interface Vector {
   echostr?: string;
   plaintext?: string;
 }
-const VECTORS = JSON.parse(readFileSync(new URL('../../fixtures/crypto-vectors.json', import.meta.url), 'utf8')) as Vector[];
+const VECTORS = JSON.parse(
+  readFileSync(new URL('../../fixtures/crypto-vectors.json', import.meta.url), 'utf8'),
+) as Vector[];
 const vector = (id: string): Vector => {
   const v = VECTORS.find((x) => x.id === id);
   if (v === undefined) throw new Error(`no vector ${id}`);
@@ -88,7 +90,9 @@ describe('webhook: message modes and accounts', () => {
   });
 
   it('answers a compatible-mode push encrypted', async () => {
-    const res = await sendPush(server.url, ACCOUNT, textXml({ from: 'oCompat', content: 'c' }), { mode: 'compat' });
+    const res = await sendPush(server.url, ACCOUNT, textXml({ from: 'oCompat', content: 'c' }), {
+      mode: 'compat',
+    });
     expect(res.encrypted).to.equal(true);
     expect(res.reply?.['Content']).to.equal(`${ACCOUNT.appid}:c`);
   });
@@ -115,10 +119,12 @@ describe('webhook: message modes and accounts', () => {
     const safe = await sendPush(url, SECOND, textXml({ from: 'oTwo', content: 'x' }), { mode: 'safe' });
     expect(safe.reply?.['Content']).to.equal(`${SECOND.appid}:x`);
     // The default account's token does not open the second account's door, nor the other way round.
-    expect((await postPush(url, signPush(ACCOUNT, textXml({ from: 'oTwo', content: 'y' })))).status).to.equal(401);
-    expect((await postPush(server.url, signPush(SECOND, textXml({ from: 'oTwo', content: 'z' })))).status).to.equal(
+    expect((await postPush(url, signPush(ACCOUNT, textXml({ from: 'oTwo', content: 'y' })))).status).to.equal(
       401,
     );
+    expect(
+      (await postPush(server.url, signPush(SECOND, textXml({ from: 'oTwo', content: 'z' })))).status,
+    ).to.equal(401);
   });
 
   it('answers a compatible-mode push in plaintext for an account without an AES key', async () => {
@@ -129,7 +135,10 @@ describe('webhook: message modes and accounts', () => {
     expect(compat.encrypted).to.equal(false);
     expect(compat.reply?.['Content']).to.equal(`${PLAIN_ONLY.appid}:m`);
     // A safe-mode body carries nothing readable without the key.
-    const safe = await postPush(url, signPush(withKey, textXml({ from: 'oMig', content: 'n' }), { mode: 'safe' }));
+    const safe = await postPush(
+      url,
+      signPush(withKey, textXml({ from: 'oMig', content: 'n' }), { mode: 'safe' }),
+    );
     expect(safe.status).to.equal(400);
   });
 
@@ -139,7 +148,9 @@ describe('webhook: message modes and accounts', () => {
     expect(res.status).to.equal(200);
     expect(await res.text()).to.equal(echostr);
     expect(res.headers.get('content-type')).to.match(/^text\/plain/);
-    const second = await fetch(`${server.origin}/wechat/${SECOND.appid}${verificationSearch(SECOND.token, 'e2')}`);
+    const second = await fetch(
+      `${server.origin}/wechat/${SECOND.appid}${verificationSearch(SECOND.token, 'e2')}`,
+    );
     expect(await second.text()).to.equal('e2');
   });
 });
@@ -154,7 +165,11 @@ describe('webhook: official vectors through the whole middleware (WECHAT-PROTOCO
   /** A server on the vector's account with the clock at the vector's time (its timestamp is years old). */
   async function serve(v: Vector, bot = echoBot()): Promise<WebhookServer> {
     server = await startWebhook({
-      accounts: { appid: v.appId ?? 'wxvector', token: v.token, encodingAesKey: v.encodingAESKey ?? undefined },
+      accounts: {
+        appid: v.appId ?? 'wxvector',
+        token: v.token,
+        encodingAesKey: v.encodingAESKey ?? undefined,
+      },
       bot,
       clock: () => Number(v.timestamp) * 1000,
     });
@@ -178,7 +193,11 @@ describe('webhook: official vectors through the whole middleware (WECHAT-PROTOCO
   it('accepts the official plaintext POST signature', async () => {
     const v = vector('official-doc-plain-post');
     const s = await serve(v);
-    const query = new URLSearchParams({ signature: v.signature as string, timestamp: v.timestamp, nonce: v.nonce });
+    const query = new URLSearchParams({
+      signature: v.signature as string,
+      timestamp: v.timestamp,
+      nonce: v.nonce,
+    });
     const res = await fetch(`${s.url}?${query.toString()}`, {
       method: 'POST',
       body: textXml({ from: 'oOfficial', content: 'hello', createTime: Number(v.timestamp) }),
@@ -204,7 +223,10 @@ describe('webhook: official vectors through the whole middleware (WECHAT-PROTOCO
       encrypt_type: 'aes',
       msg_signature: v.msgSignature as string,
     });
-    const body = (v.plaintext as string).replace('</xml>', `<Encrypt><![CDATA[${v.encrypt}]]></Encrypt></xml>`);
+    const body = (v.plaintext as string).replace(
+      '</xml>',
+      `<Encrypt><![CDATA[${v.encrypt}]]></Encrypt></xml>`,
+    );
     const res = await fetch(`${s.url}?${query.toString()}`, { method: 'POST', body });
     expect(res.status).to.equal(200);
     const account = { appid: v.appId as string, token: v.token, encodingAesKey: v.encodingAESKey as string };

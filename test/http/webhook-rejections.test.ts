@@ -34,7 +34,12 @@ describe('webhook: refused requests (INTERFACE.md §3)', () => {
       runs.push(ctx.dedupKey);
       ctx.reply('handled');
     });
-    server = await startWebhook({ accounts: { ...ACCOUNT, ghId: 'gh_test0000001' }, bot, replyStore: store, logger });
+    server = await startWebhook({
+      accounts: { ...ACCOUNT, ghId: 'gh_test0000001' },
+      bot,
+      replyStore: store,
+      logger,
+    });
   });
   beforeEach(() => {
     runs = [];
@@ -75,9 +80,9 @@ describe('webhook: refused requests (INTERFACE.md §3)', () => {
 
   it('refuses a push from the future beyond the tolerance and one without a timestamp', async () => {
     const xml = textXml({ from: 'oUser4', content: 'hi' });
-    expect((await postPush(server.url, signPush(ACCOUNT, xml, { timestamp: nowSeconds() + 301 }))).status).to.equal(
-      401,
-    );
+    expect(
+      (await postPush(server.url, signPush(ACCOUNT, xml, { timestamp: nowSeconds() + 301 }))).status,
+    ).to.equal(401);
     const push = signPush(ACCOUNT, xml);
     const res = await fetch(`${server.url}?signature=${push.query['signature']}&nonce=${push.nonce}`, {
       method: 'POST',
@@ -118,7 +123,8 @@ describe('webhook: refused requests (INTERFACE.md §3)', () => {
       expect(res.status, body).to.equal(400);
       expect(res.body).to.equal('bad request');
     }
-    const noType = '<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime></xml>';
+    const noType =
+      '<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime></xml>';
     expect((await postPush(server.url, { ...signPush(ACCOUNT, 'x'), body: noType })).status).to.equal(400);
     expect(runs).to.deep.equal([]);
   });
@@ -164,7 +170,10 @@ describe('webhook: refused requests (INTERFACE.md §3)', () => {
 
     const push = signPush(ACCOUNT, big);
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${server.url}${push.search}`, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } });
+      const req = request(`${server.url}${push.search}`, {
+        method: 'POST',
+        headers: { 'transfer-encoding': 'chunked' },
+      });
       req.on('response', (r) => {
         r.resume();
         resolve(r.statusCode ?? 0);
@@ -202,7 +211,10 @@ describe('webhook: refused requests (INTERFACE.md §3)', () => {
 
   it('refuses an unknown encrypt_type with 400', async () => {
     const push = signPush(ACCOUNT, eventXml({ from: 'oUser9', event: 'subscribe' }));
-    const res = await fetch(`${server.url}${push.search}&encrypt_type=rot13`, { method: 'POST', body: push.body });
+    const res = await fetch(`${server.url}${push.search}&encrypt_type=rot13`, {
+      method: 'POST',
+      body: push.body,
+    });
     expect(res.status).to.equal(400);
   });
 
@@ -227,7 +239,10 @@ describe('webhook: refused requests (INTERFACE.md §3)', () => {
   it('keeps an encrypted push that was refused out of the dedup store', async () => {
     const xml = eventXml({ from: 'oUser10', event: 'subscribe', eventKey: 'qrscene_x', ticket: 't' });
     const forged = signPush(ACCOUNT, xml, { mode: 'safe' });
-    forged.body = forged.body.replace(/<Encrypt><!\[CDATA\[[^\]]+/, `<Encrypt><![CDATA[${encrypt(xml, ACCOUNT.encodingAesKey as string, ACCOUNT.appid)}`);
+    forged.body = forged.body.replace(
+      /<Encrypt><!\[CDATA\[[^\]]+/,
+      `<Encrypt><![CDATA[${encrypt(xml, ACCOUNT.encodingAesKey as string, ACCOUNT.appid)}`,
+    );
     expect((await postPush(server.url, forged)).status).to.equal(401);
     await expectUntouched(xml, 'safe');
   });

@@ -157,7 +157,10 @@ describe('webhook: reply budget and failing handlers', () => {
 
   it('answers success when the budget runs out and hands the eventual reply to lateReplySink', async () => {
     const started = Date.now();
-    const res = await postPush(server.url, signPush(ACCOUNT, textXml({ from: 'oSlow', content: 'slow', msgId: '77' })));
+    const res = await postPush(
+      server.url,
+      signPush(ACCOUNT, textXml({ from: 'oSlow', content: 'slow', msgId: '77' })),
+    );
     const took = Date.now() - started;
     expect(res.body).to.equal('success');
     expect(took).to.be.within(250, 650);
@@ -165,13 +168,22 @@ describe('webhook: reply budget and failing handlers', () => {
     await server.drain();
     expect(late).to.have.length(1);
     expect(late[0]?.reply).to.deep.equal({ type: 'text', content: 'finally' });
-    expect(late[0]?.push).to.deep.include({ appid: ACCOUNT.appid, openid: 'oSlow', dedupKey: 'message|oSlow|77' });
+    expect(late[0]?.push).to.deep.include({
+      appid: ACCOUNT.appid,
+      openid: 'oSlow',
+      dedupKey: 'message|oSlow|77',
+    });
     expect(late[0]?.push.message).to.include({ MsgType: 'text', Content: 'slow' });
-    expect(lines.some((l) => l['msg']?.toString().includes('budget') && l['openid'] === 'oSlow')).to.equal(true);
+    expect(lines.some((l) => l['msg']?.toString().includes('budget') && l['openid'] === 'oSlow')).to.equal(
+      true,
+    );
   });
 
   it('answers success to a throwing handler and logs it with the push identity, never a 500', async () => {
-    const res = await postPush(server.url, signPush(ACCOUNT, textXml({ from: 'oThrow', content: 'throw', msgId: '78' })));
+    const res = await postPush(
+      server.url,
+      signPush(ACCOUNT, textXml({ from: 'oThrow', content: 'throw', msgId: '78' })),
+    );
     expect(res.status).to.equal(200);
     expect(res.body).to.equal('success');
     expect(res.body).to.not.include('exploded');
@@ -180,7 +192,10 @@ describe('webhook: reply budget and failing handlers', () => {
     expect((entry?.['err'] as { message: string }).message).to.equal('handler exploded');
     expect(JSON.stringify(entry)).to.not.include(ACCOUNT.token);
     // A retry of the failed push does not run it again.
-    const retry = await postPush(server.url, signPush(ACCOUNT, textXml({ from: 'oThrow', content: 'throw', msgId: '78' })));
+    const retry = await postPush(
+      server.url,
+      signPush(ACCOUNT, textXml({ from: 'oThrow', content: 'throw', msgId: '78' })),
+    );
     expect(retry.body).to.equal('success');
     expect(lines.filter((l) => l['openid'] === 'oThrow' && l['level'] === 50)).to.have.length(1);
   });

@@ -53,7 +53,9 @@ export interface HttpAnswer {
 
 /** SHA-1 of the sorted parts (§1.2). */
 export function sign(...parts: string[]): string {
-  return createHash('sha1').update([...parts].sort().join(''), 'utf8').digest('hex');
+  return createHash('sha1')
+    .update([...parts].sort().join(''), 'utf8')
+    .digest('hex');
 }
 
 function aesKey(encodingAesKey: string): Buffer {
@@ -63,7 +65,12 @@ function aesKey(encodingAesKey: string): Buffer {
 }
 
 /** WeChat's AES: random(16) | len (uint32 BE) | message | appid, PKCS#7 to 32 bytes (§2.2–2.4). */
-export function encrypt(message: string, encodingAesKey: string, appid: string, random = randomBytes(16)): string {
+export function encrypt(
+  message: string,
+  encodingAesKey: string,
+  appid: string,
+  random = randomBytes(16),
+): string {
   const key = aesKey(encodingAesKey);
   const msg = Buffer.from(message, 'utf8');
   const length = Buffer.alloc(4);
@@ -72,9 +79,10 @@ export function encrypt(message: string, encodingAesKey: string, appid: string, 
   const pad = 32 - (body.length % 32);
   const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
   cipher.setAutoPadding(false);
-  return Buffer.concat([cipher.update(Buffer.concat([body, Buffer.alloc(pad, pad)])), cipher.final()]).toString(
-    'base64',
-  );
+  return Buffer.concat([
+    cipher.update(Buffer.concat([body, Buffer.alloc(pad, pad)])),
+    cipher.final(),
+  ]).toString('base64');
 }
 
 /** The inverse of `encrypt`: the message and the AppID it was encrypted for. */
@@ -96,7 +104,13 @@ export function decrypt(encrypted: string, encodingAesKey: string): { message: s
 const cdata = (value: string): string => `<![CDATA[${value}]]>`;
 
 /** A text message push (§3.2). */
-export function textXml(o: { from: string; content: string; msgId?: string; to?: string; createTime?: number }): string {
+export function textXml(o: {
+  from: string;
+  content: string;
+  msgId?: string;
+  to?: string;
+  createTime?: number;
+}): string {
   return (
     `<xml><ToUserName>${cdata(o.to ?? DEFAULT_GH)}</ToUserName><FromUserName>${cdata(o.from)}</FromUserName>` +
     `<CreateTime>${o.createTime ?? nowSeconds()}</CreateTime><MsgType>${cdata('text')}</MsgType>` +
@@ -145,7 +159,8 @@ export function signPush(account: PushAccount, xml: string, options: SignOptions
   };
   let body = xml;
   if (mode !== 'plain') {
-    if (account.encodingAesKey === undefined) throw new Error(`${mode} mode needs the account's encodingAesKey`);
+    if (account.encodingAesKey === undefined)
+      throw new Error(`${mode} mode needs the account's encodingAesKey`);
     const encrypted = encrypt(xml, account.encodingAesKey, options.encryptAppid ?? account.appid);
     body =
       mode === 'safe'
@@ -200,7 +215,8 @@ export function openReply(
   if (Encrypt === undefined || MsgSignature === undefined || TimeStamp === undefined || Nonce === undefined) {
     throw new Error(`not an encrypted reply: ${body.slice(0, 200)}`);
   }
-  if (sign(account.token, TimeStamp, Nonce, Encrypt) !== MsgSignature) throw new Error('reply MsgSignature is wrong');
+  if (sign(account.token, TimeStamp, Nonce, Encrypt) !== MsgSignature)
+    throw new Error('reply MsgSignature is wrong');
   if (account.encodingAesKey === undefined) throw new Error('the account has no encodingAesKey');
   const { message, appid } = decrypt(Encrypt, account.encodingAesKey);
   if (appid !== account.appid) throw new Error(`reply encrypted for ${appid}, not ${account.appid}`);
@@ -229,6 +245,11 @@ export async function sendPush(
 /** The query of a GET URL verification (§1.2). */
 export function verificationSearch(token: string, echostr: string, timestamp = nowSeconds()): string {
   const nonce = String(randomInt(1e9, 1e10));
-  const query = { signature: sign(token, String(timestamp), nonce), timestamp: String(timestamp), nonce, echostr };
+  const query = {
+    signature: sign(token, String(timestamp), nonce),
+    timestamp: String(timestamp),
+    nonce,
+    echostr,
+  };
   return `?${new URLSearchParams(query).toString()}`;
 }

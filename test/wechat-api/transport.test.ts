@@ -194,6 +194,7 @@ describe('wechat-api transport: retries, timeouts, errors', () => {
         ];
       }),
     ];
+    expect((errors[3] as Error).message).to.not.include('grant_type');
     for (const text of texts) {
       for (const secret of secrets) expect(text).to.not.include(secret);
     }

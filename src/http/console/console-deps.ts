@@ -1,0 +1,35 @@
+import type { Context } from 'koa';
+import type { Logger } from '../../logger.js';
+import type { Wxoa } from '../../server.js';
+import type { Simulator } from '../../simulator/index.js';
+import type { CookieSettings } from './console-session.js';
+import type { SimulatorLog } from './simulator-log.js';
+import type { ViewContext } from './view-context.js';
+
+/** What the console's routes work with: the server's services, and the simulator in sandbox mode. */
+export interface ConsoleDeps {
+  readonly wxoa: Wxoa;
+  /** The in-process simulator in sandbox mode; null with a real WeChat account. */
+  readonly simulator: Simulator | null;
+  /** Unix ms. */
+  readonly clock: () => number;
+  readonly cookies: CookieSettings;
+  readonly log: Logger;
+  /** What the simulator panel did, per simulated follower (sandbox mode only). */
+  readonly simulatorLog: SimulatorLog;
+}
+
+/** The signed-in request's view (set by the session middleware before any private route runs). */
+export function viewOf(ctx: Context): ViewContext {
+  const view = ctx.state['consoleView'] as ViewContext | undefined;
+  if (!view) throw new Error('console route reached without a session: mount it behind requireSession');
+  return view;
+}
+
+/** Sends a whole HTML page. */
+export function sendPage(ctx: Context, page: string, status = 200): void {
+  ctx.status = status;
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = page;
+}
