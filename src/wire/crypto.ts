@@ -76,7 +76,8 @@ export class MessageCrypto {
     try {
       const decipher = createDecipheriv('aes-256-cbc', this.key, this.iv);
       decipher.setAutoPadding(false);
-      plain = Buffer.concat([decipher.update(cipherText), decipher.final()]);
+      plain = decipher.update(cipherText);
+      decipher.final(); // whole blocks and no auto-padding: final() yields nothing
     } catch (cause) {
       throw new WireError('crypto', 'AES decryption failed', -40007, { cause });
     }
@@ -128,7 +129,7 @@ export class MessageCrypto {
     const cipher = createCipheriv('aes-256-cbc', this.key, this.iv);
     cipher.setAutoPadding(false);
     const out = cipher.update(buf);
-    cipher.final(); // no padding and whole blocks: final() adds nothing
+    cipher.final(); // whole blocks and no auto-padding: final() adds nothing
     return out.toString('base64');
   }
 }

@@ -1,4 +1,3 @@
-import { WireError } from './errors.js';
 import {
   EVENT_TYPES,
   MESSAGE_TYPES,
@@ -13,9 +12,7 @@ import {
   type NormalMessage,
   type ViewEvent,
 } from './inbound-types.js';
-import { readXmlRoot, type XmlObject } from './xml-read.js';
-
-const xmlError = (message: string): WireError => new WireError('xml', message, -40002);
+import { readXmlRoot, xmlError, type XmlObject } from './xml-read.js';
 
 const MESSAGE_BY_LOWER = new Map<string, MessageType>(MESSAGE_TYPES.map((t) => [t, t]));
 // §3.1: Event values are mixed-case and not always sent as documented; wechatpy lower-cases, so do we.

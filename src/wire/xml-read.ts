@@ -28,7 +28,8 @@ const parser = new XMLParser({
   maxNestedTags: 16,
 });
 
-const xmlError = (message: string, cause?: unknown): WireError =>
+/** A WireError of kind 'xml' with the official ParseXml_Error code (§2.7). */
+export const xmlError = (message: string, cause?: unknown): WireError =>
   new WireError('xml', message, -40002, cause === undefined ? undefined : { cause });
 
 /**

@@ -9,6 +9,7 @@ import {
   callsTo,
   e2eDatabase,
   eventually,
+  sleep,
   startE2eServer,
   type E2eDatabase,
   type E2eServer,
@@ -48,10 +49,8 @@ describe('e2e: enrichment across a restart (SQLite)', function () {
 
   async function followAll(count: number, scene?: string): Promise<SimFollower[]> {
     const followers = Array.from({ length: count }, () => account.follower());
-    for (const f of followers) {
-      const result = await f.follow(scene === undefined ? {} : { scene });
-      expect(result.status).to.equal(200);
-    }
+    const results = await Promise.all(followers.map((f) => f.follow(scene === undefined ? {} : { scene })));
+    for (const result of results) expect(result.status).to.equal(200);
     return followers;
   }
 
@@ -65,12 +64,14 @@ describe('e2e: enrichment across a restart (SQLite)', function () {
   it('enriches, after a restart, followers whose enrichment failed while the WeChat API was down', async () => {
     // WeChat answers -1 "system busy" to the first attempt and to each of the client's 3 retries.
     sim.misbehave({ path: BATCHGET, kind: 'system_error', times: 4 });
-    const first = await start({ debounceMs: 20, retryBaseMs: 3000 });
+    const first = await start({ retryBaseMs: 1500 });
     const followers = await followAll(3, 'spring');
 
     await eventually('the first server gave up on the batch', () =>
       callsTo(sim, BATCHGET, account.appid).filter((c) => c.errcode === -1).length === 4,
     );
+    const failed = callsTo(sim, BATCHGET, account.appid)[0]!.body as { user_list: Array<{ openid: string }> };
+    expect(failed.user_list.map((u) => u.openid), 'one batch for the burst').to.have.members(followers.map((f) => f.openid));
     for (const f of followers) expect(await enrichedAt(first, f.openid)).to.equal(null);
     await first.close();
     const closedAt = sim.clock.now();
@@ -106,9 +107,12 @@ describe('e2e: enrichment across a restart (SQLite)', function () {
     sim.misbehave({ path: BATCHGET, kind: 'slow', ms: 1000 });
     const first = await start({ debounceMs: 20 });
     const [follower] = await followAll(1);
-    await eventually('the slow call is under way', () => callsTo(sim, BATCHGET).length === 1);
+    // Past the debounce, the call is under way; the simulator lists a call once it has answered, so not yet.
+    await sleep(300);
+    expect(callsTo(sim, BATCHGET)).to.have.length(0);
 
     await first.close();
+    expect(callsTo(sim, BATCHGET), 'the call was answered before the server stopped').to.have.length(1);
 
     const second = await start();
     expect(await enrichedAt(second, follower!.openid)).to.be.a('string');

@@ -663,84 +663,88 @@ export function describeStoreContract(
 
     // SQLite is one process's database: two connections in one process would wait on each other's write lock
     // synchronously, so only PostgreSQL runs these.
-    (options.multiInstance ? describe : describe.skip)('two instances on one database', () => {
-      const other = () => {
-        if (!another) throw new Error('the harness gave no second instance');
-        return another;
-      };
+    if (options.multiInstance) describeTwoInstances();
 
-      it('stores a push delivered to both at once exactly once', async () => {
-        const push = event('subscribe', 'o1', 1000, { scene: 'spring', dedupKey: 'shared' });
-        const results = await Promise.all(
-          Array.from({ length: 6 }, (_, i) => (i % 2 ? store : other()).followers.recordEvent(push)),
-        );
-        expect(results.filter(Boolean)).to.have.length(1);
-        expect(await store.followers.events(APPID, 'o1')).to.have.length(1);
-      });
-
-      it('never gives both the same follower to enrich', async () => {
-        const openids = Array.from({ length: 60 }, (_, i) => `o${i}`);
-        await store.followers.markListed(APPID, openids, 'sync-1');
-        const claims = await Promise.all(
-          Array.from({ length: 8 }, (_, i) =>
-            (i % 2 ? store : other()).followers.claimForEnrichment(10, 60_000),
-          ),
-        );
-        const claimed = claims.flat().map((f) => f.openid);
-        expect(new Set(claimed).size).to.equal(claimed.length);
-        const rest = await other().followers.claimForEnrichment(100, 60_000);
-        expect([...claimed, ...rest].sort()).to.deep.equal([...openids].sort());
-      });
-
-      it('gives new for one push to exactly one of them', async () => {
-        const results = await Promise.all(
-          Array.from({ length: 10 }, (_, i) => (i % 2 ? store : other()).replies.claim('push', 10_000)),
-        );
-        expect(results.filter((r) => r.state === 'new')).to.have.length(1);
-        await store.replies.finish('push', 'success', 60_000);
-        expect(await other().replies.claim('push', 10_000)).to.deep.equal({
-          state: 'done',
-          reply: 'success',
-        });
-      });
-
-      it('fetches one access token when both refresh at once', async () => {
-        const source = countingFetch(() => now, 50);
-        const tokens = await Promise.all([
-          store.tokens.refresh(APPID, null, 300_000, source.fetch),
-          other().tokens.refresh(APPID, null, 300_000, source.fetch),
-          store.tokens.refresh(APPID, null, 300_000, source.fetch),
-          other().tokens.refresh(APPID, null, 300_000, source.fetch),
-        ]);
-        expect(source.calls()).to.equal(1);
-        expect(new Set(tokens.map((t) => t.token)).size).to.equal(1);
-      });
-
-      it('hands an OAuth state to only one of them', async () => {
-        await store.oauth.saveState({
-          state: 's',
-          browserHash: 'h',
-          target: '/',
-          scope: 'snsapi_base',
-          expiresAt: T0 + 1000,
-        });
-        const taken = await Promise.all([store.oauth.takeState('s'), other().oauth.takeState('s')]);
-        expect(taken.filter((t) => t !== null)).to.have.length(1);
-      });
-
-      it('records an inbound message delivered to both once', async () => {
-        const message = {
-          appid: APPID,
-          openid: 'o1',
-          direction: 'in' as const,
-          type: 'text',
-          content: 'hi',
-          createTime: 1000,
-          msgId: '42',
+    function describeTwoInstances(): void {
+      describe('two instances on one database', () => {
+        const other = () => {
+          if (!another) throw new Error('the harness gave no second instance');
+          return another;
         };
-        const results = await Promise.all([store.messages.add(message), other().messages.add(message)]);
-        expect(results.filter(Boolean)).to.have.length(1);
+
+        it('stores a push delivered to both at once exactly once', async () => {
+          const push = event('subscribe', 'o1', 1000, { scene: 'spring', dedupKey: 'shared' });
+          const results = await Promise.all(
+            Array.from({ length: 6 }, (_, i) => (i % 2 ? store : other()).followers.recordEvent(push)),
+          );
+          expect(results.filter(Boolean)).to.have.length(1);
+          expect(await store.followers.events(APPID, 'o1')).to.have.length(1);
+        });
+
+        it('never gives both the same follower to enrich', async () => {
+          const openids = Array.from({ length: 60 }, (_, i) => `o${i}`);
+          await store.followers.markListed(APPID, openids, 'sync-1');
+          const claims = await Promise.all(
+            Array.from({ length: 8 }, (_, i) =>
+              (i % 2 ? store : other()).followers.claimForEnrichment(10, 60_000),
+            ),
+          );
+          const claimed = claims.flat().map((f) => f.openid);
+          expect(new Set(claimed).size).to.equal(claimed.length);
+          const rest = await other().followers.claimForEnrichment(100, 60_000);
+          expect([...claimed, ...rest].sort()).to.deep.equal([...openids].sort());
+        });
+
+        it('gives new for one push to exactly one of them', async () => {
+          const results = await Promise.all(
+            Array.from({ length: 10 }, (_, i) => (i % 2 ? store : other()).replies.claim('push', 10_000)),
+          );
+          expect(results.filter((r) => r.state === 'new')).to.have.length(1);
+          await store.replies.finish('push', 'success', 60_000);
+          expect(await other().replies.claim('push', 10_000)).to.deep.equal({
+            state: 'done',
+            reply: 'success',
+          });
+        });
+
+        it('fetches one access token when both refresh at once', async () => {
+          const source = countingFetch(() => now, 50);
+          const tokens = await Promise.all([
+            store.tokens.refresh(APPID, null, 300_000, source.fetch),
+            other().tokens.refresh(APPID, null, 300_000, source.fetch),
+            store.tokens.refresh(APPID, null, 300_000, source.fetch),
+            other().tokens.refresh(APPID, null, 300_000, source.fetch),
+          ]);
+          expect(source.calls()).to.equal(1);
+          expect(new Set(tokens.map((t) => t.token)).size).to.equal(1);
+        });
+
+        it('hands an OAuth state to only one of them', async () => {
+          await store.oauth.saveState({
+            state: 's',
+            browserHash: 'h',
+            target: '/',
+            scope: 'snsapi_base',
+            expiresAt: T0 + 1000,
+          });
+          const taken = await Promise.all([store.oauth.takeState('s'), other().oauth.takeState('s')]);
+          expect(taken.filter((t) => t !== null)).to.have.length(1);
+        });
+
+        it('records an inbound message delivered to both once', async () => {
+          const message = {
+            appid: APPID,
+            openid: 'o1',
+            direction: 'in' as const,
+            type: 'text',
+            content: 'hi',
+            createTime: 1000,
+            msgId: '42',
+          };
+          const results = await Promise.all([store.messages.add(message), other().messages.add(message)]);
+          expect(results.filter(Boolean)).to.have.length(1);
+        });
       });
-    });
+    }
   });
 }

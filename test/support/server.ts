@@ -5,6 +5,7 @@
  * from the simulator (or from test/support/push.ts) over HTTP, and the admin API is read over HTTP.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Composer } from '../../src/bot/composer.js';
@@ -97,6 +98,8 @@ export interface E2eServerOptions {
   enrichment?: WxoaOptions['enrichment'];
   /** Leave the simulated accounts' webhook URLs alone (for a second instance behind the first). */
   keepWebhookUrls?: boolean;
+  /** Listen port; default a free one. Give one (see {@link freePort}) when PUBLIC_URL must name it. */
+  port?: number;
 }
 
 /** A started server. */
@@ -132,7 +135,7 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
     // The file is read once, at load: it is not needed afterwards.
     file?.dispose();
   }
-  const url = await wxoa.listen(0, '127.0.0.1');
+  const url = await wxoa.listen(options.port ?? 0, '127.0.0.1');
   if (!options.keepWebhookUrls) {
     options.account.webhookUrl = `${url}/wechat`;
     for (const a of extra) a.webhookUrl = `${url}/wechat/${a.appid}`;
@@ -179,4 +182,16 @@ export function sleep(ms: number): Promise<void> {
 /** API calls the simulator received on `path`, optionally for one account. */
 export function callsTo(sim: Simulator, path: string, appid?: string): Simulator['calls'] {
   return sim.calls.filter((c) => c.path === path && (appid === undefined || c.appid === appid));
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a server whose PUBLIC_URL must be known before it starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
 }

@@ -48,7 +48,8 @@ export function followersRoutes(router: Router, deps: ConsoleDeps): void {
       } catch (err) {
         if (!(err instanceof InvalidCursorError)) throw err;
         flash = { kind: 'error', text: 'That page link is no longer valid: the list starts again from the top.' };
-        page = await deps.wxoa.store.followers.list({ ...query, cursor: undefined } as FollowerQuery);
+        delete query.cursor;
+        page = await deps.wxoa.store.followers.list(query);
       }
     }
     const filters = { q, scene, subscribed };

@@ -1,0 +1,181 @@
+import { Router } from '@koa/router';
+import type { Context, Middleware, Next } from 'koa';
+import { koaBody } from 'koa-body';
+import { campaignsRoutes } from './campaigns-routes.js';
+import type { ConsoleDeps } from './console-deps.js';
+import { CONSOLE_CSS } from './console-css.js';
+import { CONSOLE_SCRIPT } from './console-script.js';
+import { readSession, renewSession, validCsrf, type ConsoleSession } from './console-session.js';
+import { conversationsRoutes } from './conversations-routes.js';
+import { followersRoutes } from './followers-routes.js';
+import { html } from './html.js';
+import { barePage } from './layout.js';
+import { loginRoutes, logoutRoute } from './login-routes.js';
+import { menuRoutes } from './menu-routes.js';
+import { notFoundPage } from './not-found.js';
+import { simulatorRoutes } from './simulator-routes.js';
+import { sendPage } from './console-deps.js';
+import type { ViewContext } from './view-context.js';
+
+/**
+ * Script, styles and images only from this origin; no inline script or style at all, so even markup that
+ * slipped past escaping could not run. Forms post only here; no page may frame the console.
+ */
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
+/** Form bodies of the console: urlencoded only, small. */
+const parseForm = koaBody({ urlencoded: true, json: false, text: false, multipart: false, formLimit: '64kb' });
+
+/**
+ * The console as one Koa middleware for `/admin` and below: security headers, the public routes (assets,
+ * login), then the private ones behind the session, CSRF and account checks, then the 404 page. Other
+ * paths pass straight through, so it can sit anywhere in the app.
+ */
+export function consoleMiddleware(deps: ConsoleDeps): Middleware {
+  const open = new Router();
+  assetRoutes(open);
+  loginRoutes(open, deps);
+
+  const closed = new Router();
+  closed.use(requireSession(deps));
+  closed.get('/admin', (ctx) => {
+    ctx.redirect(deps.simulator ? '/admin/simulator' : '/admin/conversations');
+  });
+  logoutRoute(closed, deps);
+  followersRoutes(closed, deps);
+  conversationsRoutes(closed, deps);
+  campaignsRoutes(closed, deps);
+  menuRoutes(closed, deps);
+  simulatorRoutes(closed, deps);
+
+  // Typed as plain Koa middleware: the routers add `params` to the context themselves.
+  const openRoutes = open.routes() as unknown as Middleware;
+  const closedRoutes = closed.routes() as unknown as Middleware;
+  const publicOrigin = new URL(deps.wxoa.config.publicUrl).origin;
+
+  return async (ctx: Context, next: Next) => {
+    if (ctx.path !== '/admin' && !ctx.path.startsWith('/admin/')) return next();
+    ctx.set('Content-Security-Policy', CSP);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('X-Frame-Options', 'DENY');
+    // Login links carry a token in the URL: never leak a console URL to another site.
+    ctx.set('Referrer-Policy', 'no-referrer');
+    try {
+      if (!safeMethod(ctx) && crossSite(ctx, publicOrigin)) {
+        return sendPage(ctx, barePage('Refused', html`<p>This form was sent from another site.</p>`), 403);
+      }
+      if (!safeMethod(ctx)) await parseForm(ctx, async () => {});
+      await openRoutes(ctx, () => closedRoutes(ctx, async () => fallback(ctx, deps)));
+    } catch (err) {
+      const status = (err as { status?: unknown }).status;
+      if (typeof status === 'number' && status >= 400 && status < 500) {
+        // koa-body's refusals (too large, malformed): the client's mistake, said plainly.
+        return sendPage(ctx, barePage('Bad request', html`<p>${(err as Error).message}</p>`), status);
+      }
+      deps.log.error({ err, path: ctx.path, method: ctx.method }, 'console request failed');
+      sendPage(
+        ctx,
+        barePage('Something went wrong', html`<p>The console hit an error; it has been logged. <a href="/admin">Back to the console</a></p>`),
+        500,
+      );
+    }
+  };
+}
+
+/**
+ * Private routes need a session (a GET is sent to the login form and brought back; a poll gets a 401 the
+ * script turns into a reload), a configured `?appid=`, and on every POST the session's CSRF token.
+ */
+function requireSession(deps: ConsoleDeps): Middleware {
+  const primaryAppid = deps.wxoa.accounts[0]?.appid ?? '';
+  const accounts = deps.wxoa.accounts.map((a) => a.appid);
+  return async (ctx, next) => {
+    const now = deps.clock();
+    let session: ConsoleSession | null = readSession(ctx, deps.cookies.secret, now);
+    if (!session) {
+      if (ctx.path.startsWith('/admin/live/')) {
+        ctx.status = 401;
+        ctx.body = { error: { code: 'unauthenticated', message: 'log in again' } };
+        return;
+      }
+      const target = safeMethod(ctx) ? ctx.url : '/admin';
+      ctx.status = 303;
+      ctx.redirect(`/admin/login?next=${encodeURIComponent(target)}`);
+      return;
+    }
+    session = renewSession(ctx, session, deps.cookies, now);
+    const requested = typeof ctx.query['appid'] === 'string' ? ctx.query['appid'] : primaryAppid;
+    const view: ViewContext = {
+      session,
+      sandbox: deps.simulator !== null,
+      appid: accounts.includes(requested) ? requested : primaryAppid,
+      primaryAppid,
+      accounts,
+      now,
+    };
+    if (!accounts.includes(requested)) return notFoundPage(ctx, view, 'No account with this AppID is configured.');
+    if (!safeMethod(ctx) && !validCsrf(session, (ctx.request.body as Record<string, unknown> | undefined)?.['_csrf'], deps.cookies.secret)) {
+      deps.log.warn({ path: ctx.path }, 'console form without a valid CSRF token');
+      return sendPage(
+        ctx,
+        barePage('Refused', html`<p>This form has expired or did not come from the console (missing or wrong CSRF token). Go back, reload the page and try again.</p>`),
+        403,
+      );
+    }
+    ctx.state['consoleView'] = view;
+    await next();
+  };
+}
+
+/** An unknown /admin path: the console's 404 inside the console when signed in. */
+function fallback(ctx: Context, deps: ConsoleDeps): void {
+  const now = deps.clock();
+  const session = readSession(ctx, deps.cookies.secret, now);
+  const primaryAppid = deps.wxoa.accounts[0]?.appid ?? '';
+  const view: ViewContext | null = session
+    ? {
+        session,
+        sandbox: deps.simulator !== null,
+        appid: primaryAppid,
+        primaryAppid,
+        accounts: deps.wxoa.accounts.map((a) => a.appid),
+        now,
+      }
+    : null;
+  notFoundPage(ctx, view);
+}
+
+/** The stylesheet and the script, cached for a year: their URLs carry a content hash (layout.ts). */
+function assetRoutes(router: Router): void {
+  const asset = (type: string, body: string) => (ctx: Context) => {
+    ctx.type = type;
+    ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
+    ctx.body = body;
+  };
+  router.get('/admin/assets/console.css', asset('text/css; charset=utf-8', CONSOLE_CSS));
+  router.get('/admin/assets/console.js', asset('text/javascript; charset=utf-8', CONSOLE_SCRIPT));
+}
+
+function safeMethod(ctx: Context): boolean {
+  return ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'OPTIONS';
+}
+
+/**
+ * A state-changing request another site made the browser send: `Sec-Fetch-Site: cross-site`, or an Origin
+ * that is neither this request's nor PUBLIC_URL's. Requests without either header (old browsers, scripts)
+ * are left to the CSRF token.
+ */
+function crossSite(ctx: Context, publicOrigin: string): boolean {
+  if (ctx.get('sec-fetch-site') === 'cross-site') return true;
+  const origin = ctx.get('origin');
+  return origin !== '' && origin !== ctx.origin && origin !== publicOrigin;
+}

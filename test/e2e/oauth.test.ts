@@ -1,0 +1,153 @@
+/**
+ * Issue 5 / INTERFACE.md §6, end to end: the whole web-authorization round trip through the real server and
+ * the simulator's authorize page, the identity linked by UnionID to the follower, and the refusals.
+ */
+import { expect } from 'chai';
+import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
+import { e2eDatabase, freePort, startE2eServer, type E2eDatabase, type E2eServer } from '../support/server.js';
+
+/** A browser driven by hand: follows no redirect by itself, keeps its cookies. */
+class Browser {
+  readonly cookies = new Map<string, string>();
+  readonly setCookies: string[] = [];
+
+  async get(url: string): Promise<{ status: number; location: string | null; body: string }> {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+    for (const header of res.headers.getSetCookie()) {
+      this.setCookies.push(header);
+      const pair = header.split(';')[0] ?? '';
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(header)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return { status: res.status, location: res.headers.get('location'), body: await res.text() };
+  }
+}
+
+describe('e2e: web authorization (OAuth) through the simulator', function () {
+  let sim: Simulator;
+  let account: SimAccount;
+  let db: E2eDatabase;
+  let server: E2eServer;
+  let publicUrl: string;
+
+  before(async function () {
+    db = await e2eDatabase('sqlite', this);
+    sim = await startSimulator();
+    account = sim.createAccount({ mode: 'safe' });
+    const port = await freePort();
+    publicUrl = `http://127.0.0.1:${port}`;
+    server = await startE2eServer({ sim, account, databaseUrl: db.url, port, env: { PUBLIC_URL: publicUrl } });
+  });
+
+  after(async () => {
+    await server?.close();
+    await sim?.close();
+    await db?.dispose();
+  });
+
+  /** Our /oauth/authorize: returns the simulator's authorize page URL it redirects to. */
+  async function authorize(browser: Browser, query: string): Promise<URL> {
+    const res = await browser.get(`${publicUrl}/oauth/authorize?${query}`);
+    expect(res.status, res.body).to.equal(302);
+    return new URL(res.location!);
+  }
+
+  /** The simulator's authorize page, as `who`: returns the callback URL it sends the browser to. */
+  async function wechatPage(browser: Browser, page: URL, who: Record<string, string>): Promise<string> {
+    const url = new URL(page);
+    url.hash = '';
+    for (const [k, v] of Object.entries(who)) url.searchParams.set(k, v);
+    const res = await browser.get(url.toString());
+    expect(res.status, res.body).to.equal(302);
+    return res.location!;
+  }
+
+  it('signs a follower in with snsapi_userinfo, lands on the target and links the identity to the follower', async () => {
+    const follower = account.follower();
+    await follower.follow();
+    const browser = new Browser();
+
+    const page = await authorize(browser, `target=${encodeURIComponent('/oauth/whoami?from=menu')}&scope=snsapi_userinfo`);
+    expect(`${page.origin}${page.pathname}`).to.equal(`${sim.url}/connect/oauth2/authorize`);
+    expect(page.searchParams.get('appid')).to.equal(account.appid);
+    expect(page.searchParams.get('redirect_uri')).to.equal(`${publicUrl}/oauth/callback`);
+    expect(page.searchParams.get('response_type')).to.equal('code');
+    expect(page.searchParams.get('scope')).to.equal('snsapi_userinfo');
+    expect(page.hash).to.equal('#wechat_redirect');
+
+    const callback = await wechatPage(browser, page, { sim_openid: follower.openid });
+    expect(callback.startsWith(`${publicUrl}/oauth/callback?code=`)).to.equal(true);
+    const landed = await browser.get(callback);
+    expect(landed.status).to.equal(302);
+    expect(landed.location).to.equal('/oauth/whoami?from=menu');
+
+    const me = await browser.get(`${publicUrl}/oauth/whoami`);
+    expect(me.status).to.equal(200);
+    expect(JSON.parse(me.body)).to.include({
+      appid: account.appid,
+      openid: follower.openid,
+      unionid: follower.unionid,
+      scope: 'snsapi_userinfo',
+    });
+    expect(sim.calls.filter((c) => c.path === '/sns/oauth2/access_token')).to.have.length(1);
+    expect(sim.calls.filter((c) => c.path === '/sns/userinfo')).to.have.length(1);
+
+    const { body } = await server.api(`/api/unions/${follower.unionid}`);
+    expect(body.identities).to.have.deep.members([
+      { appid: account.appid, openid: follower.openid, source: 'follower' },
+      { appid: account.appid, openid: follower.openid, source: 'oauth' },
+    ]);
+  });
+
+  it('refuses a reused state with 400 and no new session', async () => {
+    const follower = account.follower();
+    await follower.follow();
+    const browser = new Browser();
+    const callback = await wechatPage(browser, await authorize(browser, 'target=/oauth/whoami'), {
+      sim_openid: follower.openid,
+    });
+    expect((await browser.get(callback)).status).to.equal(302);
+
+    const replay = new Browser();
+    for (const [k, v] of browser.cookies) if (k !== 'wxoa_session') replay.cookies.set(k, v);
+    const again = await replay.get(callback);
+    expect(again.status).to.equal(400);
+    expect(replay.cookies.has('wxoa_session')).to.equal(false);
+    expect((await replay.get(`${publicUrl}/oauth/whoami`)).status).to.equal(401);
+  });
+
+  it('refuses a forged state with 400, exchanging no code', async () => {
+    const browser = new Browser();
+    await authorize(browser, 'target=/oauth/whoami');
+    const exchanges = sim.calls.filter((c) => c.path === '/sns/oauth2/access_token').length;
+    const res = await browser.get(`${publicUrl}/oauth/callback?code=CODE&state=${'A'.repeat(32)}`);
+    expect(res.status).to.equal(400);
+    expect(sim.calls.filter((c) => c.path === '/sns/oauth2/access_token')).to.have.length(exchanges);
+    expect(browser.cookies.has('wxoa_session')).to.equal(false);
+  });
+
+  for (const target of ['//evil.example', '/\\evil.example', 'https://evil.example/']) {
+    it(`refuses target=${target} with 400 instead of redirecting`, async () => {
+      const res = await new Browser().get(`${publicUrl}/oauth/authorize?target=${encodeURIComponent(target)}`);
+      expect(res.status).to.equal(400);
+      expect(res.location).to.equal(null);
+    });
+  }
+
+  it('says so when the user refuses, and starts no session', async () => {
+    const browser = new Browser();
+    const callback = await wechatPage(browser, await authorize(browser, 'target=/oauth/whoami&scope=snsapi_userinfo'), {
+      sim_action: 'refuse',
+    });
+    expect(new URL(callback).searchParams.has('code')).to.equal(false);
+    const res = await browser.get(callback);
+    expect(res.status).to.be.within(200, 499);
+    expect(res.location).to.equal(null);
+    expect(res.body.toLowerCase()).to.match(/refus|declin|cancel|denied/);
+    expect(browser.cookies.has('wxoa_session')).to.equal(false);
+  });
+});
