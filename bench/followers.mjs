@@ -19,7 +19,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -38,16 +39,23 @@ const FOLLOWS = Number(args.follows);
 const CONCURRENCY = Number(args.concurrency);
 const DEBOUNCE_MS = Number(args.debounce);
 
-const [{ startSimulator }, { openStore }, { Bot }, { wechatWebhook }, { captureFollowers }, { EnrichmentWorker }, wechatApi] =
-  await Promise.all([
-    load('simulator/index.js'),
-    load('store/index.js'),
-    load('bot/index.js'),
-    load('http/webhook-middleware.js'),
-    load('followers/capture.js'),
-    load('followers/enrichment.js'),
-    load('wechat-api/index.js'),
-  ]);
+const [
+  { startSimulator },
+  { openStore },
+  { Bot },
+  { wechatWebhook },
+  { captureFollowers },
+  { EnrichmentWorker },
+  wechatApi,
+] = await Promise.all([
+  load('simulator/index.js'),
+  load('store/index.js'),
+  load('bot/index.js'),
+  load('http/webhook-middleware.js'),
+  load('followers/capture.js'),
+  load('followers/enrichment.js'),
+  load('wechat-api/index.js'),
+]);
 const { default: Koa } = await import('koa');
 const { Router } = await import('@koa/router');
 
@@ -71,8 +79,16 @@ async function setup(withWorker) {
   const store = await openStore(`sqlite:${join(dir, 'wxoa.db')}`);
   const sim = await startSimulator();
   const account = sim.createAccount();
-  const api = new wechatApi.WechatApi({ appid: account.appid, appsecret: account.appsecret, apiBase: sim.url });
-  const worker = new EnrichmentWorker({ followers: store.followers, apiFor: () => api, debounceMs: DEBOUNCE_MS });
+  const api = new wechatApi.WechatApi({
+    appid: account.appid,
+    appsecret: account.appsecret,
+    apiBase: sim.url,
+  });
+  const worker = new EnrichmentWorker({
+    followers: store.followers,
+    apiFor: () => api,
+    debounceMs: DEBOUNCE_MS,
+  });
 
   const bot = new Bot();
   bot.use(captureFollowers({ followers: store.followers, ...(withWorker ? { enrichment: worker } : {}) }));
@@ -117,7 +133,7 @@ async function waitEnriched(store, appid, timeoutMs = 600_000) {
   const deadline = Date.now() + timeoutMs;
   while ((await store.followers.pendingEnrichment(appid)) > 0) {
     if (Date.now() > deadline) throw new Error('enrichment did not finish in time');
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }
 
@@ -216,4 +232,10 @@ for (const r of results) {
     );
   }
 }
-console.log(JSON.stringify({ node: process.version, debounceMs: DEBOUNCE_MS, concurrency: CONCURRENCY, results }, null, 2));
+console.log(
+  JSON.stringify(
+    { node: process.version, debounceMs: DEBOUNCE_MS, concurrency: CONCURRENCY, results },
+    null,
+    2,
+  ),
+);

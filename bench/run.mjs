@@ -56,7 +56,10 @@ const TARGETS = {
   'node-http': { kind: 'baseline', args: [path.join(HERE, 'servers/node-http.mjs')], cwd: HERE },
   'koa-bare': { kind: 'baseline', args: [path.join(HERE, 'servers/koa-bare.mjs')], cwd: HERE },
   wxoa: { kind: 'subject', args: [path.join(HERE, 'servers/wxoa.mjs')], cwd: HERE },
+  // Optional (--targets …,wxoa-app): the same webhook mounted with app.use instead of @koa/router.
+  'wxoa-app': { kind: 'subject', args: [path.join(HERE, 'servers/wxoa.mjs')], cwd: HERE, env: { WXOA_BENCH_MOUNT: 'app' } },
 };
+const DEFAULT_TARGETS = ['node-http', 'koa-bare', 'wxoa', ...(PEERS ? ['co-wechat'] : [])];
 if (PEERS) {
   TARGETS['co-wechat'] = { kind: 'peer', args: [path.join(PEERS, 'servers/co-wechat.js')], cwd: PEERS };
 }
@@ -64,7 +67,7 @@ if (PEERS) {
 // ------------------------------------------------------------------ options
 function parseArgs(argv) {
   const o = { seconds: 8, warmup: 2, mode: 'both', connections: 50, slices: 2, pool: 0, profile: false };
-  o.targets = Object.keys(TARGETS);
+  o.targets = DEFAULT_TARGETS;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -134,7 +137,7 @@ function start(name, nodeArgs) {
   const t = TARGETS[name];
   const child = spawn(process.execPath, [...nodeArgs, ...t.args], {
     cwd: t.cwd,
-    env: { ...process.env, PORT: '0', NODE_ENV: 'production' },
+    env: { ...process.env, PORT: '0', NODE_ENV: 'production', ...t.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

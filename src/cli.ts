@@ -68,6 +68,7 @@ export function buildProgram(): Command {
     .option('--token <token>', 'Token of the simulated account')
     .option('--aes-key <key>', 'EncodingAESKey of the simulated account')
     .option('--secret <secret>', 'AppSecret of the simulated account')
+    .option('--followers <n>', 'followers to seed without pushes, for `wxoa sync`', '0')
     .addHelpText(
       'after',
       '\nPush an event as a simulated follower (the simulator prints the exact commands at start):\n' +

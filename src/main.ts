@@ -1,17 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, type AccountConfig, type Config } from './config.js';
-import { exportFollowers } from './followers/export.js';
-import { syncFollowers } from './followers/sync.js';
-import { createSyncProgress } from './followers/sync-progress.js';
 import { createLogger, type Logger } from './logger.js';
 import { expandMenu } from './menu/expand-menu.js';
 import { renderMenuText } from './menu/render-menu.js';
 import { parseMenu } from './menu/validate-menu.js';
-import { createWxoa, type Wxoa } from './server.js';
-import { openStore } from './store/index.js';
+import type { Wxoa } from './server.js';
 import { WechatApi } from './wechat-api/index.js';
 
-/** The commands behind `wxoa …` (cli.ts parses the arguments; this wires the modules together). */
+/**
+ * The commands behind `wxoa …` (cli.ts parses the arguments; this wires the modules together). The server,
+ * the store drivers and the follower modules are imported by the commands that use them: `wxoa menu
+ * validate` should not load Koa, PostgreSQL and the whole server first.
+ */
 
 /** The sandbox account: fixed, so a restart finds the followers it stored before (INTERFACE.md §7). */
 export const SANDBOX_ACCOUNT: AccountConfig = Object.freeze({
@@ -68,6 +68,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       openBase: simulator.url,
     });
   }
+  const { createWxoa } = await import('./server.js');
   const { mountConsole } = await import('./http/console/index.js');
   const wxoa = await createWxoa({
     config: effective,
@@ -140,6 +141,9 @@ function apiOf(config: Config, account: AccountConfig, tokenStore?: import('./we
 /** `wxoa sync`. */
 export async function runSyncCommand(config: Config, opts: { appid?: string }): Promise<number> {
   const account = accountOf(config, opts.appid);
+  const { openStore } = await import('./store/index.js');
+  const { syncFollowers } = await import('./followers/sync.js');
+  const { createSyncProgress } = await import('./followers/sync-progress.js');
   const store = await openStore(config.databaseUrl);
   const progress = createSyncProgress();
   const abort = new AbortController();
@@ -240,6 +244,8 @@ export async function runQrcodeCreate(
 
 /** `wxoa followers export`. */
 export async function runFollowersExport(config: Config, opts: { format: 'csv' | 'jsonl'; appid?: string }): Promise<number> {
+  const { openStore } = await import('./store/index.js');
+  const { exportFollowers } = await import('./followers/export.js');
   const store = await openStore(config.databaseUrl);
   try {
     await exportFollowers(store.followers, { format: opts.format, appid: opts.appid, out: process.stdout });

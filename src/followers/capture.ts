@@ -38,7 +38,10 @@ export function captureFollowers(options: FollowerCaptureOptions) {
         } catch (err) {
           const delay = delays[attempt];
           if (delay === undefined) {
-            ctx.log.error({ err, followerEvent: event }, 'could not store follower event; the next sync reconciles it');
+            ctx.log.error(
+              { err, followerEvent: event },
+              'could not store follower event; the next sync reconciles it',
+            );
             break;
           }
           await new Promise((resolve) => setTimeout(resolve, delay));
@@ -50,7 +53,9 @@ export function captureFollowers(options: FollowerCaptureOptions) {
 }
 
 /** The follower event a push carries (subscribe, SCAN, unsubscribe), or null for anything else. */
-export function followerEvent(ctx: Pick<Context, 'appid' | 'dedupKey' | 'message' | 'scene'>): FollowerEventInput | null {
+export function followerEvent(
+  ctx: Pick<Context, 'appid' | 'dedupKey' | 'message' | 'scene'>,
+): FollowerEventInput | null {
   const m = ctx.message;
   if (m.MsgType !== 'event') return null;
   let type: FollowerEventType;

@@ -127,7 +127,7 @@ export class EnrichmentWorker {
 
   /**
    * Works through the queue now, without debounce, until nothing is due (deferred followers whose retry
-   * time has not come are left). For tests, the CLI and shutdown-free one-off runs; works started or not.
+   * time has not come are left). For tests and one-off runs; works whether the worker was started or not.
    */
   async drain(): Promise<EnrichmentPass> {
     const total: EnrichmentPass = { enriched: 0, deferred: 0, calls: 0 };
@@ -218,7 +218,8 @@ export class EnrichmentWorker {
       const failures = (this.failures.get(appid) ?? 0) + 1;
       this.failures.set(appid, failures);
       // 45011 is the per-minute quota: WeChat asks for at least a minute (WECHAT-PROTOCOL.md §7).
-      const delay = errcodeOf(err) === 45011 ? Math.max(60_000, this.backoff(failures)) : this.backoff(failures);
+      const delay =
+        errcodeOf(err) === 45011 ? Math.max(60_000, this.backoff(failures)) : this.backoff(failures);
       const retryAt = this.clock() + delay;
       this.log.warn(
         { err, appid, count: openids.length, failures, retryInMs: delay },

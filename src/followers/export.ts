@@ -79,7 +79,8 @@ export async function exportFollowers(
 async function write(out: Writable, chunk: string, failed: () => unknown): Promise<void> {
   const err = failed();
   if (err) throw err;
-  if (out.destroyed || out.writableEnded) throw new Error('export output was closed before the export finished');
+  if (out.destroyed || out.writableEnded)
+    throw new Error('export output was closed before the export finished');
   if (out.write(chunk)) return;
   // Wait for drain, but give up on error or close; the abort removes whichever listener did not fire.
   const ac = new AbortController();

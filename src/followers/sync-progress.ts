@@ -28,14 +28,17 @@ export interface SyncProgressOptions {
 export function createSyncProgress(options: SyncProgressOptions = {}): SyncProgressReporter {
   const stream = options.stream ?? process.stderr;
   const tty = options.tty ?? Boolean(stream.isTTY);
-  return tty ? barReporter(stream) : lineReporter(stream, options.lineIntervalMs ?? 2000, options.now ?? Date.now);
+  return tty
+    ? barReporter(stream)
+    : lineReporter(stream, options.lineIntervalMs ?? 2000, options.now ?? Date.now);
 }
 
 function barReporter(stream: NodeJS.WritableStream): SyncProgressReporter {
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: '{appid} [{bar}] {percentage}% | listed {listed}/{total} | enriched {enriched}{failed} | eta {eta_formatted}',
+      format:
+        '{appid} [{bar}] {percentage}% | listed {listed}/{total} | enriched {enriched}{failed} | eta {eta_formatted}',
       hideCursor: true,
       etaBuffer: 50,
     },
@@ -74,7 +77,11 @@ function barReporter(stream: NodeJS.WritableStream): SyncProgressReporter {
   };
 }
 
-function lineReporter(stream: NodeJS.WritableStream, intervalMs: number, now: () => number): SyncProgressReporter {
+function lineReporter(
+  stream: NodeJS.WritableStream,
+  intervalMs: number,
+  now: () => number,
+): SyncProgressReporter {
   let lastLine = -Infinity;
   let lastListed = -1;
   return {

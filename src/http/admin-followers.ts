@@ -34,7 +34,8 @@ export function followersApiRouter(options: FollowersApiOptions): Router {
   const appidOf = (ctx: Context): string => {
     const appid = single(ctx, 'appid');
     if (appid === undefined) return options.appid;
-    if (!allowed.has(appid)) throw new ApiError(404, 'account_not_found', `no account with AppID ${appid} is configured`);
+    if (!allowed.has(appid))
+      throw new ApiError(404, 'account_not_found', `no account with AppID ${appid} is configured`);
     return appid;
   };
 

@@ -15,7 +15,7 @@ import {
 import { readXmlRoot, xmlError, type XmlObject } from './xml-read.js';
 
 const MESSAGE_BY_LOWER = new Map<string, MessageType>(MESSAGE_TYPES.map((t) => [t, t]));
-// §3.1: Event values are mixed-case and not always sent as documented; wechatpy lower-cases, so do we.
+// §3.1: Event values are mixed-case (`subscribe`, `SCAN`); like wechatpy, match them ignoring case.
 const EVENT_BY_LOWER = new Map<string, EventType>(EVENT_TYPES.map((e) => [e.toLowerCase(), e]));
 
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
-import { e2eDatabase, freePort, startE2eServer, type E2eDatabase, type E2eServer } from '../support/server.js';
+import { e2eDatabase, eventually, freePort, startE2eServer, type E2eDatabase, type E2eServer } from '../support/server.js';
 
 /** A browser driven by hand: follows no redirect by itself, keeps its cookies. */
 class Browser {
@@ -96,11 +96,30 @@ describe('e2e: web authorization (OAuth) through the simulator', function () {
     expect(sim.calls.filter((c) => c.path === '/sns/oauth2/access_token')).to.have.length(1);
     expect(sim.calls.filter((c) => c.path === '/sns/userinfo')).to.have.length(1);
 
+    // The follower's own UnionID arrives with its enrichment.
+    await eventually('the follower is enriched', async () => (await server.api(`/api/followers/${follower.openid}`)).body.unionid !== null);
     const { body } = await server.api(`/api/unions/${follower.unionid}`);
-    expect(body.identities).to.have.deep.members([
-      { appid: account.appid, openid: follower.openid, source: 'follower' },
-      { appid: account.appid, openid: follower.openid, source: 'oauth' },
-    ]);
+    // The visitor is that follower: one person, listed once.
+    expect(body.identities).to.deep.equal([{ appid: account.appid, openid: follower.openid, source: 'follower' }]);
+  });
+
+  it('records a visitor who does not follow as an OAuth identity under their UnionID', async () => {
+    const person = sim.createPerson({ nickname: 'Passer-by' });
+    const browser = new Browser();
+    const page = await authorize(browser, 'target=/oauth/whoami&scope=snsapi_userinfo');
+    const callback = await wechatPage(browser, page, { sim_unionid: person.unionid, sim_action: 'approve' });
+    expect((await browser.get(callback)).location).to.equal('/oauth/whoami');
+
+    const me = JSON.parse((await browser.get(`${publicUrl}/oauth/whoami`)).body) as { openid: string; unionid: string };
+    expect(me.unionid).to.equal(person.unionid);
+    const { status, body } = await server.api(`/api/unions/${person.unionid}`);
+    expect(status).to.equal(200);
+    expect(body).to.deep.equal({
+      unionid: person.unionid,
+      identities: [{ appid: account.appid, openid: me.openid, source: 'oauth' }],
+    });
+    // Not a follower.
+    expect((await server.api(`/api/followers/${me.openid}`)).status).to.equal(404);
   });
 
   it('refuses a reused state with 400 and no new session', async () => {

@@ -10,6 +10,7 @@ import {
   eventually,
   startCaptureServer,
   testDb,
+  WELCOME_NOT_STORED,
   WELCOME_STORED,
   type CaptureServer,
   type TestDb,
@@ -17,7 +18,10 @@ import {
 
 /** A subscribe push as WeChat sends it (§3.3), with a fixed CreateTime so a second push is a retry. */
 function subscribeXml(account: SimAccount, openid: string, createTime: number, scene?: string): string {
-  const key = scene === undefined ? '' : `<EventKey><![CDATA[qrscene_${scene}]]></EventKey><Ticket><![CDATA[TICKET_${scene}]]></Ticket>`;
+  const key =
+    scene === undefined
+      ? ''
+      : `<EventKey><![CDATA[qrscene_${scene}]]></EventKey><Ticket><![CDATA[TICKET_${scene}]]></Ticket>`;
   return (
     `<xml><ToUserName><![CDATA[${account.ghId}]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName>` +
     `<CreateTime>${createTime}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe]]></Event>${key}</xml>`
@@ -101,7 +105,11 @@ for (const engine of ENGINES) {
         replyStore: new MemoryReplyRecordStore(),
       });
       cleanups.push(() => other.close());
-      const first = await startCaptureServer({ store, accounts: [account], replyStore: new MemoryReplyRecordStore() });
+      const first = await startCaptureServer({
+        store,
+        accounts: [account],
+        replyStore: new MemoryReplyRecordStore(),
+      });
       cleanups.push(() => first.close());
 
       const openid = account.follower().openid;
@@ -114,7 +122,48 @@ for (const engine of ENGINES) {
 
       expect(retried.status).to.equal(200);
       expect(await store.followers.events(account.appid, openid)).to.have.length(1);
-      expect((await store.followers.sceneStats(account.appid)).find((s) => s.scene === 'winter')?.subscribes).to.equal(1);
+      expect(
+        (await store.followers.sceneStats(account.appid)).find((s) => s.scene === 'winter')?.subscribes,
+      ).to.equal(1);
+    });
+
+    it('retries a failed database write and stores the follow once', async () => {
+      let attempts = 0;
+      await server.close();
+      server = await startCaptureServer({
+        store,
+        accounts: [account],
+        replyStore: new MemoryReplyRecordStore(),
+        recordEvent: (event) => {
+          attempts++;
+          return attempts === 1
+            ? Promise.reject(new Error('database is locked'))
+            : store.followers.recordEvent(event);
+        },
+      });
+      const follower = account.follower();
+      const result = await follower.follow({ scene: 'retry' });
+      expect(result.reply?.['Content']).to.equal(WELCOME_STORED);
+      expect(attempts).to.equal(2);
+      expect(await store.followers.events(account.appid, follower.openid)).to.have.length(1);
+    });
+
+    it('still welcomes the follower when the database stays down', async () => {
+      let attempts = 0;
+      await server.close();
+      server = await startCaptureServer({
+        store,
+        accounts: [account],
+        replyStore: new MemoryReplyRecordStore(),
+        recordEvent: () => {
+          attempts++;
+          return Promise.reject(new Error('connection refused'));
+        },
+      });
+      const result = await account.follower().follow();
+      expect(result.status).to.equal(200);
+      expect(result.reply?.['Content']).to.equal(WELCOME_NOT_STORED);
+      expect(attempts).to.equal(3); // the first try and two retries, then the reply handlers run
     });
 
     it('answers follows quickly while the WeChat API is slow, and enriches them afterwards', async () => {
@@ -142,7 +191,11 @@ for (const engine of ENGINES) {
         async () => (await store.followers.get(account.appid, follower.openid))?.enrichedAt !== null,
       );
       const stored = await store.followers.get(account.appid, follower.openid);
-      expect(stored).to.include({ unionid: follower.unionid, subscribeScene: 'ADD_SCENE_QR_CODE', qrSceneStr: 'slow-day' });
+      expect(stored).to.include({
+        unionid: follower.unionid,
+        subscribeScene: 'ADD_SCENE_QR_CODE',
+        qrSceneStr: 'slow-day',
+      });
     });
   });
 }

@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 import { EnrichmentWorker } from '../../src/followers/enrichment.js';
-import { startSimulator, type SimAccount, type SimFollower, type Simulator } from '../../src/simulator/index.js';
+import {
+  startSimulator,
+  type SimAccount,
+  type SimFollower,
+  type Simulator,
+} from '../../src/simulator/index.js';
 import type { Store } from '../../src/store/types.js';
 import {
   apiFor,

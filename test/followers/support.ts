@@ -15,7 +15,7 @@ import { wechatWebhook } from '../../src/http/webhook-middleware.js';
 import type { ReplyRecordStore } from '../../src/bot/reply-store.js';
 import type { SimAccount, Simulator } from '../../src/simulator/index.js';
 import { openStore } from '../../src/store/index.js';
-import type { Store } from '../../src/store/types.js';
+import type { FollowerRepo, Store } from '../../src/store/types.js';
 import { WechatApi } from '../../src/wechat-api/index.js';
 import { createTestDatabase } from '../support/postgres.js';
 
@@ -92,13 +92,16 @@ export async function startCaptureServer(options: {
   enrichment?: EnrichmentWorker;
   /** Default: the store's own (shared by instances); pass a memory one to make an instance forget. */
   replyStore?: ReplyRecordStore;
+  /** What capture writes to; default the store's. A test may put a failing database in front of it. */
+  recordEvent?: FollowerRepo['recordEvent'];
 }): Promise<CaptureServer> {
   const { store } = options;
   const bot = new Bot();
   bot.use(
     captureFollowers({
-      followers: store.followers,
+      followers: { recordEvent: options.recordEvent ?? ((event) => store.followers.recordEvent(event)) },
       ...(options.enrichment ? { enrichment: options.enrichment } : {}),
+      retryDelaysMs: [10, 20],
     }),
   );
   // Reads the store from inside the reply handler: what it answers proves whether capture stored first.
@@ -107,7 +110,11 @@ export async function startCaptureServer(options: {
     ctx.reply(stored?.subscribed ? WELCOME_STORED : WELCOME_NOT_STORED);
   });
   const middleware = wechatWebhook({
-    accounts: options.accounts.map((a) => ({ appid: a.appid, token: a.token, encodingAesKey: a.encodingAesKey })),
+    accounts: options.accounts.map((a) => ({
+      appid: a.appid,
+      token: a.token,
+      encodingAesKey: a.encodingAesKey,
+    })),
     bot,
     replyStore: options.replyStore ?? store.replies,
   });
@@ -139,7 +146,11 @@ export function batchgetCalls(sim: Simulator, appid?: string): number {
 }
 
 /** Polls `check` until it holds or `timeoutMs` passes; then fails with `what`. */
-export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+export async function eventually(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
@@ -148,7 +159,11 @@ export async function eventually(what: string, check: () => Promise<boolean>, ti
 }
 
 /** Runs `task` over `items`, `limit` at a time. */
-export async function inParallel<T>(items: T[], limit: number, task: (item: T) => Promise<unknown>): Promise<void> {
+export async function inParallel<T>(
+  items: T[],
+  limit: number,
+  task: (item: T) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: limit }, async () => {

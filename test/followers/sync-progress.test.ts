@@ -29,7 +29,9 @@ describe('sync progress display', () => {
     const out = capture();
     const reporter = createSyncProgress({ stream: out.stream, tty: false });
     reporter.update(progress({ listed: 10_000, enriched: 10_000 }));
-    reporter.update(progress({ phase: 'done', listed: 20_000, enriched: 19_900, enrichFailed: 100, unsubscribed: 3 }));
+    reporter.update(
+      progress({ phase: 'done', listed: 20_000, enriched: 19_900, enrichFailed: 100, unsubscribed: 3 }),
+    );
     reporter.stop();
     const lines = out.text().trimEnd().split('\n');
     expect(lines).to.deep.equal([
@@ -42,7 +44,12 @@ describe('sync progress display', () => {
   it('limits plain lines within a page to one per interval', () => {
     const out = capture();
     let now = 0;
-    const reporter = createSyncProgress({ stream: out.stream, tty: false, lineIntervalMs: 2000, now: () => now });
+    const reporter = createSyncProgress({
+      stream: out.stream,
+      tty: false,
+      lineIntervalMs: 2000,
+      now: () => now,
+    });
     reporter.update(progress({ listed: 10_000 }));
     for (let enriched = 100; enriched <= 5000; enriched += 100) {
       now += 100; // 50 updates over 5 s

@@ -3,7 +3,15 @@ import { createPeriodicSync, syncFollowers, type SyncProgress } from '../../src/
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
 import type { Store } from '../../src/store/types.js';
 import type { WechatApi } from '../../src/wechat-api/index.js';
-import { apiFor, batchgetCalls, ENGINES, eventually, startCaptureServer, testDb, type TestDb } from './support.js';
+import {
+  apiFor,
+  batchgetCalls,
+  ENGINES,
+  eventually,
+  startCaptureServer,
+  testDb,
+  type TestDb,
+} from './support.js';
 
 const userGetCalls = (sim: Simulator) => sim.calls.filter((c) => c.path === '/cgi-bin/user/get');
 
@@ -32,7 +40,8 @@ for (const engine of ENGINES) {
     /** Subscribed followers not enriched yet (the one who left stays queued for the worker). */
     async function unenrichedSubscribers(): Promise<string[]> {
       const found: string[] = [];
-      for await (const f of store.followers.iterate(account.appid)) if (f.subscribed && !f.enrichedAt) found.push(f.openid);
+      for await (const f of store.followers.iterate(account.appid))
+        if (f.subscribed && !f.enrichedAt) found.push(f.openid);
       return found;
     }
 
@@ -53,17 +62,35 @@ for (const engine of ENGINES) {
       const seeded = account.seedFollowers(10_500);
       const progress: SyncProgress[] = [];
 
-      const result = await syncFollowers({ store, api, appid: account.appid, onProgress: (p) => progress.push(p) });
+      const result = await syncFollowers({
+        store,
+        api,
+        appid: account.appid,
+        onProgress: (p) => progress.push(p),
+      });
 
-      expect(result).to.include({ listed: 10_500, enriched: 10_500, enrichFailed: 0, unsubscribed: 1, resumed: false });
+      expect(result).to.include({
+        listed: 10_500,
+        enriched: 10_500,
+        enrichFailed: 0,
+        unsubscribed: 1,
+        resumed: false,
+      });
       // Two pages; the second, short and reaching the total, is the last: no third call.
-      expect(userGetCalls(sim).map((c) => c.query['next_openid'] ?? null)).to.deep.equal([null, seeded[9_999]!.openid]);
+      expect(userGetCalls(sim).map((c) => c.query['next_openid'] ?? null)).to.deep.equal([
+        null,
+        seeded[9_999]!.openid,
+      ]);
       expect(batchgetCalls(sim)).to.equal(105);
       expect(await unenrichedSubscribers()).to.deep.equal([]);
       expect(await store.followers.get(account.appid, gone)).to.include({ subscribed: false });
       expect((await store.followers.get(account.appid, gone))?.unsubscribeTime).to.be.a('number');
       const last = await store.followers.get(account.appid, seeded[10_499]!.openid);
-      expect(last).to.include({ subscribed: true, unionid: seeded[10_499]!.unionid, subscribeScene: 'ADD_SCENE_SEARCH' });
+      expect(last).to.include({
+        subscribed: true,
+        unionid: seeded[10_499]!.unionid,
+        subscribeScene: 'ADD_SCENE_SEARCH',
+      });
       expect(await store.syncState.get(account.appid)).to.equal(null);
       expect(progress[0]).to.include({ phase: 'listing', listed: 0 });
       expect(progress.at(-1)).to.include({ phase: 'done', listed: 10_500, total: 10_500 });
@@ -160,7 +187,9 @@ for (const engine of ENGINES) {
         // Each sync starts with a user/get without next_openid.
         const starts = () => userGetCalls(sim).filter((c) => c.query['next_openid'] === undefined).length;
         await eventually('two syncs ran', async () => starts() >= 2, 10_000);
-        expect((await store.followers.list({ appid: account.appid, limit: 100 })).followers).to.have.length(50);
+        expect((await store.followers.list({ appid: account.appid, limit: 100 })).followers).to.have.length(
+          50,
+        );
       } finally {
         await periodic.stop();
       }

@@ -7,7 +7,12 @@ import { requireAdminToken } from '../../src/http/admin-auth.js';
 import { followersApiRouter } from '../../src/http/admin-followers.js';
 import { apiErrors } from '../../src/http/api-error.js';
 import { silentLogger } from '../../src/logger.js';
-import { startSimulator, type SimAccount, type SimFollower, type Simulator } from '../../src/simulator/index.js';
+import {
+  startSimulator,
+  type SimAccount,
+  type SimFollower,
+  type Simulator,
+} from '../../src/simulator/index.js';
 import type { Store } from '../../src/store/types.js';
 import { apiFor, startCaptureServer, testDb, type CaptureServer, type TestDb } from '../followers/support.js';
 
@@ -50,8 +55,14 @@ describe('admin API: followers, unions, scenes', function () {
   let others: SimFollower[]; // plain follows, for paging
   let shared: { onPrimary: SimFollower; onSecond: SimFollower }; // one person following both accounts
 
-  async function get(path: string, token: string | null = ADMIN_TOKEN): Promise<{ status: number; body: Json }> {
-    const res = await fetch(`${origin}${path}`, token === null ? {} : { headers: { authorization: `Bearer ${token}` } });
+  async function get(
+    path: string,
+    token: string | null = ADMIN_TOKEN,
+  ): Promise<{ status: number; body: Json }> {
+    const res = await fetch(
+      `${origin}${path}`,
+      token === null ? {} : { headers: { authorization: `Bearer ${token}` } },
+    );
     return { status: res.status, body: await res.json() };
   }
 
@@ -130,7 +141,8 @@ describe('admin API: followers, unions, scenes', function () {
     });
 
     it('answers 401 on every route with a wrong token', async () => {
-      for (const path of paths()) expect((await get(path, 'not-the-token-at-all')).status, path).to.equal(401);
+      for (const path of paths())
+        expect((await get(path, 'not-the-token-at-all')).status, path).to.equal(401);
     });
   });
 
@@ -164,7 +176,9 @@ describe('admin API: followers, unions, scenes', function () {
     it('answers 404 with the JSON error shape for an unknown OpenID', async () => {
       const res = await get('/api/followers/o_nobody_here');
       expect(res.status).to.equal(404);
-      expect(res.body).to.deep.equal({ error: { code: 'follower_not_found', message: 'no follower with this OpenID' } });
+      expect(res.body).to.deep.equal({
+        error: { code: 'follower_not_found', message: 'no follower with this OpenID' },
+      });
     });
 
     it('answers 404 for a follower of another account unless ?appid= names it', async () => {
@@ -253,7 +267,8 @@ describe('admin API: followers, unions, scenes', function () {
         ['scan', 'spring'],
         ['scan', 'summer'],
       ]);
-      for (const e of res.body.events) expect(Object.keys(e).sort()).to.deep.equal(['createTime', 'scene', 'type']);
+      for (const e of res.body.events)
+        expect(Object.keys(e).sort()).to.deep.equal(['createTime', 'scene', 'type']);
       const left = await get(`/api/followers/${springB.openid}/events`);
       expect(left.body.events.map((e: Json) => e.type)).to.deep.equal(['subscribe', 'unsubscribe']);
       expect(left.body.events[0].createTime).to.be.at.most(left.body.events[1].createTime);

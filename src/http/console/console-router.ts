@@ -177,5 +177,6 @@ function safeMethod(ctx: Context): boolean {
 function crossSite(ctx: Context, publicOrigin: string): boolean {
   if (ctx.get('sec-fetch-site') === 'cross-site') return true;
   const origin = ctx.get('origin');
-  return origin !== '' && origin !== ctx.origin && origin !== publicOrigin;
+  // Koa 3's ctx.origin is the Origin header itself; this request's own origin is built from host and scheme.
+  return origin !== '' && origin !== `${ctx.protocol}://${ctx.host}` && origin !== publicOrigin;
 }

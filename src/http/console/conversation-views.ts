@@ -32,7 +32,7 @@ export function windowNotice(state: ServiceWindowState, now: number): Html {
         : '1 minute after the follower’s last click, follow or scan';
     return html`<p class="window open" data-window="open">Reply window open: closes in ${formatDuration(
       state.closesAt - now,
-    )} (${timeTag(Math.floor(state.closesAt / 1000))}) — WeChat allows customer-service messages ${why}.</p>`;
+    )} (${timeTag(Math.floor(state.closesAt / 1000))}) — WeChat allows customer-service messages for ${why}.</p>`;
   }
   if (state.reason === 'unfollowed') {
     return html`<p class="window closed" data-window="closed">Reply window closed: the follower unfollowed${

@@ -247,5 +247,8 @@ async function renderPanel(
         ${as ? liveRegion(consoleHref(view, `/admin/live/simulator/${segment(as)}`), phone(deps, view, account, as), 1500) : html`<p class="muted">Follow the account to see what a follower sees: the replies, and messages your team sends from the inbox.</p>`}
       </section>
     </div>`;
-  sendPage(ctx, consolePage(view, { title: 'Simulator', section: 'simulator', flash: state.flash, body }), status);
+  // The action forms show only while following: a refusal of one of them is shown at the top instead.
+  const hidden = isFollowing ? [] : ['text', 'key', 'scanScene', 'unfollow'].map(e).filter((m): m is string => !!m);
+  const flash: Flash | null = state.flash ?? (hidden[0] ? { kind: 'error', text: hidden[0] } : null);
+  sendPage(ctx, consolePage(view, { title: 'Simulator', section: 'simulator', flash, body }), status);
 }
