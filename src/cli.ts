@@ -49,7 +49,9 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('start the server (sandbox mode with a built-in WeChat simulator when WECHAT_APPID is unset)')
+    .description(
+      'start the server (sandbox mode with a built-in WeChat simulator when WECHAT_APPID is unset)',
+    )
     .action(
       action(async () => {
         const { runServeCommand } = await import('./main.js');
@@ -63,7 +65,11 @@ export function buildProgram(): Command {
     .option('--port <n>', 'listen port', '3100')
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--webhook <url>', 'webhook URL the simulated followers push to', 'http://127.0.0.1:3000/wechat')
-    .addOption(new Option('--mode <mode>', 'message mode of the simulated account').choices(['plain', 'compat', 'safe']).default('safe'))
+    .addOption(
+      new Option('--mode <mode>', 'message mode of the simulated account')
+        .choices(['plain', 'compat', 'safe'])
+        .default('safe'),
+    )
     .option('--appid <appid>', 'AppID of the simulated account (random when not given)')
     .option('--token <token>', 'Token of the simulated account')
     .option('--aes-key <key>', 'EncodingAESKey of the simulated account')

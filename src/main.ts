@@ -5,7 +5,8 @@ import { expandMenu } from './menu/expand-menu.js';
 import { renderMenuText } from './menu/render-menu.js';
 import { parseMenu } from './menu/validate-menu.js';
 import type { Wxoa } from './server.js';
-import { WechatApi } from './wechat-api/index.js';
+import type { Simulator } from './simulator/index.js';
+import { WechatApi, type TokenStore } from './wechat-api/index.js';
 
 /**
  * The commands behind `wxoa …` (cli.ts parses the arguments; this wires the modules together). The server,
@@ -50,10 +51,14 @@ export interface RunningServer {
 /** Starts the server; in sandbox mode first starts the simulator and points the configuration at it. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   let effective = config;
-  let simulator: Awaited<ReturnType<typeof import('./simulator/index.js').startSimulator>> | null = null;
+  let simulator: Simulator | null = null;
   if (config.sandbox) {
     const { startSimulator } = await import('./simulator/index.js');
-    simulator = await startSimulator({ host: '127.0.0.1', port: 0, logger: logger.child({ module: 'simulator' }) });
+    simulator = await startSimulator({
+      host: '127.0.0.1',
+      port: 0,
+      logger: logger.child({ module: 'simulator' }),
+    });
     simulator.createAccount({
       appid: SANDBOX_ACCOUNT.appid,
       appsecret: SANDBOX_ACCOUNT.appsecret,
@@ -68,26 +73,42 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       openBase: simulator.url,
     });
   }
-  const { createWxoa } = await import('./server.js');
-  const { mountConsole } = await import('./http/console/index.js');
-  const wxoa = await createWxoa({
-    config: effective,
-    logger,
-    extend: (w) => mountConsole(w, { simulator }),
-  });
-  const url = await wxoa.listen();
+  let wxoa: Wxoa | null = null;
+  let url: string;
+  try {
+    const { createWxoa } = await import('./server.js');
+    const { mountConsole } = await import('./http/console/index.js');
+    wxoa = await createWxoa({
+      config: effective,
+      logger,
+      extend: (w) => mountConsole(w, { simulator }),
+    });
+    url = await wxoa.listen();
+  } catch (err) {
+    // A port in use or an unreachable database: release what did start (the simulator's server, the store's
+    // pool), or they would keep the process alive after the error was printed.
+    await wxoa?.close().catch(() => undefined);
+    await simulator?.close().catch(() => undefined);
+    throw err;
+  }
+  const running = wxoa;
   const port = new URL(url).port;
-  const publicUrl = config.publicUrl === `http://localhost:${config.port}` ? `http://localhost:${port}` : config.publicUrl;
+  const publicUrl =
+    config.publicUrl === `http://localhost:${config.port}` ? `http://localhost:${port}` : config.publicUrl;
   if (simulator) {
     simulator.account(SANDBOX_ACCOUNT.appid).webhookUrl = `http://127.0.0.1:${port}/wechat`;
   }
-  printBanner(effective, { url: publicUrl, simulatorUrl: simulator?.url ?? null, loginUrl: await consoleLoginUrl(wxoa, publicUrl) });
+  printBanner(effective, {
+    url: publicUrl,
+    simulatorUrl: simulator?.url ?? null,
+    loginUrl: await consoleLoginUrl(running, publicUrl),
+  });
   return {
-    wxoa,
+    wxoa: running,
     url,
     simulatorUrl: simulator?.url ?? null,
     async close() {
-      await wxoa.close();
+      await running.close();
       await simulator?.close();
     },
   };
@@ -98,7 +119,10 @@ async function consoleLoginUrl(wxoa: Wxoa, publicUrl: string): Promise<string> {
   return createLoginLink(wxoa, publicUrl);
 }
 
-function printBanner(config: Config, where: { url: string; simulatorUrl: string | null; loginUrl: string }): void {
+function printBanner(
+  config: Config,
+  where: { url: string; simulatorUrl: string | null; loginUrl: string },
+): void {
   const lines = [
     '',
     `wxoa is serving on ${where.url}`,
@@ -123,13 +147,15 @@ function accountOf(config: Config, appid?: string): AccountConfig {
   const account = appid ? all.find((a) => a.appid === appid) : all[0];
   if (!account) {
     throw new ConfigError([
-      appid ? `no configured account has the AppID ${appid}` : 'this command needs WECHAT_APPID and WECHAT_APPSECRET',
+      appid
+        ? `no configured account has the AppID ${appid}`
+        : 'this command needs WECHAT_APPID and WECHAT_APPSECRET',
     ]);
   }
   return account;
 }
 
-function apiOf(config: Config, account: AccountConfig, tokenStore?: import('./wechat-api/index.js').TokenStore) {
+function apiOf(config: Config, account: AccountConfig, tokenStore?: TokenStore) {
   return new WechatApi({
     appid: account.appid,
     appsecret: account.appsecret,
@@ -178,7 +204,7 @@ async function readJsonFile(file: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -216,7 +242,11 @@ export async function runMenuShow(config: Config, opts: { json?: boolean }): Pro
     return 0;
   }
   const live = (menu as { menu?: { button: [] } }).menu ?? (menu as { button: [] });
-  process.stdout.write(opts.json ? `${JSON.stringify(menu, null, 2)}\n` : `${renderMenuText(live, { publicUrl: config.publicUrl })}\n`);
+  process.stdout.write(
+    opts.json
+      ? `${JSON.stringify(menu, null, 2)}\n`
+      : `${renderMenuText(live, { publicUrl: config.publicUrl })}\n`,
+  );
   return 0;
 }
 
@@ -243,7 +273,10 @@ export async function runQrcodeCreate(
 }
 
 /** `wxoa followers export`. */
-export async function runFollowersExport(config: Config, opts: { format: 'csv' | 'jsonl'; appid?: string }): Promise<number> {
+export async function runFollowersExport(
+  config: Config,
+  opts: { format: 'csv' | 'jsonl'; appid?: string },
+): Promise<number> {
   const { openStore } = await import('./store/index.js');
   const { exportFollowers } = await import('./followers/export.js');
   const store = await openStore(config.databaseUrl);

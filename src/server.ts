@@ -44,7 +44,10 @@ export interface WxoaOptions {
    * Timings of the enrichment worker (debounce, retry backoff, queue poll); its defaults otherwise. Tests
    * shorten them so a follower deferred by an API failure is retried in milliseconds, not seconds.
    */
-  enrichment?: Pick<EnrichmentWorkerOptions, 'debounceMs' | 'leaseMs' | 'retryBaseMs' | 'retryMaxMs' | 'pollMs'>;
+  enrichment?: Pick<
+    EnrichmentWorkerOptions,
+    'debounceMs' | 'leaseMs' | 'retryBaseMs' | 'retryMaxMs' | 'pollMs'
+  >;
   /** Mounts extra routes (e.g. the console) on the app before it starts. */
   extend?: (wxoa: Wxoa) => void | Promise<void>;
 }
@@ -85,7 +88,9 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
 
   const checked = validateReplyRules(config.repliesInput);
   if ('problems' in checked) {
-    throw new ConfigError(checked.problems.map((p) => `${config.configFile ?? 'config'}: ${p.path}: ${p.message}`));
+    throw new ConfigError(
+      checked.problems.map((p) => `${config.configFile ?? 'config'}: ${p.path}: ${p.message}`),
+    );
   }
   const rules = checked.rules;
 
@@ -122,7 +127,11 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   bot.use(replyRulesHandler(rules));
 
   const webhook = wechatWebhook({
-    accounts: accounts.map((a) => ({ appid: a.appid, token: a.token, encodingAesKey: a.encodingAesKey ?? undefined })),
+    accounts: accounts.map((a) => ({
+      appid: a.appid,
+      token: a.token,
+      encodingAesKey: a.encodingAesKey ?? undefined,
+    })),
     bot,
     replyStore: store.replies,
     replyBudgetMs: config.replyBudgetMs,
@@ -132,7 +141,9 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     logger: logger.child({ module: 'webhook' }),
   });
 
-  const sessionSecret = createHmac('sha256', config.adminToken).update(`wxoa-console:${primary.appsecret}`).digest('base64url');
+  const sessionSecret = createHmac('sha256', config.adminToken)
+    .update(`wxoa-console:${primary.appsecret}`)
+    .digest('base64url');
   const visitorSecret = createHmac('sha256', primary.appsecret).update('wxoa-visitor').digest('base64url');
   const appids = accounts.map((a) => a.appid);
 
@@ -234,6 +245,13 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
       if (ownStore) await store.close();
     },
   };
-  if (options.extend) await options.extend(wxoa);
+  if (options.extend) {
+    try {
+      await options.extend(wxoa);
+    } catch (err) {
+      if (ownStore) await store.close().catch(() => undefined);
+      throw err;
+    }
+  }
   return wxoa;
 }

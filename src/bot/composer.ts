@@ -69,7 +69,8 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
     const composer = new Composer<C>(...middleware);
     this.#children.push(() => composer.#start());
     // The first registration replaces the empty chain instead of following it: one async layer less per push.
-    this.#handler = this.#handler === pass ? composer.middleware() : concat(this.#handler, composer.middleware());
+    this.#handler =
+      this.#handler === pass ? composer.middleware() : concat(this.#handler, composer.middleware());
     return composer;
   }
 

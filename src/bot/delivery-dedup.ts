@@ -24,8 +24,9 @@ export class DeliveryDedup {
   readonly #options: DeliveryDedupOptions;
   /** Answers being produced in this process, until the store has them. */
   readonly #local = new Map<string, Promise<string>>();
-  /** Store writes under way, for drain(). */
-  readonly #writes = new Set<Promise<void>>();
+  /** Store writes under way, and who waits for them to end (drain()). */
+  #writes = 0;
+  #drained: Array<() => void> = [];
 
   constructor(store: ReplyRecordStore, options: DeliveryDedupOptions) {
     this.#store = store;
@@ -33,12 +34,10 @@ export class DeliveryDedup {
   }
 
   /** Claims `key`; a store failure becomes a WebhookError('store') so the push is refused untouched. */
-  async claim(key: string): Promise<ReplyRecord> {
-    try {
-      return await this.#store.claim(key, this.#options.leaseMs);
-    } catch (cause) {
+  claim(key: string): Promise<ReplyRecord> {
+    return this.#store.claim(key, this.#options.leaseMs).catch((cause: unknown) => {
       throw new WebhookError('store', 'the reply store could not claim the push', { cause });
-    }
+    });
   }
 
   /**
@@ -47,16 +46,21 @@ export class DeliveryDedup {
    */
   finish(key: string, answer: Promise<string>): void {
     this.#local.set(key, answer);
-    const write = answer
+    this.#writes++;
+    const done = (): void => {
+      this.#local.delete(key);
+      if (--this.#writes === 0 && this.#drained.length > 0) {
+        const waiting = this.#drained;
+        this.#drained = [];
+        for (const resolve of waiting) resolve();
+      }
+    };
+    answer
       .then((reply) => this.#store.finish(key, reply, this.#options.ttlMs))
-      .catch((err: unknown) => {
+      .then(done, (err: unknown) => {
         this.#options.logger.error({ err, dedupKey: key }, 'could not store the reply of a push');
-      })
-      .finally(() => {
-        this.#local.delete(key);
-        this.#writes.delete(write);
+        done();
       });
-    this.#writes.add(write);
   }
 
   /**
@@ -90,7 +94,7 @@ export class DeliveryDedup {
 
   /** Resolves when every answer of this process has reached the store. */
   async drain(): Promise<void> {
-    while (this.#writes.size > 0) await Promise.allSettled([...this.#writes]);
+    while (this.#writes > 0) await new Promise<void>((resolve) => this.#drained.push(resolve));
   }
 }
 

@@ -121,20 +121,34 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
     pollMs: Math.max(10, Math.min(100, budgetMs / 20)),
     logger,
   });
-  const running = new Set<Promise<void>>();
+  // Handler chains and background listeners still running, for drain(); a count, not a set of promises,
+  // because it is touched on every push.
+  let running = 0;
+  let idle: Array<() => void> = [];
+  const settled = (): void => {
+    if (--running === 0 && idle.length > 0) {
+      const waiting = idle;
+      idle = [];
+      for (const resolve of waiting) resolve();
+    }
+  };
+  const track = (task: Promise<unknown>): void => {
+    running++;
+    task.then(settled, settled);
+  };
 
   /** Runs a listener in the background: tracked for drain(), its failure logged with the push identity. */
   function background(what: string, push: PushInfo, reply: Reply, listener: PassiveReplyListener): void {
-    const task = Promise.resolve()
-      .then(() => listener(push, reply))
-      .catch((err: unknown) => {
-        logger.error(
-          { err, ...pushIdentity(push.appid, push.message, push.dedupKey), replyType: reply.type },
-          `${what} failed`,
-        );
-      })
-      .finally(() => running.delete(task));
-    running.add(task);
+    track(
+      Promise.resolve()
+        .then(() => listener(push, reply))
+        .catch((err: unknown) => {
+          logger.error(
+            { err, ...pushIdentity(push.appid, push.message, push.dedupKey), replyType: reply.type },
+            `${what} failed`,
+          );
+        }),
+    );
   }
 
   function lateReply(push: PushInfo, reply: Reply): void {
@@ -165,8 +179,7 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
       budgetMs: Math.max(1, budgetMs - (performance.now() - started)),
       onLateReply: (reply) => lateReply(push, reply),
     });
-    const tracked = done.finally(() => running.delete(tracked));
-    running.add(tracked);
+    track(done);
     const result = await outcome;
     if (result.kind !== 'reply') return SUCCESS;
     if (onPassiveReply !== undefined) background('onPassiveReply', push, result.reply, onPassiveReply);
@@ -256,7 +269,7 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
     },
 
     async drain() {
-      while (running.size > 0) await Promise.allSettled([...running]);
+      while (running > 0) await new Promise<void>((resolve) => idle.push(resolve));
       await dedup.drain();
     },
   };

@@ -17,7 +17,6 @@ export type ReplyContext = 'message' | 'event';
 const replyError = (message: string): WireError => new WireError('reply', message, -40011);
 
 // Characters XML 1.0 forbids even inside CDATA; one of them in a reply makes WeChat reject all of it.
-// eslint-disable-next-line no-control-regex
 const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 const NOT_XML_CHARS = new RegExp(NOT_XML_CHAR.source, 'g');
 const UNSIGNED = /^\d+$/;

@@ -57,7 +57,8 @@ describe('wxoa commands', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const wxoa = (args: string[], extraEnv: Record<string, string> = {}) => runCli(args, { env: { ...env, ...extraEnv }, cwd: dir });
+  const wxoa = (args: string[], extraEnv: Record<string, string> = {}) =>
+    runCli(args, { env: { ...env, ...extraEnv }, cwd: dir });
 
   describe('--help', () => {
     const commands = [
@@ -78,7 +79,9 @@ describe('wxoa commands', function () {
       this.timeout(60_000); // twelve processes: seconds each on a busy machine
       const results: CliResult[] = [];
       for (let i = 0; i < commands.length; i += 4) {
-        const batch = commands.slice(i, i + 4).map((command) => runCli([...command, '--help'], { cwd: dir, timeoutMs: 30_000 }));
+        const batch = commands
+          .slice(i, i + 4)
+          .map((command) => runCli([...command, '--help'], { cwd: dir, timeoutMs: 30_000 }));
         results.push(...(await Promise.all(batch)));
       }
       results.forEach((result, i) => {
@@ -89,7 +92,10 @@ describe('wxoa commands', function () {
       const help = (command: string) => results[commands.findIndex((c) => c.join(' ') === command)]!.stdout;
       expect(help('')).to.contain('WECHAT_APPID');
       expect(help('followers export')).to.match(/--format <format>.*"csv", "jsonl"/s);
-      expect(help('qrcode create')).to.contain('--scene <scene>').and.contain('--permanent').and.contain('--expire <seconds>');
+      expect(help('qrcode create'))
+        .to.contain('--scene <scene>')
+        .and.contain('--permanent')
+        .and.contain('--expire <seconds>');
       expect(help('simulator')).to.contain('--followers <n>');
     });
   });
@@ -192,7 +198,9 @@ describe('wxoa commands', function () {
         'a lifetime over 30 days': ['--scene', 'spring', '--expire', '2592001'],
         'a lifetime that is not a number': ['--scene', 'spring', '--expire', 'soon'],
       };
-      const results = await Promise.all(Object.values(refused).map((args) => wxoa(['qrcode', 'create', ...args])));
+      const results = await Promise.all(
+        Object.values(refused).map((args) => wxoa(['qrcode', 'create', ...args])),
+      );
       Object.keys(refused).forEach((what, i) => {
         const result = results[i]!;
         expect(result.code, what).to.not.equal(0);
@@ -217,11 +225,19 @@ describe('wxoa commands', function () {
 
     before(async function () {
       // Two followers arrive through the webhook of a running server on the same database.
-      const server = await startE2eServer({ sim, account, databaseUrl: env['DATABASE_URL']!, enrichment: { debounceMs: 10 } });
+      const server = await startE2eServer({
+        sim,
+        account,
+        databaseUrl: env['DATABASE_URL']!,
+        enrichment: { debounceMs: 10 },
+      });
       try {
         const followers = [account.follower(), account.follower()];
         for (const f of followers) await f.follow({ scene: 'spring' });
-        await eventually('both are enriched', async () => (await server.wxoa.store.followers.pendingEnrichment()) === 0);
+        await eventually(
+          'both are enriched',
+          async () => (await server.wxoa.store.followers.pendingEnrichment()) === 0,
+        );
         captured = followers.map((f) => f.openid);
       } finally {
         await server.close();
@@ -233,9 +249,17 @@ describe('wxoa commands', function () {
     it('exports the captured followers as JSON Lines', async () => {
       const result = await wxoa(['followers', 'export', '--format', 'jsonl']);
       expect(result.code, result.stderr).to.equal(0);
-      const rows = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      const rows = result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(rows.map((r) => r['openid'])).to.have.members(captured);
-      expect(rows[0]).to.include({ appid: account.appid, subscribed: true, scene: 'spring', qrSceneStr: 'spring' });
+      expect(rows[0]).to.include({
+        appid: account.appid,
+        subscribed: true,
+        scene: 'spring',
+        qrSceneStr: 'spring',
+      });
       expect(rows[0]!['unionid']).to.be.a('string');
     });
 
@@ -244,7 +268,13 @@ describe('wxoa commands', function () {
       const result = await wxoa(['sync']);
       expect(result.code, result.stderr).to.equal(0);
       const summary = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
-      expect(summary).to.include({ appid: account.appid, total: 152, listed: 152, enriched: 152, unsubscribed: 0 });
+      expect(summary).to.include({
+        appid: account.appid,
+        total: 152,
+        listed: 152,
+        enriched: 152,
+        unsubscribed: 0,
+      });
       expect(callsTo(sim, '/cgi-bin/user/get').length).to.be.at.least(1);
       // 152 followers: two batchget calls of at most 100.
       expect(callsTo(sim, '/cgi-bin/user/info/batchget')).to.have.length(2);
@@ -272,7 +302,10 @@ describe('wxoa commands', function () {
       await leaver.unfollow().catch(() => undefined);
       const result = await wxoa(['sync']);
       expect(result.code, result.stderr).to.equal(0);
-      expect(JSON.parse(result.stdout.trim().split('\n').at(-1)!)).to.include({ listed: 151, unsubscribed: 1 });
+      expect(JSON.parse(result.stdout.trim().split('\n').at(-1)!)).to.include({
+        listed: 151,
+        unsubscribed: 1,
+      });
       const exported = await wxoa(['followers', 'export', '--format', 'jsonl']);
       const row = exported.stdout
         .trim()

@@ -28,7 +28,11 @@ export function cliEnv(env: Record<string, string>): Record<string, string> {
 
 /** Starts `wxoa …args`; the caller reads its output and waits for it. */
 export function spawnCli(args: string[], env: Record<string, string>, cwd: string): ChildProcess {
-  return spawn(process.execPath, [WXOA_BIN, ...args], { cwd, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [WXOA_BIN, ...args], {
+    cwd,
+    env: cliEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Runs `wxoa …args` to the end (killed after `timeoutMs`). */

@@ -66,7 +66,12 @@ describe('console sign-in, sessions and CSRF', () => {
   });
 
   it('does not follow a login `next` that leaves the console', async () => {
-    for (const next of ['//evil.example/admin', 'https://evil.example/', '/\\evil.example', '/api/followers']) {
+    for (const next of [
+      '//evil.example/admin',
+      'https://evil.example/',
+      '/\\evil.example',
+      '/api/followers',
+    ]) {
       const res = await client().post('/admin/login', { token: ADMIN_TOKEN, next });
       expect(res.location, next).to.equal('/admin');
     }
@@ -81,7 +86,7 @@ describe('console sign-in, sessions and CSRF', () => {
     const used = await first.get(path);
     expect(used.status).to.equal(302);
     expect(used.location).to.equal('/admin');
-    expect(used.headers.get('referrer-policy')).to.equal('no-referrer');
+    expect(used.headers.get('referrer-policy')).to.equal('same-origin');
     expect((await first.get('/admin/conversations')).status).to.equal(200);
 
     const second = client();
@@ -99,7 +104,12 @@ describe('console sign-in, sessions and CSRF', () => {
   });
 
   it('does not open the console with a visitor (OAuth) session or a forged cookie', async () => {
-    const visitor = encodeSession({ sid: 'x', appid: 'a', openid: 'o', scope: 'snsapi_base' }, server.wxoa.sessionSecret, Date.now() + 60_000, 'visitor');
+    const visitor = encodeSession(
+      { sid: 'x', appid: 'a', openid: 'o', scope: 'snsapi_base' },
+      server.wxoa.sessionSecret,
+      Date.now() + 60_000,
+      'visitor',
+    );
     const forged = encodeSession({ sid: 'x' }, 'some-other-secret', Date.now() + 60_000, 'console');
     for (const value of [visitor, forged, 'garbage']) {
       const c = client();
@@ -123,7 +133,11 @@ describe('console sign-in, sessions and CSRF', () => {
     expect(without.status).to.equal(403);
     expect(without.body).to.contain('CSRF');
     expect((await a.post(path, { text: 'hi', _csrf: otherToken })).status).to.equal(403);
-    const crossSite = await a.post(path, { text: 'hi', _csrf: await a.csrf() }, { origin: 'https://evil.example' });
+    const crossSite = await a.post(
+      path,
+      { text: 'hi', _csrf: await a.csrf() },
+      { origin: 'https://evil.example' },
+    );
     expect(crossSite.status).to.equal(403);
     expect(server.account.sentMessages.filter((m) => m.touser === follower.openid)).to.deep.equal([]);
 

@@ -23,7 +23,11 @@ export class ConsoleClient {
   }
 
   /** POSTs a urlencoded form, as a browser submitting it would (same-origin). */
-  post(path: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<ConsoleResponse> {
+  post(
+    path: string,
+    form: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<ConsoleResponse> {
     return this.request('POST', path, new URLSearchParams(form).toString(), {
       'content-type': 'application/x-www-form-urlencoded',
       origin: this.origin,
@@ -67,6 +71,12 @@ export class ConsoleClient {
       if (value === '' || expired) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
-    return { status: res.status, headers: res.headers, body: await res.text(), location: res.headers.get('location'), setCookies };
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: await res.text(),
+      location: res.headers.get('location'),
+      setCookies,
+    };
   }
 }

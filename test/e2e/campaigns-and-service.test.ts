@@ -84,11 +84,13 @@ describe('e2e: QR campaigns and customer service', function () {
     await follower.follow();
     await follower.sendText('Is the shop open on Sunday?');
 
-    const { status, body } = await postJson(`/api/conversations/${follower.openid}/messages`, { text: 'Yes, 10 to 18.' });
+    const { status, body } = await postJson(`/api/conversations/${follower.openid}/messages`, {
+      text: 'Yes, 10 to 18.',
+    });
     expect(status).to.equal(201);
-    expect(account.sentMessages.filter((m) => m.touser === follower.openid).map((m) => m.body)).to.deep.equal([
-      { touser: follower.openid, msgtype: 'text', text: { content: 'Yes, 10 to 18.' } },
-    ]);
+    expect(account.sentMessages.filter((m) => m.touser === follower.openid).map((m) => m.body)).to.deep.equal(
+      [{ touser: follower.openid, msgtype: 'text', text: { content: 'Yes, 10 to 18.' } }],
+    );
     expect(body.message).to.include({ direction: 'out', content: 'Yes, 10 to 18.' });
 
     const { body: conversation } = await server.api(`/api/conversations/${follower.openid}/messages`);
@@ -105,7 +107,9 @@ describe('e2e: QR campaigns and customer service', function () {
   it('answers 409 to a message outside WeChat’s window, and records nothing as sent', async () => {
     // Followed before the webhook existed and never wrote: no window is open.
     const [quiet] = account.seedFollowers(1);
-    const { status, body } = await postJson(`/api/conversations/${quiet!.openid}/messages`, { text: 'Hello?' });
+    const { status, body } = await postJson(`/api/conversations/${quiet!.openid}/messages`, {
+      text: 'Hello?',
+    });
     expect(status).to.equal(409);
     expect(body.error.code).to.equal('outside_window');
     expect(body.error.message).to.match(/48/);

@@ -62,7 +62,10 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
     });
 
     /** The follower as WeChat knows it (the simulator's control API). */
-    async function platformView(account: SimAccount, openid: string): Promise<{ subscribeTime: number; unsubscribeTime: number | null }> {
+    async function platformView(
+      account: SimAccount,
+      openid: string,
+    ): Promise<{ subscribeTime: number; unsubscribeTime: number | null }> {
       const response = await fetch(`${sim.url}/sim/accounts/${account.appid}/followers/${openid}`);
       return (await response.json()) as { subscribeTime: number; unsubscribeTime: number | null };
     }
@@ -150,9 +153,24 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
 
       const { body: stats } = await server.api('/api/scenes');
       const byScene = new Map(stats.scenes.map((s: { scene: string }) => [s.scene, s]));
-      expect(byScene.get('summer')).to.deep.equal({ scene: 'summer', scans: 1, subscribes: 1, unsubscribes: 1 });
-      expect(byScene.get('autumn')).to.deep.equal({ scene: 'autumn', scans: 1, subscribes: 0, unsubscribes: 0 });
-      expect(byScene.get('spring')).to.deep.equal({ scene: 'spring', scans: 0, subscribes: 1, unsubscribes: 0 });
+      expect(byScene.get('summer')).to.deep.equal({
+        scene: 'summer',
+        scans: 1,
+        subscribes: 1,
+        unsubscribes: 1,
+      });
+      expect(byScene.get('autumn')).to.deep.equal({
+        scene: 'autumn',
+        scans: 1,
+        subscribes: 0,
+        unsubscribes: 0,
+      });
+      expect(byScene.get('spring')).to.deep.equal({
+        scene: 'spring',
+        scans: 0,
+        subscribes: 1,
+        unsubscribes: 0,
+      });
     });
 
     it('links one person following two accounts through their UnionID', async () => {
@@ -192,9 +210,9 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
       expect(rest.nextCursor).to.equal(null);
 
       const { body: summer } = await server.api('/api/followers?scene=summer');
-      expect(summer.followers.map((f: { subscribed: boolean; scene: string }) => [f.scene, f.subscribed])).to.deep.equal([
-        ['summer', false],
-      ]);
+      expect(
+        summer.followers.map((f: { subscribed: boolean; scene: string }) => [f.scene, f.subscribed]),
+      ).to.deep.equal([['summer', false]]);
     });
   });
 }

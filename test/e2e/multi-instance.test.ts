@@ -52,9 +52,20 @@ describe('e2e: two instances on one PostgreSQL database', function () {
     db = await e2eDatabase('postgres', this);
     sim = await startSimulator();
     account = sim.createAccount({ mode: 'safe' });
-    push = { appid: account.appid, token: account.token, encodingAesKey: account.encodingAesKey, ghId: account.ghId };
+    push = {
+      appid: account.appid,
+      token: account.token,
+      encodingAesKey: account.encodingAesKey,
+      ghId: account.ghId,
+    };
     a = await startE2eServer({ sim, account, databaseUrl: db.url, handlers: handlers() });
-    b = await startE2eServer({ sim, account, databaseUrl: db.url, handlers: handlers(), keepWebhookUrls: true });
+    b = await startE2eServer({
+      sim,
+      account,
+      databaseUrl: db.url,
+      handlers: handlers(),
+      keepWebhookUrls: true,
+    });
   });
 
   after(async () => {
@@ -72,9 +83,19 @@ describe('e2e: two instances on one PostgreSQL database', function () {
 
   it('answers a follow retried to the other instance with the same reply, storing and handling it once', async () => {
     const openid = 'oRetriedFollow000000000001';
-    const signed = signPush(push, eventXml({ from: openid, event: 'subscribe', eventKey: 'qrscene_spring', ticket: 'T1', to: account.ghId }), {
-      mode: 'safe',
-    });
+    const signed = signPush(
+      push,
+      eventXml({
+        from: openid,
+        event: 'subscribe',
+        eventKey: 'qrscene_spring',
+        ticket: 'T1',
+        to: account.ghId,
+      }),
+      {
+        mode: 'safe',
+      },
+    );
 
     const first = replyOf(await postPush(`${a.url}/wechat`, signed));
     const retry = replyOf(await postPush(`${b.url}/wechat`, signed));
@@ -93,9 +114,14 @@ describe('e2e: two instances on one PostgreSQL database', function () {
 
   it('answers a message delivered to both instances at once with one reply, handled and recorded once', async () => {
     const openid = 'oTwiceAtOnce00000000000001';
-    const signed = signPush(push, textXml({ from: openid, content: 'hello', to: account.ghId }), { mode: 'safe' });
+    const signed = signPush(push, textXml({ from: openid, content: 'hello', to: account.ghId }), {
+      mode: 'safe',
+    });
 
-    const [fromA, fromB] = await Promise.all([postPush(`${a.url}/wechat`, signed), postPush(`${b.url}/wechat`, signed)]);
+    const [fromA, fromB] = await Promise.all([
+      postPush(`${a.url}/wechat`, signed),
+      postPush(`${b.url}/wechat`, signed),
+    ]);
 
     const replyA = replyOf(fromA);
     expect(replyA).to.contain('You said "hello" (handled 1 time(s))');
@@ -105,7 +131,9 @@ describe('e2e: two instances on one PostgreSQL database', function () {
     await a.wxoa.webhook.webhook.drain();
     await b.wxoa.webhook.webhook.drain();
     const { body } = await a.api(`/api/conversations/${openid}/messages`);
-    expect(body.messages.map((m: { direction: string; content: string }) => [m.direction, m.content])).to.deep.equal([
+    expect(
+      body.messages.map((m: { direction: string; content: string }) => [m.direction, m.content]),
+    ).to.deep.equal([
       ['in', 'hello'],
       ['out', 'You said "hello" (handled 1 time(s))'],
     ]);
@@ -121,15 +149,21 @@ describe('e2e: two instances on one PostgreSQL database', function () {
     });
     const { body } = await b.api(`/api/followers/${follower.openid}`);
     expect(body).to.deep.include({ subscribed: true, unionid: follower.unionid });
-    const asked = callsTo(sim, '/cgi-bin/user/info/batchget').filter((c) => JSON.stringify(c.body).includes(follower.openid));
+    const asked = callsTo(sim, '/cgi-bin/user/info/batchget').filter((c) =>
+      JSON.stringify(c.body).includes(follower.openid),
+    );
     expect(asked, 'enriched by one instance only').to.have.length(1);
   });
 
   it('fetches one access token for both instances, and refreshes it once when WeChat revokes it', async () => {
-    const tokenCalls = () => sim.calls.filter((c) => c.path === '/cgi-bin/stable_token' || c.path === '/cgi-bin/token');
+    const tokenCalls = () =>
+      sim.calls.filter((c) => c.path === '/cgi-bin/stable_token' || c.path === '/cgi-bin/token');
     const before = tokenCalls().length;
     for (const server of [a, b]) {
-      const { status } = await server.api('/api/qrcodes', { method: 'POST', body: JSON.stringify({ scene: 'warm-up' }) });
+      const { status } = await server.api('/api/qrcodes', {
+        method: 'POST',
+        body: JSON.stringify({ scene: 'warm-up' }),
+      });
       expect(status).to.equal(201);
     }
     expect(tokenCalls().length - before, 'the second instance uses the stored token').to.be.at.most(1);
@@ -137,7 +171,9 @@ describe('e2e: two instances on one PostgreSQL database', function () {
     sim.invalidateTokens(account.appid);
     sim.clearCalls();
     const created = await Promise.all(
-      [a, b].map((server) => server.api('/api/qrcodes', { method: 'POST', body: JSON.stringify({ scene: 'shared' }) })),
+      [a, b].map((server) =>
+        server.api('/api/qrcodes', { method: 'POST', body: JSON.stringify({ scene: 'shared' }) }),
+      ),
     );
     for (const { status } of created) expect(status).to.equal(201);
     expect(tokenCalls()).to.have.length(1);

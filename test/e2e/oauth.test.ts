@@ -4,7 +4,14 @@
  */
 import { expect } from 'chai';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
-import { e2eDatabase, eventually, freePort, startE2eServer, type E2eDatabase, type E2eServer } from '../support/server.js';
+import {
+  e2eDatabase,
+  eventually,
+  freePort,
+  startE2eServer,
+  type E2eDatabase,
+  type E2eServer,
+} from '../support/server.js';
 
 /** A browser driven by hand: follows no redirect by itself, keeps its cookies. */
 class Browser {
@@ -40,7 +47,13 @@ describe('e2e: web authorization (OAuth) through the simulator', function () {
     account = sim.createAccount({ mode: 'safe' });
     const port = await freePort();
     publicUrl = `http://127.0.0.1:${port}`;
-    server = await startE2eServer({ sim, account, databaseUrl: db.url, port, env: { PUBLIC_URL: publicUrl } });
+    server = await startE2eServer({
+      sim,
+      account,
+      databaseUrl: db.url,
+      port,
+      env: { PUBLIC_URL: publicUrl },
+    });
   });
 
   after(async () => {
@@ -71,7 +84,10 @@ describe('e2e: web authorization (OAuth) through the simulator', function () {
     await follower.follow();
     const browser = new Browser();
 
-    const page = await authorize(browser, `target=${encodeURIComponent('/oauth/whoami?from=menu')}&scope=snsapi_userinfo`);
+    const page = await authorize(
+      browser,
+      `target=${encodeURIComponent('/oauth/whoami?from=menu')}&scope=snsapi_userinfo`,
+    );
     expect(`${page.origin}${page.pathname}`).to.equal(`${sim.url}/connect/oauth2/authorize`);
     expect(page.searchParams.get('appid')).to.equal(account.appid);
     expect(page.searchParams.get('redirect_uri')).to.equal(`${publicUrl}/oauth/callback`);
@@ -97,10 +113,15 @@ describe('e2e: web authorization (OAuth) through the simulator', function () {
     expect(sim.calls.filter((c) => c.path === '/sns/userinfo')).to.have.length(1);
 
     // The follower's own UnionID arrives with its enrichment.
-    await eventually('the follower is enriched', async () => (await server.api(`/api/followers/${follower.openid}`)).body.unionid !== null);
+    await eventually(
+      'the follower is enriched',
+      async () => (await server.api(`/api/followers/${follower.openid}`)).body.unionid !== null,
+    );
     const { body } = await server.api(`/api/unions/${follower.unionid}`);
     // The visitor is that follower: one person, listed once.
-    expect(body.identities).to.deep.equal([{ appid: account.appid, openid: follower.openid, source: 'follower' }]);
+    expect(body.identities).to.deep.equal([
+      { appid: account.appid, openid: follower.openid, source: 'follower' },
+    ]);
   });
 
   it('records a visitor who does not follow as an OAuth identity under their UnionID', async () => {
@@ -110,7 +131,10 @@ describe('e2e: web authorization (OAuth) through the simulator', function () {
     const callback = await wechatPage(browser, page, { sim_unionid: person.unionid, sim_action: 'approve' });
     expect((await browser.get(callback)).location).to.equal('/oauth/whoami');
 
-    const me = JSON.parse((await browser.get(`${publicUrl}/oauth/whoami`)).body) as { openid: string; unionid: string };
+    const me = JSON.parse((await browser.get(`${publicUrl}/oauth/whoami`)).body) as {
+      openid: string;
+      unionid: string;
+    };
     expect(me.unionid).to.equal(person.unionid);
     const { status, body } = await server.api(`/api/unions/${person.unionid}`);
     expect(status).to.equal(200);
@@ -151,7 +175,9 @@ describe('e2e: web authorization (OAuth) through the simulator', function () {
 
   for (const target of ['//evil.example', '/\\evil.example', 'https://evil.example/']) {
     it(`refuses target=${target} with 400 instead of redirecting`, async () => {
-      const res = await new Browser().get(`${publicUrl}/oauth/authorize?target=${encodeURIComponent(target)}`);
+      const res = await new Browser().get(
+        `${publicUrl}/oauth/authorize?target=${encodeURIComponent(target)}`,
+      );
       expect(res.status).to.equal(400);
       expect(res.location).to.equal(null);
     });
@@ -159,9 +185,13 @@ describe('e2e: web authorization (OAuth) through the simulator', function () {
 
   it('says so when the user refuses, and starts no session', async () => {
     const browser = new Browser();
-    const callback = await wechatPage(browser, await authorize(browser, 'target=/oauth/whoami&scope=snsapi_userinfo'), {
-      sim_action: 'refuse',
-    });
+    const callback = await wechatPage(
+      browser,
+      await authorize(browser, 'target=/oauth/whoami&scope=snsapi_userinfo'),
+      {
+        sim_action: 'refuse',
+      },
+    );
     expect(new URL(callback).searchParams.has('code')).to.equal(false);
     const res = await browser.get(callback);
     expect(res.status).to.be.within(200, 499);

@@ -4,7 +4,12 @@
  * started on the same SQLite file; a shutdown during a slow call finishes that call.
  */
 import { expect } from 'chai';
-import { startSimulator, type SimAccount, type SimFollower, type Simulator } from '../../src/simulator/index.js';
+import {
+  startSimulator,
+  type SimAccount,
+  type SimFollower,
+  type Simulator,
+} from '../../src/simulator/index.js';
 import {
   callsTo,
   e2eDatabase,
@@ -35,7 +40,9 @@ describe('e2e: enrichment across a restart (SQLite)', function () {
     await db.dispose();
   });
 
-  async function start(enrichment: Parameters<typeof startE2eServer>[0]['enrichment'] = {}): Promise<E2eServer> {
+  async function start(
+    enrichment: Parameters<typeof startE2eServer>[0]['enrichment'] = {},
+  ): Promise<E2eServer> {
     const server = await startE2eServer({ sim, account, databaseUrl: db.url, enrichment });
     running.push(server);
     return server;
@@ -58,7 +65,9 @@ describe('e2e: enrichment across a restart (SQLite)', function () {
   function enrichedSince(since: number): string[] {
     return callsTo(sim, BATCHGET, account.appid)
       .filter((c) => c.time >= since && c.errcode === 0)
-      .flatMap((c) => ((c.body as { user_list: Array<{ openid: string }> }).user_list ?? []).map((u) => u.openid));
+      .flatMap((c) =>
+        ((c.body as { user_list: Array<{ openid: string }> }).user_list ?? []).map((u) => u.openid),
+      );
   }
 
   it('enriches, after a restart, followers whose enrichment failed while the WeChat API was down', async () => {
@@ -67,23 +76,30 @@ describe('e2e: enrichment across a restart (SQLite)', function () {
     const first = await start({ retryBaseMs: 1500 });
     const followers = await followAll(3, 'spring');
 
-    await eventually('the first server gave up on the batch', () =>
-      callsTo(sim, BATCHGET, account.appid).filter((c) => c.errcode === -1).length === 4,
+    await eventually(
+      'the first server gave up on the batch',
+      () => callsTo(sim, BATCHGET, account.appid).filter((c) => c.errcode === -1).length === 4,
     );
     const failed = callsTo(sim, BATCHGET, account.appid)[0]!.body as { user_list: Array<{ openid: string }> };
-    expect(failed.user_list.map((u) => u.openid), 'one batch for the burst').to.have.members(followers.map((f) => f.openid));
+    expect(
+      failed.user_list.map((u) => u.openid),
+      'one batch for the burst',
+    ).to.have.members(followers.map((f) => f.openid));
     for (const f of followers) expect(await enrichedAt(first, f.openid)).to.equal(null);
     await first.close();
     const closedAt = sim.clock.now();
 
     const second = await start({ pollMs: 100 });
-    await eventually(
-      'every follower is enriched',
-      async () => (await Promise.all(followers.map((f) => enrichedAt(second, f.openid)))).every((t) => t !== null),
+    await eventually('every follower is enriched', async () =>
+      (await Promise.all(followers.map((f) => enrichedAt(second, f.openid)))).every((t) => t !== null),
     );
     expect(enrichedSince(closedAt)).to.have.members(followers.map((f) => f.openid));
     const { body } = await second.api(`/api/followers/${followers[0]!.openid}`);
-    expect(body).to.deep.include({ unionid: followers[0]!.unionid, subscribeScene: 'ADD_SCENE_QR_CODE', qrSceneStr: 'spring' });
+    expect(body).to.deep.include({
+      unionid: followers[0]!.unionid,
+      subscribeScene: 'ADD_SCENE_QR_CODE',
+      qrSceneStr: 'spring',
+    });
     // One failed batch, one successful one: three followers never cost three calls.
     expect(callsTo(sim, BATCHGET, account.appid).filter((c) => c.errcode === 0)).to.have.length(1);
   });

@@ -116,7 +116,10 @@ export interface E2eServer {
 /** Loads the config as `wxoa serve` would, builds the server with createWxoa and starts it on a free port. */
 export async function startE2eServer(options: E2eServerOptions): Promise<E2eServer> {
   const extra = options.extraAccounts ?? [];
-  const fileContent = { ...options.configFile, ...(extra.length > 0 ? { accounts: extra.map(accountEntry) } : {}) };
+  const fileContent = {
+    ...options.configFile,
+    ...(extra.length > 0 ? { accounts: extra.map(accountEntry) } : {}),
+  };
   const file = Object.keys(fileContent).length > 0 ? writeConfigFile(fileContent) : null;
   const env = e2eEnv(options.sim, options.account, options.databaseUrl, {
     ...(file ? { WXOA_CONFIG: file.path } : {}),
@@ -166,7 +169,11 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
 }
 
 /** Polls `check` until it holds or `timeoutMs` passes; then fails saying what was awaited. */
-export async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+export async function eventually(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
@@ -191,7 +198,9 @@ export function freePort(): Promise<number> {
     probe.once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
       const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -71,7 +71,15 @@ export function campaignsRoutes(router: Router, deps: ConsoleDeps): void {
       code = await api.createQrCode(request);
     } catch (err) {
       if (err instanceof QrCodeRequestError) {
-        return renderCampaigns(ctx, deps, form, { [err.field === 'expireSeconds' ? 'expire' : 'scene']: err.message }, null, null, 400);
+        return renderCampaigns(
+          ctx,
+          deps,
+          form,
+          { [err.field === 'expireSeconds' ? 'expire' : 'scene']: err.message },
+          null,
+          null,
+          400,
+        );
       }
       const flash = wechatFlash(err, 'No QR code was created');
       if (!flash) throw err;
@@ -94,7 +102,8 @@ export function campaignsRoutes(router: Router, deps: ConsoleDeps): void {
       const type = res.headers.get('content-type') ?? '';
       if (!res.ok || !/^image\/(png|jpeg|gif|svg\+xml)\b/.test(type)) {
         ctx.status = res.status === 404 ? 404 : 502;
-        ctx.body = res.status === 404 ? 'this QR code has expired or does not exist' : 'WeChat did not send an image';
+        ctx.body =
+          res.status === 404 ? 'this QR code has expired or does not exist' : 'WeChat did not send an image';
         return;
       }
       ctx.type = type;
@@ -127,7 +136,15 @@ async function renderCampaigns(
         ${createForm(view, form, errors, stats)}
       </section>
       <section class="card" id="qr-result">
-        ${created ? createdCode(view, created.code, created.scene) : html`<h2>QR code</h2><p class="muted">Create a code for a campaign scene: every follow and scan through it is counted under that scene, below.</p>`}
+        ${
+          created
+            ? createdCode(view, created.code, created.scene)
+            : html`<h2>QR code</h2>
+                <p class="muted">
+                  Create a code for a campaign scene: every follow and scan through it is counted under that
+                  scene, below.
+                </p>`
+        }
       </section>
     </div>
     <section class="card">
@@ -146,7 +163,12 @@ async function renderCampaigns(
   );
 }
 
-function createForm(view: ViewContext, form: CampaignForm, errors: FieldErrors, stats: readonly SceneStats[]): Html {
+function createForm(
+  view: ViewContext,
+  form: CampaignForm,
+  errors: FieldErrors,
+  stats: readonly SceneStats[],
+): Html {
   return html`<form method="post" class="stack" action="${consoleHref(view, '/admin/campaigns')}">
     ${csrfInput(view.session)}
     ${inputField({
@@ -158,12 +180,31 @@ function createForm(view: ViewContext, form: CampaignForm, errors: FieldErrors, 
       list: 'known-scenes',
       hint: 'Up to 64 characters, or a number. Followers who scan it are recorded with this scene.',
     })}
-    ${datalist('known-scenes', stats.map((s) => s.scene))}
+    ${datalist(
+      'known-scenes',
+      stats.map((s) => s.scene),
+    )}
     <div class="field">
       <span class="hint">Kind</span>
       <div class="choices">
-        <label><input type="radio" name="kind" value="temporary"${form.kind === 'temporary' ? html` checked` : ''}> Temporary</label>
-        <label><input type="radio" name="kind" value="permanent"${form.kind === 'permanent' ? html` checked` : ''}> Permanent (max 100 000 per account)</label>
+        <label
+          ><input
+            type="radio"
+            name="kind"
+            value="temporary"
+            ${form.kind === 'temporary' ? html` checked` : ''}
+          />
+          Temporary</label
+        >
+        <label
+          ><input
+            type="radio"
+            name="kind"
+            value="permanent"
+            ${form.kind === 'permanent' ? html` checked` : ''}
+          />
+          Permanent (max 100 000 per account)</label
+        >
       </div>
     </div>
     ${inputField({
@@ -184,13 +225,20 @@ function createdCode(view: ViewContext, code: QrCode, scene: string): Html {
   const image = consoleHref(view, '/admin/campaigns/qr', { ticket: code.ticket });
   return html`<h2>QR code for “${scene}”</h2>
     <div class="qr">
-      <img src="${image}" alt="QR code for scene ${scene}" width="220" height="220">
+      <img src="${image}" alt="QR code for scene ${scene}" width="220" height="220" />
       <dl class="props">
-        <dt>Scene</dt><dd data-field="scene">${scene}</dd>
-        <dt>Expires</dt><dd>${code.expireSeconds === null ? 'never (permanent)' : `in ${formatDuration(code.expireSeconds * 1000)}`}</dd>
-        <dt>Ticket</dt><dd class="mono small">${code.ticket}</dd>
-        <dt>Encodes</dt><dd class="mono small">${code.url}</dd>
-        <dt>Image</dt><dd class="small"><a href="${code.imageUrl}" rel="noreferrer">WeChat’s image URL</a></dd>
+        <dt>Scene</dt>
+        <dd data-field="scene">${scene}</dd>
+        <dt>Expires</dt>
+        <dd>
+          ${code.expireSeconds === null ? 'never (permanent)' : `in ${formatDuration(code.expireSeconds * 1000)}`}
+        </dd>
+        <dt>Ticket</dt>
+        <dd class="mono small">${code.ticket}</dd>
+        <dt>Encodes</dt>
+        <dd class="mono small">${code.url}</dd>
+        <dt>Image</dt>
+        <dd class="small"><a href="${code.imageUrl}" rel="noreferrer">WeChat’s image URL</a></dd>
       </dl>
     </div>
     ${view.sandbox ? html`<p><a class="button secondary" href="${consoleHref(view, '/admin/simulator', { scene })}">Try it: follow through this scene in the simulator</a></p>` : ''}`;
@@ -198,15 +246,30 @@ function createdCode(view: ViewContext, code: QrCode, scene: string): Html {
 
 function statsTable(view: ViewContext, stats: readonly SceneStats[]): Html {
   const rows = stats.map(
-    (s) => html`<tr data-scene="${s.scene}">
-      <td data-label="Scene"><a href="${consoleHref(view, '/admin/followers', { scene: s.scene })}">${s.scene}</a></td>
-      <td data-label="Scans" class="num">${s.scans}</td>
-      <td data-label="Follows" class="num">${s.subscribes}</td>
-      <td data-label="Unfollows" class="num">${s.unsubscribes}</td>
-    </tr>`,
+    (s) =>
+      html`<tr data-scene="${s.scene}">
+        <td data-label="Scene">
+          <a href="${consoleHref(view, '/admin/followers', { scene: s.scene })}">${s.scene}</a>
+        </td>
+        <td data-label="Scans" class="num">${s.scans}</td>
+        <td data-label="Follows" class="num">${s.subscribes}</td>
+        <td data-label="Unfollows" class="num">${s.unsubscribes}</td>
+      </tr>`,
   );
-  return html`<div class="table-wrap"><table class="stack" data-table="scenes">
-    <thead><tr><th>Scene</th><th class="num">Scans</th><th class="num">Follows</th><th class="num">Unfollows</th></tr></thead>
-    <tbody>${rows}</tbody></table></div>
+  return html`<div class="table-wrap">
+      <table class="stack" data-table="scenes">
+        <thead>
+          <tr>
+            <th>Scene</th>
+            <th class="num">Scans</th>
+            <th class="num">Follows</th>
+            <th class="num">Unfollows</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${rows}
+        </tbody>
+      </table>
+    </div>
     <p class="hint">Unfollows count people who came through the scene and later left.</p>`;
 }

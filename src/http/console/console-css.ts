@@ -16,6 +16,8 @@ a { color: #0b62c4; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.92em; word-break: break-all; }
 h1 { font-size: 1.45rem; margin: 0.2rem 0 1rem; }
 h2 { font-size: 1.1rem; margin: 0 0 0.75rem; }
+h2:not(:first-child) { margin-top: 1.6rem; }
+[data-live] + form, [data-live] + p { margin-top: 1rem; }
 .muted { color: var(--muted); }
 .small { font-size: 0.86rem; }
 
@@ -23,7 +25,7 @@ h2 { font-size: 1.1rem; margin: 0 0 0.75rem; }
 .brand { color: #fff; font-weight: 700; text-decoration: none; font-size: 1.1rem; display: flex; align-items: center; gap: 0.4rem; }
 .brand .dot { width: 0.8rem; height: 0.8rem; border-radius: 50%; background: var(--green); display: inline-block; }
 .badge-sandbox { background: #fdb022; color: #1f2328; border-radius: 999px; padding: 0 0.55rem; font-size: 0.75rem; font-weight: 600; }
-.nav { order: 3; width: 100%; display: flex; gap: 0.25rem; overflow-x: auto; -webkit-overflow-scrolling: touch; }
+.nav { order: 3; width: 100%; display: flex; flex-wrap: wrap; gap: 0.25rem; }
 .nav a { color: #d0d5dd; text-decoration: none; padding: 0.4rem 0.7rem; border-radius: 8px; white-space: nowrap; }
 .nav a:hover { background: rgba(255,255,255,0.08); color: #fff; }
 .nav a[aria-current="page"] { background: var(--green); color: #fff; }
@@ -126,7 +128,7 @@ dl.props dd { margin: 0; min-width: 0; word-break: break-word; }
 .phone.menu-only { min-height: 24rem; }
 .phone.menu-only .body { justify-content: center; color: var(--muted); text-align: center; }
 
-.chart { width: 100%; height: auto; }
+.chart { display: block; width: 100%; max-width: 760px; height: auto; }
 .chart text { font-size: 12px; fill: #344054; font-family: inherit; }
 .chart .scans { fill: #2e90fa; } .chart .follows { fill: var(--green); } .chart .unfollows { fill: #f97066; }
 .legend { display: flex; gap: 1rem; font-size: 0.85rem; margin-bottom: 0.4rem; flex-wrap: wrap; }

@@ -32,8 +32,18 @@ const CSP = [
   "base-uri 'none'",
 ].join('; ');
 
+/** WeChat green, as a tab icon (otherwise browsers ask for /favicon.ico, which nothing serves). */
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="#07c160"/></svg>';
+
 /** Form bodies of the console: urlencoded only, small. */
-const parseForm = koaBody({ urlencoded: true, json: false, text: false, multipart: false, formLimit: '64kb' });
+const parseForm = koaBody({
+  urlencoded: true,
+  json: false,
+  text: false,
+  multipart: false,
+  formLimit: '64kb',
+});
 
 /**
  * The console as one Koa middleware for `/admin` and below: security headers, the public routes (assets,
@@ -67,8 +77,9 @@ export function consoleMiddleware(deps: ConsoleDeps): Middleware {
     ctx.set('Content-Security-Policy', CSP);
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'DENY');
-    // Login links carry a token in the URL: never leak a console URL to another site.
-    ctx.set('Referrer-Policy', 'no-referrer');
+    // Login links carry a token in the URL: never send a console URL to another site. (Not `no-referrer`:
+    // with it browsers send `Origin: null` on the console's own form posts, and the Origin check needs it.)
+    ctx.set('Referrer-Policy', 'same-origin');
     try {
       if (!safeMethod(ctx) && crossSite(ctx, publicOrigin)) {
         return sendPage(ctx, barePage('Refused', html`<p>This form was sent from another site.</p>`), 403);
@@ -84,7 +95,10 @@ export function consoleMiddleware(deps: ConsoleDeps): Middleware {
       deps.log.error({ err, path: ctx.path, method: ctx.method }, 'console request failed');
       sendPage(
         ctx,
-        barePage('Something went wrong', html`<p>The console hit an error; it has been logged. <a href="/admin">Back to the console</a></p>`),
+        barePage(
+          'Something went wrong',
+          html`<p>The console hit an error; it has been logged. <a href="/admin">Back to the console</a></p>`,
+        ),
         500,
       );
     }
@@ -122,12 +136,26 @@ function requireSession(deps: ConsoleDeps): Middleware {
       accounts,
       now,
     };
-    if (!accounts.includes(requested)) return notFoundPage(ctx, view, 'No account with this AppID is configured.');
-    if (!safeMethod(ctx) && !validCsrf(session, (ctx.request.body as Record<string, unknown> | undefined)?.['_csrf'], deps.cookies.secret)) {
+    if (!accounts.includes(requested))
+      return notFoundPage(ctx, view, 'No account with this AppID is configured.');
+    if (
+      !safeMethod(ctx) &&
+      !validCsrf(
+        session,
+        (ctx.request.body as Record<string, unknown> | undefined)?.['_csrf'],
+        deps.cookies.secret,
+      )
+    ) {
       deps.log.warn({ path: ctx.path }, 'console form without a valid CSRF token');
       return sendPage(
         ctx,
-        barePage('Refused', html`<p>This form has expired or did not come from the console (missing or wrong CSRF token). Go back, reload the page and try again.</p>`),
+        barePage(
+          'Refused',
+          html`<p>
+            This form has expired or did not come from the console (missing or wrong CSRF token). Go back,
+            reload the page and try again.
+          </p>`,
+        ),
         403,
       );
     }
@@ -163,6 +191,7 @@ function assetRoutes(router: Router): void {
   };
   router.get('/admin/assets/console.css', asset('text/css; charset=utf-8', CONSOLE_CSS));
   router.get('/admin/assets/console.js', asset('text/javascript; charset=utf-8', CONSOLE_SCRIPT));
+  router.get('/admin/assets/favicon.svg', asset('image/svg+xml', FAVICON));
 }
 
 function safeMethod(ctx: Context): boolean {
@@ -170,12 +199,14 @@ function safeMethod(ctx: Context): boolean {
 }
 
 /**
- * A state-changing request another site made the browser send: `Sec-Fetch-Site: cross-site`, or an Origin
- * that is neither this request's nor PUBLIC_URL's. Requests without either header (old browsers, scripts)
- * are left to the CSRF token.
+ * A state-changing request another site made the browser send. `Sec-Fetch-Site` decides when the browser
+ * sent it; otherwise an Origin that is neither this request's nor PUBLIC_URL's (an opaque `null` included)
+ * is refused. Requests with neither header (old browsers, scripts) are left to the CSRF token.
  */
 function crossSite(ctx: Context, publicOrigin: string): boolean {
-  if (ctx.get('sec-fetch-site') === 'cross-site') return true;
+  const site = ctx.get('sec-fetch-site');
+  if (site === 'cross-site') return true;
+  if (site === 'same-origin') return false;
   const origin = ctx.get('origin');
   // Koa 3's ctx.origin is the Origin header itself; this request's own origin is built from host and scheme.
   return origin !== '' && origin !== `${ctx.protocol}://${ctx.host}` && origin !== publicOrigin;

@@ -78,7 +78,9 @@ export function endSession(ctx: Context, settings: CookieSettings): void {
 
 /** True when `given` is the CSRF token of `session` (constant-time comparison). */
 export function validCsrf(session: ConsoleSession, given: unknown, secret: string): boolean {
-  return typeof given === 'string' && given !== '' && verifyLabelledMac(secret, CSRF_LABEL, session.sid, given);
+  return (
+    typeof given === 'string' && given !== '' && verifyLabelledMac(secret, CSRF_LABEL, session.sid, given)
+  );
 }
 
 /**

@@ -13,14 +13,21 @@ const VIA: Record<string, string> = {
 
 /** A conversation as chat bubbles, oldest first: the follower on the left, the account on the right. */
 export function threadList(messages: readonly ConversationMessage[]): Html {
-  if (messages.length === 0) return html`<ul class="thread"><li class="empty">No messages yet.</li></ul>`;
+  if (messages.length === 0)
+    return html`<ul class="thread">
+      <li class="empty">No messages yet.</li>
+    </ul>`;
   const items = messages.map((m) => {
     const label = m.type === 'text' ? '' : m.type === 'event:CLICK' ? 'menu click: ' : `${m.type}: `;
     const meta = m.direction === 'out' ? (VIA[m.via ?? ''] ?? 'sent') : 'follower';
-    return html`<li class="${m.direction}"><div class="bubble">${label ? html`<span class="muted">${label}</span>` : ''}${m.content}</div>
-      <div class="meta">${meta} · ${timeTag(m.createTime)}</div></li>`;
+    return html`<li class="${m.direction}">
+      <div class="bubble">${label ? html`<span class="muted">${label}</span>` : ''}${m.content}</div>
+      <div class="meta">${meta} · ${timeTag(m.createTime)}</div>
+    </li>`;
   });
-  return html`<ul class="thread" aria-label="Conversation">${items}</ul>`;
+  return html`<ul class="thread" aria-label="Conversation">
+    ${items}
+  </ul>`;
 }
 
 /** The customer-service window as a one-line notice above the reply box. */
@@ -30,21 +37,28 @@ export function windowNotice(state: ServiceWindowState, now: number): Html {
       state.opener === 'message'
         ? '48 hours after the follower’s last message'
         : '1 minute after the follower’s last click, follow or scan';
-    return html`<p class="window open" data-window="open">Reply window open: closes in ${formatDuration(
-      state.closesAt - now,
-    )} (${timeTag(Math.floor(state.closesAt / 1000))}) — WeChat allows customer-service messages for ${why}.</p>`;
+    return html`<p class="window open" data-window="open">
+      Reply window open: closes in ${formatDuration(state.closesAt - now)}
+      (${timeTag(Math.floor(state.closesAt / 1000))}) — WeChat allows customer-service messages for ${why}.
+    </p>`;
   }
   if (state.reason === 'unfollowed') {
-    return html`<p class="window closed" data-window="closed">Reply window closed: the follower unfollowed${
-      state.closedAt === null ? '' : html` (${timeTag(Math.floor(state.closedAt / 1000))})`
-    }. WeChat refuses messages to people who no longer follow.</p>`;
+    return html`<p class="window closed" data-window="closed">
+      Reply window closed: the follower
+      unfollowed${state.closedAt === null ? '' : html` (${timeTag(Math.floor(state.closedAt / 1000))})`}.
+      WeChat refuses messages to people who no longer follow.
+    </p>`;
   }
   if (state.reason === 'never') {
-    return html`<p class="window closed" data-window="closed">Reply window closed: this follower has not written yet. WeChat allows customer-service messages only within 48 hours of the follower’s last message.</p>`;
+    return html`<p class="window closed" data-window="closed">
+      Reply window closed: this follower has not written yet. WeChat allows customer-service messages only
+      within 48 hours of the follower’s last message.
+    </p>`;
   }
-  return html`<p class="window closed" data-window="closed">Reply window closed ${timeTag(
-    Math.floor((state.closedAt ?? 0) / 1000),
-  )}: WeChat allows customer-service messages only within 48 hours of the follower’s last message. It reopens when they write again.</p>`;
+  return html`<p class="window closed" data-window="closed">
+    Reply window closed ${timeTag(Math.floor((state.closedAt ?? 0) / 1000))}: WeChat allows customer-service
+    messages only within 48 hours of the follower’s last message. It reopens when they write again.
+  </p>`;
 }
 
 /** The reply box: posts to the conversation, and comes back to `back` (the follower page or the thread). */
@@ -53,9 +67,13 @@ export function replyForm(
   openid: string,
   options: { value?: string; error?: string | undefined; back?: 'follower' | 'thread' } = {},
 ): Html {
-  return html`<form method="post" class="stack" action="${consoleHref(view, `/admin/conversations/${segment(openid)}/reply`)}">
+  return html`<form
+    method="post"
+    class="stack"
+    action="${consoleHref(view, `/admin/conversations/${segment(openid)}/reply`)}"
+  >
     ${csrfInput(view.session)}
-    <input type="hidden" name="back" value="${options.back ?? 'thread'}">
+    <input type="hidden" name="back" value="${options.back ?? 'thread'}" />
     ${textareaField({
       name: 'text',
       label: 'Reply',
@@ -72,7 +90,9 @@ export function replyForm(
 /** The inbox: newest conversation first, unanswered ones marked. */
 export function inboxList(view: ViewContext, entries: readonly InboxEntry[]): Html {
   if (entries.length === 0) {
-    return html`<p class="muted">No conversations yet. When a follower writes to the account, it appears here.</p>`;
+    return html`<p class="muted">
+      No conversations yet. When a follower writes to the account, it appears here.
+    </p>`;
   }
   const items = entries.map((e) => {
     const preview =
@@ -82,9 +102,14 @@ export function inboxList(view: ViewContext, entries: readonly InboxEntry[]): Ht
     return html`<li class="${e.unanswered ? 'unanswered' : 'answered'}" data-openid="${e.openid}">
       <a href="${consoleHref(view, `/admin/conversations/${segment(e.openid)}`)}">
         <span class="who mono">${e.openid}</span>
-        <span>${e.unanswered ? html`<span class="tag amber">unanswered</span> ` : ''}${timeTag(e.lastCreateTime)}</span>
+        <span
+          >${e.unanswered ? html`<span class="tag amber">unanswered</span> ` : ''}${timeTag(e.lastCreateTime)}</span
+        >
         <span class="preview">${preview}</span>
-      </a></li>`;
+      </a>
+    </li>`;
   });
-  return html`<ul class="inbox">${items}</ul>`;
+  return html`<ul class="inbox">
+    ${items}
+  </ul>`;
 }

@@ -72,7 +72,8 @@ export function conversationsRoutes(router: Router, deps: ConsoleDeps): void {
       deps.log.info({ err, openid }, 'console reply not sent');
       return again(refused.message, refused.status);
     }
-    const path = back === 'follower' ? `/admin/followers/${segment(openid)}` : `/admin/conversations/${segment(openid)}`;
+    const path =
+      back === 'follower' ? `/admin/followers/${segment(openid)}` : `/admin/conversations/${segment(openid)}`;
     ctx.redirect(consoleHref(view, path, { sent: 1 }));
   });
 }
@@ -91,13 +92,17 @@ async function renderThreadPage(
   }
   const flash: Flash | null =
     ctx.query['sent'] === '1' && !reply.error ? { kind: 'ok', text: 'Reply sent.' } : null;
-  const body = html`<p><a href="${consoleHref(view, '/admin/conversations')}">← Inbox</a> ·
-      Follower <a class="mono" href="${consoleHref(view, `/admin/followers/${segment(openid)}`)}">${openid}</a>
-      ${data.follower?.unionid ? html`<span class="muted small">UnionID <span class="mono">${data.follower.unionid}</span></span>` : ''}</p>
+  const body = html`<p>
+      <a href="${consoleHref(view, '/admin/conversations')}">← Inbox</a> · Follower
+      <a class="mono" href="${consoleHref(view, `/admin/followers/${segment(openid)}`)}">${openid}</a>
+      ${data.follower?.unionid ? html`<span class="muted small">UnionID <span class="mono">${data.follower.unionid}</span></span>` : ''}
+    </p>
     <section class="card">
       ${liveRegion(consoleHref(view, `/admin/live/conversations/${segment(openid)}`), conversationPanel(data, view.now))}
     </section>
-    <section class="card">${replyForm(view, openid, { value: reply.value ?? '', error: reply.error })}</section>`;
+    <section class="card">
+      ${replyForm(view, openid, { value: reply.value ?? '', error: reply.error })}
+    </section>`;
   sendPage(
     ctx,
     consolePage(view, { title: 'Conversation', section: 'conversations', flash, body }),
@@ -147,7 +152,10 @@ function refusal(err: unknown): { status: number; message: string } | null {
     return { status: 409, message: 'Not sent: this person no longer follows the account (error 43004).' };
   }
   if (err instanceof WechatApiError && err.errcode === INVALID_OPENID) {
-    return { status: 404, message: 'Not sent: WeChat knows no follower of this account with this OpenID (error 40003).' };
+    return {
+      status: 404,
+      message: 'Not sent: WeChat knows no follower of this account with this OpenID (error 40003).',
+    };
   }
   if (err instanceof WechatApiError) {
     return { status: 502, message: `Not sent: WeChat refused the message (${err.errcode} ${err.errmsg}).` };

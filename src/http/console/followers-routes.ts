@@ -33,7 +33,8 @@ export function followersRoutes(router: Router, deps: ConsoleDeps): void {
     const errors: FieldErrors = {};
     if (q.length > MAX_SEARCH) errors['q'] = `An OpenID or UnionID is at most ${MAX_SEARCH} characters.`;
     if (scene.length > MAX_SCENE) errors['scene'] = `A scene is at most ${MAX_SCENE} characters.`;
-    if (!['', 'yes', 'no'].includes(subscribed)) errors['subscribed'] = 'Choose any, following or unfollowed.';
+    if (!['', 'yes', 'no'].includes(subscribed))
+      errors['subscribed'] = 'Choose any, following or unfollowed.';
 
     let flash: Flash | null = null;
     let page: { followers: Follower[]; nextCursor: string | null } = { followers: [], nextCursor: null };
@@ -47,16 +48,18 @@ export function followersRoutes(router: Router, deps: ConsoleDeps): void {
         page = await deps.wxoa.store.followers.list(query);
       } catch (err) {
         if (!(err instanceof InvalidCursorError)) throw err;
-        flash = { kind: 'error', text: 'That page link is no longer valid: the list starts again from the top.' };
+        flash = {
+          kind: 'error',
+          text: 'That page link is no longer valid: the list starts again from the top.',
+        };
         delete query.cursor;
         page = await deps.wxoa.store.followers.list(query);
       }
     }
     const filters = { q, scene, subscribed };
-    const body = html`<section class="card">
-        ${filterForm(view, filters, errors)}
-      </section>
-      <section class="card">${followerTable(view, page.followers, filters)}
+    const body = html`<section class="card">${filterForm(view, filters, errors)}</section>
+      <section class="card">
+        ${followerTable(view, page.followers, filters)}
         <div class="pager">
           ${cursor ? html`<a class="button secondary" href="${consoleHref(view, '/admin/followers', filters)}">← First page</a>` : ''}
           ${page.nextCursor ? html`<a class="button secondary" rel="next" href="${consoleHref(view, '/admin/followers', { ...filters, cursor: page.nextCursor })}">Next page →</a>` : ''}
@@ -109,7 +112,9 @@ export async function renderFollowerPage(
       <h2>Conversation</h2>
       ${liveRegion(consoleHref(view, `/admin/live/conversations/${segment(openid)}`), conversationPanel(conversation, view.now))}
       ${replyForm(view, openid, { value: reply.value ?? '', error: reply.error, back: 'follower' })}
-      <p class="small"><a href="${consoleHref(view, `/admin/conversations/${segment(openid)}`)}">Open in the inbox view</a></p>
+      <p class="small">
+        <a href="${consoleHref(view, `/admin/conversations/${segment(openid)}`)}">Open in the inbox view</a>
+      </p>
     </section>
   </div>`;
   const flash = reply.flash ?? (sent ? { kind: 'ok' as const, text: 'Reply sent.' } : null);
@@ -141,49 +146,121 @@ function recordPanel(
   const waiting = html`<span class="tag amber" data-pending>waiting for WeChat…</span>`;
   const profile = html`<h2>Profile</h2>
     <dl class="props">
-      <dt>OpenID</dt><dd class="mono" data-field="openid">${f.openid}</dd>
-      <dt>UnionID</dt><dd class="mono" data-field="unionid">${f.unionid ?? (f.enrichedAt ? html`<span class="muted">none (the account is not bound to an Open Platform account)</span>` : waiting)}</dd>
-      <dt>Status</dt><dd data-field="status">${f.subscribed ? html`<span class="tag green">following</span>` : html`<span class="tag red">unfollowed</span>`}</dd>
-      <dt>Followed</dt><dd>${timeTag(f.subscribeTime)}</dd>
-      ${f.unsubscribeTime !== null ? html`<dt>Unfollowed</dt><dd>${timeTag(f.unsubscribeTime)}</dd>` : ''}
-      <dt>Scene</dt><dd data-field="scene">${f.scene ?? html`<span class="muted">none (not through a QR code)</span>`}</dd>
-      <dt>How they came</dt><dd data-field="subscribe-scene">${f.subscribeScene ?? (f.enrichedAt ? '—' : waiting)}${
-        f.qrSceneStr || f.qrScene ? html` <span class="muted small">(QR ${f.qrSceneStr || String(f.qrScene)})</span>` : ''
-      }</dd>
-      <dt>Tags</dt><dd>${f.tags.length ? f.tags.map((t) => html`<span class="tag">${t}</span> `) : html`<span class="muted">none</span>`}</dd>
-      <dt>Remark</dt><dd data-field="remark">${f.remark || html`<span class="muted">none</span>`}</dd>
-      <dt>Language</dt><dd>${f.language ?? '—'}</dd>
-      <dt>Profile from WeChat</dt><dd data-field="enriched">${f.enrichedAt ? html`fetched ${isoTime(f.enrichedAt)}` : waiting}</dd>
+      <dt>OpenID</dt>
+      <dd class="mono" data-field="openid">${f.openid}</dd>
+      <dt>UnionID</dt>
+      <dd class="mono" data-field="unionid">
+        ${f.unionid ?? (f.enrichedAt ? html`<span class="muted">none (the account is not bound to an Open Platform account)</span>` : waiting)}
+      </dd>
+      <dt>Status</dt>
+      <dd data-field="status">
+        ${f.subscribed ? html`<span class="tag green">following</span>` : html`<span class="tag red">unfollowed</span>`}
+      </dd>
+      <dt>Followed</dt>
+      <dd>${timeTag(f.subscribeTime)}</dd>
+      ${
+        f.unsubscribeTime !== null
+          ? html`<dt>Unfollowed</dt>
+              <dd>${timeTag(f.unsubscribeTime)}</dd>`
+          : ''
+      }
+      <dt>Scene</dt>
+      <dd data-field="scene">${f.scene ?? html`<span class="muted">none (not through a QR code)</span>`}</dd>
+      <dt>How they came</dt>
+      <dd data-field="subscribe-scene">
+        ${f.subscribeScene ?? (f.enrichedAt ? '—' : waiting)}${
+          f.qrSceneStr || f.qrScene
+            ? html` <span class="muted small">(QR ${f.qrSceneStr || String(f.qrScene)})</span>`
+            : ''
+        }
+      </dd>
+      <dt>Tags</dt>
+      <dd>
+        ${f.tags.length ? f.tags.map((t) => html`<span class="tag">${t}</span> `) : html`<span class="muted">none</span>`}
+      </dd>
+      <dt>Remark</dt>
+      <dd data-field="remark">${f.remark || html`<span class="muted">none</span>`}</dd>
+      <dt>Language</dt>
+      <dd>${f.language ?? '—'}</dd>
+      <dt>Profile from WeChat</dt>
+      <dd data-field="enriched">${f.enrichedAt ? html`fetched ${isoTime(f.enrichedAt)}` : waiting}</dd>
     </dl>`;
   const others = identities.map((i) => {
     const configured = view.accounts.includes(i.appid);
     const here = i.appid === view.appid && i.openid === f.openid;
     const link = configured
-      ? html`<a class="mono" href="${consoleHref({ appid: i.appid, primaryAppid: view.primaryAppid }, `/admin/followers/${segment(i.openid)}`)}">${i.openid}</a>`
+      ? html`<a
+          class="mono"
+          href="${consoleHref({ appid: i.appid, primaryAppid: view.primaryAppid }, `/admin/followers/${segment(i.openid)}`)}"
+          >${i.openid}</a
+        >`
       : html`<span class="mono">${i.openid}</span>`;
-    return html`<tr><td data-label="Account" class="mono">${i.appid}</td><td data-label="OpenID">${link}${here ? html` <span class="tag">this one</span>` : ''}</td><td data-label="Known from">${i.source === 'oauth' ? 'web sign-in (OAuth)' : 'follower'}</td></tr>`;
+    return html`<tr>
+      <td data-label="Account" class="mono">${i.appid}</td>
+      <td data-label="OpenID">${link}${here ? html` <span class="tag">this one</span>` : ''}</td>
+      <td data-label="Known from">${i.source === 'oauth' ? 'web sign-in (OAuth)' : 'follower'}</td>
+    </tr>`;
   });
   const unions = f.unionid
     ? html`<h2>Same person elsewhere (UnionID)</h2>
-      <div class="table-wrap"><table class="stack" data-table="identities"><thead><tr><th>Account</th><th>OpenID</th><th>Known from</th></tr></thead><tbody>${others}</tbody></table></div>`
+        <div class="table-wrap">
+          <table class="stack" data-table="identities">
+            <thead>
+              <tr>
+                <th>Account</th>
+                <th>OpenID</th>
+                <th>Known from</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${others}
+            </tbody>
+          </table>
+        </div>`
     : '';
   const history = events.map(
     (e) =>
-      html`<tr><td data-label="When">${timeTag(e.createTime)}</td><td data-label="Event">${EVENT_LABEL[e.type] ?? e.type}</td><td data-label="Scene">${e.scene ?? html`<span class="muted">—</span>`}</td></tr>`,
+      html`<tr>
+        <td data-label="When">${timeTag(e.createTime)}</td>
+        <td data-label="Event">${EVENT_LABEL[e.type] ?? e.type}</td>
+        <td data-label="Scene">${e.scene ?? html`<span class="muted">—</span>`}</td>
+      </tr>`,
   );
-  const eventsTable = html`<h2>History</h2>${
-    events.length
-      ? html`<div class="table-wrap"><table class="stack" data-table="events"><thead><tr><th>When</th><th>Event</th><th>Scene</th></tr></thead><tbody>${history}</tbody></table></div>`
-      : html`<p class="muted">No follow, scan or unfollow recorded (the follower may come from a sync).</p>`
-  }`;
+  const eventsTable = html`<h2>History</h2>
+    ${
+      events.length
+        ? html`<div class="table-wrap">
+            <table class="stack" data-table="events">
+              <thead>
+                <tr>
+                  <th>When</th>
+                  <th>Event</th>
+                  <th>Scene</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${history}
+              </tbody>
+            </table>
+          </div>`
+        : html`<p class="muted">No follow, scan or unfollow recorded (the follower may come from a sync).</p>`
+    }`;
   return html`${profile}${unions}${eventsTable}`;
 }
 
-const EVENT_LABEL: Record<string, string> = { subscribe: 'followed', unsubscribe: 'unfollowed', scan: 'scanned a QR code' };
+const EVENT_LABEL: Record<string, string> = {
+  subscribe: 'followed',
+  unsubscribe: 'unfollowed',
+  scan: 'scanned a QR code',
+};
 
-function filterForm(view: ViewContext, filters: { q: string; scene: string; subscribed: string }, errors: FieldErrors): Html {
+function filterForm(
+  view: ViewContext,
+  filters: { q: string; scene: string; subscribed: string },
+  errors: FieldErrors,
+): Html {
   return html`<form method="get" action="/admin/followers" class="inline" role="search">
-    ${view.appid !== view.primaryAppid ? html`<input type="hidden" name="appid" value="${view.appid}">` : ''}
+    ${view.appid !== view.primaryAppid ? html`<input type="hidden" name="appid" value="${view.appid}" />` : ''}
     ${inputField({ name: 'q', label: 'OpenID or UnionID', type: 'search', value: filters.q, error: errors['q'], placeholder: 'o… (exact)' })}
     ${inputField({ name: 'scene', label: 'QR scene', value: filters.scene, error: errors['scene'], placeholder: 'e.g. spring' })}
     ${selectField({
@@ -208,21 +285,44 @@ function followerTable(
 ): Html {
   if (followers.length === 0) {
     const filtered = filters.q || filters.scene || filters.subscribed;
-    return html`<p class="muted">${filtered ? 'No follower matches these filters.' : 'No followers yet. They appear here as people follow the account (or after `wxoa sync`).'}</p>`;
+    return html`<p class="muted">
+      ${filtered ? 'No follower matches these filters.' : 'No followers yet. They appear here as people follow the account (or after `wxoa sync`).'}
+    </p>`;
   }
   const rows = followers.map(
-    (f) => html`<tr data-openid="${f.openid}">
-      <td data-label="OpenID"><a class="mono" href="${consoleHref(view, `/admin/followers/${segment(f.openid)}`)}">${f.openid}</a></td>
-      <td data-label="UnionID" class="mono">${f.unionid ?? html`<span class="muted">${f.enrichedAt ? '—' : 'pending'}</span>`}</td>
-      <td data-label="Status">${f.subscribed ? html`<span class="tag green">following</span>` : html`<span class="tag red">unfollowed</span>`}</td>
-      <td data-label="Scene">${f.scene ?? html`<span class="muted">—</span>`}</td>
-      <td data-label="Followed">${timeTag(f.subscribeTime)}</td>
-      <td data-label="Remark">${f.remark}</td>
-    </tr>`,
+    (f) =>
+      html`<tr data-openid="${f.openid}">
+        <td data-label="OpenID">
+          <a class="mono" href="${consoleHref(view, `/admin/followers/${segment(f.openid)}`)}">${f.openid}</a>
+        </td>
+        <td data-label="UnionID" class="mono">
+          ${f.unionid ?? html`<span class="muted">${f.enrichedAt ? '—' : 'pending'}</span>`}
+        </td>
+        <td data-label="Status">
+          ${f.subscribed ? html`<span class="tag green">following</span>` : html`<span class="tag red">unfollowed</span>`}
+        </td>
+        <td data-label="Scene">${f.scene ?? html`<span class="muted">—</span>`}</td>
+        <td data-label="Followed">${timeTag(f.subscribeTime)}</td>
+        <td data-label="Remark">${f.remark}</td>
+      </tr>`,
   );
-  return html`<div class="table-wrap"><table class="stack" data-table="followers">
-    <thead><tr><th>OpenID</th><th>UnionID</th><th>Status</th><th>Scene</th><th>Followed</th><th>Remark</th></tr></thead>
-    <tbody>${rows}</tbody></table></div>`;
+  return html`<div class="table-wrap">
+    <table class="stack" data-table="followers">
+      <thead>
+        <tr>
+          <th>OpenID</th>
+          <th>UnionID</th>
+          <th>Status</th>
+          <th>Scene</th>
+          <th>Followed</th>
+          <th>Remark</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>
+  </div>`;
 }
 
 function isoTime(iso: string): Html {

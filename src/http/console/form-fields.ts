@@ -36,16 +36,20 @@ export function inputField(
   return fieldShell(
     options,
     id,
-    html`<input id="${id}" name="${options.name}" type="${options.type ?? 'text'}" value="${options.value ?? ''}"${attrs(
-      {
+    html`<input
+      id="${id}"
+      name="${options.name}"
+      type="${options.type ?? 'text'}"
+      value="${options.value ?? ''}"
+      ${attrs({
         placeholder: options.placeholder,
         maxlength: options.maxlength,
         min: options.min,
         max: options.max,
         list: options.list,
         autocomplete: options.autocomplete,
-      },
-    )}${common(options, id)}${options.focus || options.error ? html` data-focus` : ''}>`,
+      })}${common(options, id)}${options.focus || options.error ? html` data-focus` : ''}
+    />`,
   );
 }
 
@@ -55,9 +59,15 @@ export function textareaField(options: FieldOptions & { rows?: number; placehold
   return fieldShell(
     options,
     id,
-    html`<textarea id="${id}" name="${options.name}" rows="${options.rows ?? 3}"${attrs({
-      placeholder: options.placeholder,
-    })}${common(options, id)}${options.error ? html` data-focus` : ''}>${options.value ?? ''}</textarea>`,
+    html`<textarea
+      id="${id}"
+      name="${options.name}"
+      rows="${options.rows ?? 3}"
+      ${attrs({
+        placeholder: options.placeholder,
+      })}${common(options, id)}${options.error ? html` data-focus` : ''}
+    >
+${options.value ?? ''}</textarea>`,
   );
 }
 
@@ -67,18 +77,23 @@ export function selectField(
 ): Html {
   const id = options.id ?? `f-${options.name}`;
   const choices = options.choices.map(
-    (c) => html`<option value="${c.value}"${c.value === options.value ? html` selected` : ''}>${c.label}</option>`,
+    (c) =>
+      html`<option value="${c.value}" ${c.value === options.value ? html` selected` : ''}>
+        ${c.label}
+      </option>`,
   );
   return fieldShell(
     options,
     id,
-    html`<select id="${id}" name="${options.name}"${common(options, id)}>${choices}</select>`,
+    html`<select id="${id}" name="${options.name}" ${common(options, id)}>
+      ${choices}
+    </select>`,
   );
 }
 
 /** The hidden CSRF field every console form carries. */
 export function csrfInput(session: Pick<ConsoleSession, 'csrf'>): Html {
-  return html`<input type="hidden" name="_csrf" value="${session.csrf}">`;
+  return html`<input type="hidden" name="_csrf" value="${session.csrf}" />`;
 }
 
 /** A `<datalist>` of suggestions for an input. */
@@ -99,8 +114,7 @@ export function formString(body: unknown, name: string): string {
 function fieldShell(options: FieldOptions, id: string, control: Html): Html {
   return html`<div class="field${options.error ? ' invalid' : ''}">
     <label for="${id}">${options.label}</label>
-    ${control}
-    ${options.hint ? html`<span class="hint" id="${id}-hint">${options.hint}</span>` : ''}
+    ${control} ${options.hint ? html`<span class="hint" id="${id}-hint">${options.hint}</span>` : ''}
     ${options.error ? html`<span class="error" id="${id}-error">${options.error}</span>` : ''}
   </div>`;
 }

@@ -36,7 +36,11 @@ const NAV: ReadonlyArray<{ section: Section; label: string; path: string; sandbo
 export function consolePage(view: ViewContext, options: PageOptions): string {
   const nav = NAV.filter((n) => !n.sandboxOnly || view.sandbox).map(
     (n) =>
-      html`<a href="${consoleHref(view, n.path)}"${n.section === options.section ? html` aria-current="page"` : ''}>${n.label}</a>`,
+      html`<a
+        href="${consoleHref(view, n.path)}"
+        ${n.section === options.section ? html` aria-current="page"` : ''}
+        >${n.label}</a
+      >`,
   );
   const header = html`<header class="top">
     <a class="brand" href="${consoleHref(view, '/admin')}"><span class="dot"></span>wxoa</a>
@@ -44,53 +48,79 @@ export function consolePage(view: ViewContext, options: PageOptions): string {
     <nav class="nav" aria-label="Console">${nav}</nav>
     <div class="right">
       ${accountPicker(view)}
-      <form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${view.session.csrf}"><button class="linklike" type="submit">Log out</button></form>
+      <form method="post" action="/admin/logout">
+        <input type="hidden" name="_csrf" value="${view.session.csrf}" /><button
+          class="linklike"
+          type="submit"
+        >
+          Log out
+        </button>
+      </form>
     </div>
   </header>`;
-  return document(options.title, html`${header}<main>${flashBox(options.flash)}<h1>${options.title}</h1>${options.body}</main>`);
+  return document(
+    options.title,
+    html`${header}
+      <main>
+        ${flashBox(options.flash)}
+        <h1>${options.title}</h1>
+        ${options.body}
+      </main>`,
+  );
 }
 
 /** A page outside the session (login, expired link): no navigation. */
 export function barePage(title: string, body: Html, flash?: Flash | null): string {
   return document(
     title,
-    html`<header class="top"><a class="brand" href="/admin"><span class="dot"></span>wxoa</a></header>
-    <main class="login">${flashBox(flash)}<h1>${title}</h1>${body}</main>`,
+    html`<header class="top">
+        <a class="brand" href="/admin"><span class="dot"></span>wxoa</a>
+      </header>
+      <main class="login">
+        ${flashBox(flash)}
+        <h1>${title}</h1>
+        ${body}
+      </main>`,
   );
 }
 
 /** The flash box alone, for pages that place it themselves. */
 export function flashBox(flash: Flash | null | undefined): Html | '' {
   if (!flash) return '';
-  return html`<div class="flash ${flash.kind}" role="${flash.kind === 'ok' ? 'status' : 'alert'}">${flash.text}</div>`;
+  return html`<div class="flash ${flash.kind}" role="${flash.kind === 'ok' ? 'status' : 'alert'}">
+    ${flash.text}
+  </div>`;
 }
 
 function accountPicker(view: ViewContext): Html | '' {
-  if (view.accounts.length < 2) return html`<span class="account mono" title="Official Account">${view.appid}</span>`;
+  if (view.accounts.length < 2)
+    return html`<span class="account mono" title="Official Account">${view.appid}</span>`;
   const options = view.accounts.map(
-    (a) => html`<option value="${a}"${a === view.appid ? html` selected` : ''}>${a}</option>`,
+    (a) => html`<option value="${a}" ${a === view.appid ? html` selected` : ''}>${a}</option>`,
   );
   return html`<form method="get" action="/admin/followers" class="account">
     <label class="account" for="account-pick">Account</label>
-    <select id="account-pick" name="appid" data-autosubmit>${options}</select>
+    <select id="account-pick" name="appid" data-autosubmit>
+      ${options}
+    </select>
     <noscript><button class="linklike" type="submit">Switch</button></noscript>
   </form>`;
 }
 
 function document(title: string, body: Html): string {
   return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${title} · wxoa console</title>
-<link rel="stylesheet" href="/admin/assets/console.css?v=${ASSET_VERSION.css}">
-<script src="/admin/assets/console.js?v=${ASSET_VERSION.js}" defer></script>
-</head>
-<body>
-${body}
-</body>
-</html>
-`.value;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="same-origin" />
+        <title>${title} · wxoa console</title>
+        <link rel="icon" href="/admin/assets/favicon.svg" type="image/svg+xml" />
+        <link rel="stylesheet" href="/admin/assets/console.css?v=${ASSET_VERSION.css}" />
+        <script src="/admin/assets/console.js?v=${ASSET_VERSION.js}" defer></script>
+      </head>
+      <body>
+        ${body}
+      </body>
+    </html> `.value;
 }

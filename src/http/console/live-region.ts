@@ -8,7 +8,14 @@ import { html, type Html } from './html.js';
  * both are escaped the same way and cannot drift apart.
  */
 export function liveRegion(url: string, content: Html, intervalMs = 2500): Html {
-  return html`<div data-live="${url}" data-live-interval="${intervalMs}" data-live-version="${versionOf(content)}" aria-live="polite">${content}</div>`;
+  return html`<div
+    data-live="${url}"
+    data-live-interval="${intervalMs}"
+    data-live-version="${versionOf(content)}"
+    aria-live="polite"
+  >
+    ${content}
+  </div>`;
 }
 
 /** Answers a poll of a {@link liveRegion}: `{version, html}`, never cached. */

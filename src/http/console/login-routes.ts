@@ -31,7 +31,7 @@ export function loginRoutes(router: Router, deps: ConsoleDeps): void {
   });
 
   router.get('/admin/login/:token', async (ctx) => {
-    // The token is in the URL: keep it out of Referer headers and caches.
+    // The token is in the URL: kept out of caches here, and out of other sites' Referer by the console's policy.
     ctx.set('Cache-Control', 'no-store');
     if (!(await redeemLoginToken(deps.wxoa.store.oauth, ctx.params['token'] ?? '', deps.clock()))) {
       const flash: Flash = {
@@ -64,7 +64,7 @@ function loginPage(
     : 'The ADMIN_TOKEN the server was started with.';
   const body = html`<section class="card">
     <form method="post" action="/admin/login" class="stack">
-      <input type="hidden" name="next" value="${state.next}">
+      <input type="hidden" name="next" value="${state.next}" />
       ${inputField({ name: 'token', label: 'Admin token', type: 'password', autocomplete: 'current-password', error: state.error, hint, focus: true })}
       <div><button type="submit">Log in</button></div>
     </form>

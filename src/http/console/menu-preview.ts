@@ -20,15 +20,21 @@ export function menuPreview(menu: unknown, title: string): Html {
     ? buttons.slice(0, 3).map((b) => {
         const subs = buttonsOf({ button: b.sub_button });
         if (subs.length === 0) return html`<div class="btn" title="${describe(b)}">${nameOf(b)}</div>`;
-        return html`<details><summary>${nameOf(b)}</summary><div class="popup">${subs
-          .slice(0, 5)
-          .map((s) => html`<div title="${describe(s)}">${nameOf(s)}</div>`)}</div></details>`;
+        return html`<details>
+          <summary>${nameOf(b)}</summary>
+          <div class="popup">
+            ${subs.slice(0, 5).map((s) => html`<div title="${describe(s)}">${nameOf(s)}</div>`)}
+          </div>
+        </details>`;
       })
     : html`<div class="empty">no menu</div>`;
   return html`<div class="phone menu-only" data-menu-preview>
     <div class="bar">${title}</div>
     <div class="body"><p>Chat with the account</p></div>
-    <div class="menubar"><div class="kbd" aria-hidden="true">⌨</div>${bar}</div>
+    <div class="menubar">
+      <div class="kbd" aria-hidden="true">⌨</div>
+      ${bar}
+    </div>
   </div>`;
 }
 

@@ -32,7 +32,12 @@ export function menuRoutes(router: Router, deps: ConsoleDeps): void {
     const source = await loadMenuSource(deps.wxoa.config);
     const checked = source.kind === 'found' ? check(source.input, deps.wxoa.config.publicUrl) : null;
     if (!checked || !checked.menu) {
-      return renderMenuPage(ctx, deps, { kind: 'error', text: 'Nothing was sent to WeChat: fix the menu file first.' }, 400);
+      return renderMenuPage(
+        ctx,
+        deps,
+        { kind: 'error', text: 'Nothing was sent to WeChat: fix the menu file first.' },
+        400,
+      );
     }
     const api = deps.wxoa.apiFor(view.appid);
     if (!api) throw new Error(`no WeChat API client for ${view.appid}`);
@@ -44,11 +49,19 @@ export function menuRoutes(router: Router, deps: ConsoleDeps): void {
       return renderMenuPage(ctx, deps, flash, 502);
     }
     deps.log.info({ appid: view.appid }, 'menu pushed from the console');
-    await renderMenuPage(ctx, deps, { kind: 'ok', text: 'Menu pushed: WeChat accepted it. Followers see it within a few minutes (or after re-following).' });
+    await renderMenuPage(ctx, deps, {
+      kind: 'ok',
+      text: 'Menu pushed: WeChat accepted it. Followers see it within a few minutes (or after re-following).',
+    });
   });
 }
 
-async function renderMenuPage(ctx: Context, deps: ConsoleDeps, flash: Flash | null, status = 200): Promise<void> {
+async function renderMenuPage(
+  ctx: Context,
+  deps: ConsoleDeps,
+  flash: Flash | null,
+  status = 200,
+): Promise<void> {
   const view = viewOf(ctx);
   const { publicUrl } = deps.wxoa.config;
   const source = await loadMenuSource(deps.wxoa.config);
@@ -69,31 +82,55 @@ async function renderMenuPage(ctx: Context, deps: ConsoleDeps, flash: Flash | nu
 
 function check(input: unknown, publicUrl: string): Checked {
   const result = parseMenu(input, { publicUrl });
-  return 'problems' in result ? { menu: null, problems: result.problems } : { menu: result.menu, problems: [] };
+  return 'problems' in result
+    ? { menu: null, problems: result.problems }
+    : { menu: result.menu, problems: [] };
 }
 
-function fileSection(view: ViewContext, source: MenuSource, checked: Checked | null, publicUrl: string): Html {
+function fileSection(
+  view: ViewContext,
+  source: MenuSource,
+  checked: Checked | null,
+  publicUrl: string,
+): Html {
   if (source.kind === 'none') {
-    return html`<p>The config file has no menu. Add one to <code>wxoa.config.json</code>, inline or as a path:</p>
+    return html`<p>
+        The config file has no menu. Add one to <code>wxoa.config.json</code>, inline or as a path:
+      </p>
       <pre class="tree">{ "menu": "menu.json" }</pre>
-      <p class="muted small">A menu file is WeChat’s <code>menu/create</code> body; a <code>view</code> button may give <code>"oauth": {"scope": "snsapi_base", "target": "/account"}</code> instead of a <code>url</code>.</p>`;
+      <p class="muted small">
+        A menu file is WeChat’s <code>menu/create</code> body; a <code>view</code> button may give
+        <code>"oauth": {"scope": "snsapi_base", "target": "/account"}</code> instead of a <code>url</code>.
+      </p>`;
   }
   if (source.kind === 'unreadable') {
-    return html`<div class="flash error" role="alert">The menu file <code>${source.where}</code> cannot be used: ${source.message}.</div>`;
+    return html`<div class="flash error" role="alert">
+      The menu file <code>${source.where}</code> cannot be used: ${source.message}.
+    </div>`;
   }
   const result = checked as Checked;
   const problems = result.problems.length
-    ? html`<div class="flash error" role="alert"><strong>${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}</strong> — WeChat would refuse this menu:
-        <ul class="problems" data-problems>${result.problems.map((p) => html`<li><code>${p.path || '(the menu)'}</code>: ${p.message}</li>`)}</ul></div>`
+    ? html`<div class="flash error" role="alert">
+        <strong>${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}</strong> — WeChat
+        would refuse this menu:
+        <ul class="problems" data-problems>
+          ${result.problems.map((p) => html`<li><code>${p.path || '(the menu)'}</code>: ${p.message}</li>`)}
+        </ul>
+      </div>`
     : html`<p class="flash ok" role="status">Valid: WeChat’s rules are met.</p>`;
   return html`<p class="muted small">From <code>${source.where}</code></p>
-    ${problems}
-    ${menuPreview(source.input, 'Preview')}
+    ${problems} ${menuPreview(source.input, 'Preview')}
     ${result.menu ? html`<pre class="tree" aria-label="Menu as text">${renderMenuText(result.menu, { publicUrl })}</pre>` : ''}
-    <form method="post" action="${consoleHref(view, '/admin/menu/push')}" data-confirm="Replace the menu every follower sees?">
+    <form
+      method="post"
+      action="${consoleHref(view, '/admin/menu/push')}"
+      data-confirm="Replace the menu every follower sees?"
+    >
       ${csrfInput(view.session)}
-      <button type="submit"${result.menu ? '' : html` disabled`}>Push to WeChat</button>
-      <span class="hint">${result.menu ? 'Validates, expands sign-in links with PUBLIC_URL, then calls menu/create.' : 'Fix the problems above to push.'}</span>
+      <button type="submit" ${result.menu ? '' : html` disabled`}>Push to WeChat</button>
+      <span class="hint"
+        >${result.menu ? 'Validates, expands sign-in links with PUBLIC_URL, then calls menu/create.' : 'Fix the problems above to push.'}</span
+      >
     </form>`;
 }
 

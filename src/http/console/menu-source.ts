@@ -16,14 +16,19 @@ export type MenuSource =
 export async function loadMenuSource(config: Pick<Config, 'menuInput' | 'configFile'>): Promise<MenuSource> {
   const input = config.menuInput;
   if (input === null || input === undefined) return { kind: 'none' };
-  if (typeof input !== 'string') return { kind: 'found', where: `"menu" in ${config.configFile ?? 'the config file'}`, input };
+  if (typeof input !== 'string')
+    return { kind: 'found', where: `"menu" in ${config.configFile ?? 'the config file'}`, input };
   const path = resolve(config.configFile ? dirname(config.configFile) : process.cwd(), input);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { kind: 'unreadable', where: path, message: code === 'ENOENT' ? 'the file does not exist' : `it cannot be read (${code ?? 'error'})` };
+    return {
+      kind: 'unreadable',
+      where: path,
+      message: code === 'ENOENT' ? 'the file does not exist' : `it cannot be read (${code ?? 'error'})`,
+    };
   }
   try {
     return { kind: 'found', where: path, input: JSON.parse(text) as unknown };

@@ -36,13 +36,31 @@ export function sceneChart(stats: readonly SceneStats[]): Html {
       const value = s[series.key];
       const y = top + j * (BAR + GAP);
       const w = Math.max(value > 0 ? 2 : 0, Math.round(value * scale));
-      return html`<rect class="${CLASS[series.key]}" x="${LABEL_WIDTH}" y="${y}" width="${w}" height="${BAR}"><title>${s.scene}: ${value} ${series.label}</title></rect>
+      return html`<rect class="${CLASS[series.key]}" x="${LABEL_WIDTH}" y="${y}" width="${w}" height="${BAR}"
+          ><title>${s.scene}: ${value} ${series.label}</title></rect
+        >
         <text x="${LABEL_WIDTH + w + 4}" y="${y + BAR - 1}">${value}</text>`;
     });
-    return html`<g><text x="${LABEL_WIDTH - 8}" y="${top + groupHeight / 2 + 4}" text-anchor="end">${shorten(s.scene)}</text>${bars}</g>`;
+    return html`<g
+      ><text x="${LABEL_WIDTH - 8}" y="${top + groupHeight / 2 + 4}" text-anchor="end"
+        >${shorten(s.scene)}</text
+      >${bars}</g
+    >`;
   });
-  return html`<div class="legend" aria-hidden="true"><span class="scans">scans</span><span class="follows">follows</span><span class="unfollows">unfollows</span></div>
-    <svg class="chart" role="img" aria-label="Scans, follows and unfollows per scene" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}">${groups}</svg>`;
+  return html`<div class="legend" aria-hidden="true">
+      <span class="scans">scans</span><span class="follows">follows</span
+      ><span class="unfollows">unfollows</span>
+    </div>
+    <svg
+      class="chart"
+      role="img"
+      aria-label="Scans, follows and unfollows per scene"
+      viewBox="0 0 ${WIDTH} ${height}"
+      width="${WIDTH}"
+      height="${height}"
+    >
+      ${groups}
+    </svg>`;
 }
 
 /** Long scene names are cut for the axis; the table below the chart shows them whole. */

@@ -2,7 +2,15 @@ import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { SimulatorError, type PushResult, type SimAccount, type SimFollower } from '../../simulator/index.js';
 import { sendPage, viewOf, type ConsoleDeps } from './console-deps.js';
-import { csrfInput, datalist, formString, inputField, selectField, textareaField, type FieldErrors } from './form-fields.js';
+import {
+  csrfInput,
+  datalist,
+  formString,
+  inputField,
+  selectField,
+  textareaField,
+  type FieldErrors,
+} from './form-fields.js';
 import { html, type Html } from './html.js';
 import { consolePage, type Flash } from './layout.js';
 import { liveRegion, sendLive } from './live-region.js';
@@ -78,7 +86,13 @@ export function simulatorRoutes(router: Router, deps: ConsoleDeps): void {
           (e): e is [string, string] => typeof e[1] === 'string',
         ),
       );
-      return renderPanel(ctx, deps, account, { as: follower.openid, values, errors: { [field]: err.message }, flash: null }, 409);
+      return renderPanel(
+        ctx,
+        deps,
+        account,
+        { as: follower.openid, values, errors: { [field]: err.message }, flash: null },
+        409,
+      );
     }
     deps.simulatorLog.add({ at: started, openid: follower.openid, kind, detail, result });
     ctx.redirect(consoleHref(viewOf(ctx), '/admin/simulator', { as: follower.openid }));
@@ -90,14 +104,23 @@ export function simulatorRoutes(router: Router, deps: ConsoleDeps): void {
     const openid = formString(ctx.request.body, 'openid').trim();
     const scene = formString(ctx.request.body, 'scene').trim();
     const errors: FieldErrors = {};
-    if (openid && !OPENID.test(openid)) errors['openid'] = 'An OpenID is 1 to 64 letters, digits, - or _. Leave it empty for a new person.';
+    if (openid && !OPENID.test(openid))
+      errors['openid'] = 'An OpenID is 1 to 64 letters, digits, - or _. Leave it empty for a new person.';
     if (scene.length > MAX_SCENE) errors['scene'] = `A scene is at most ${MAX_SCENE} characters.`;
     if (Object.keys(errors).length) {
       return renderPanel(ctx, deps, account, { as: '', values: { openid, scene }, errors, flash: null }, 400);
     }
     const follower = account.follower(openid || undefined);
     const sceneArg = scene === '' ? undefined : /^\d+$/.test(scene) ? Number(scene) : scene;
-    await act(ctx, account, openid ? 'openid' : 'scene', 'follow', scene, (f) => f.follow({ scene: sceneArg }), follower);
+    await act(
+      ctx,
+      account,
+      openid ? 'openid' : 'scene',
+      'follow',
+      scene,
+      (f) => f.follow({ scene: sceneArg }),
+      follower,
+    );
   });
 
   router.post('/admin/simulator/text', async (ctx) => {
@@ -107,7 +130,14 @@ export function simulatorRoutes(router: Router, deps: ConsoleDeps): void {
     let error: string | undefined;
     if (text.trim() === '') error = 'Type a message first.';
     else if (text.length > MAX_TEXT) error = `Keep it under ${MAX_TEXT} characters.`;
-    if (error) return renderPanel(ctx, deps, target.account, { as: target.follower.openid, values: { text }, errors: { text: error }, flash: null }, 400);
+    if (error)
+      return renderPanel(
+        ctx,
+        deps,
+        target.account,
+        { as: target.follower.openid, values: { text }, errors: { text: error }, flash: null },
+        400,
+      );
     await act(ctx, target.account, 'text', 'text', text, (f) => f.sendText(text), target.follower);
   });
 
@@ -118,7 +148,14 @@ export function simulatorRoutes(router: Router, deps: ConsoleDeps): void {
     let error: string | undefined;
     if (key === '') error = 'Choose or type a menu key.';
     else if (Buffer.byteLength(key) > MAX_KEY_BYTES) error = `A menu key is at most ${MAX_KEY_BYTES} bytes.`;
-    if (error) return renderPanel(ctx, deps, target.account, { as: target.follower.openid, values: { key }, errors: { key: error }, flash: null }, 400);
+    if (error)
+      return renderPanel(
+        ctx,
+        deps,
+        target.account,
+        { as: target.follower.openid, values: { key }, errors: { key: error }, flash: null },
+        400,
+      );
     await act(ctx, target.account, 'key', 'click', key, (f) => f.click(key), target.follower);
   });
 
@@ -129,7 +166,19 @@ export function simulatorRoutes(router: Router, deps: ConsoleDeps): void {
     let error: string | undefined;
     if (scene === '') error = 'Name the scene of the QR code to scan.';
     else if (scene.length > MAX_SCENE) error = `A scene is at most ${MAX_SCENE} characters.`;
-    if (error) return renderPanel(ctx, deps, target.account, { as: target.follower.openid, values: { scanScene: scene }, errors: { scanScene: error }, flash: null }, 400);
+    if (error)
+      return renderPanel(
+        ctx,
+        deps,
+        target.account,
+        {
+          as: target.follower.openid,
+          values: { scanScene: scene },
+          errors: { scanScene: error },
+          flash: null,
+        },
+        400,
+      );
     const sceneArg = /^\d+$/.test(scene) ? Number(scene) : scene;
     await act(ctx, target.account, 'scanScene', 'scan', scene, (f) => f.scan(sceneArg), target.follower);
   });
@@ -193,37 +242,74 @@ async function renderPanel(
   const v = (name: string) => state.values[name] ?? '';
   const e = (name: string) => state.errors[name];
 
-  const followForm = html`<form method="post" class="stack" action="${consoleHref(view, '/admin/simulator/follow')}" data-action="follow">
-      ${csrfInput(view.session)}
-      ${inputField({ name: 'scene', label: 'Through QR scene', value: v('scene'), error: e('scene'), list: 'sim-scenes', maxlength: MAX_SCENE, hint: 'Empty: an ordinary follow (from search). A scene: as if they scanned that campaign’s QR code.' })}
-      ${datalist('sim-scenes', scenes)}
-      ${inputField({ name: 'openid', label: 'As OpenID', value: v('openid') || (as && !isFollowing ? as : ''), error: e('openid'), hint: 'Empty: a new person. Or the OpenID of someone who unfollowed, to follow again.' })}
-      <div><button type="submit">Follow the account</button></div>
-    </form>`;
+  const followForm = html`<form
+    method="post"
+    class="stack"
+    action="${consoleHref(view, '/admin/simulator/follow')}"
+    data-action="follow"
+  >
+    ${csrfInput(view.session)}
+    ${inputField({ name: 'scene', label: 'Through QR scene', value: v('scene'), error: e('scene'), list: 'sim-scenes', maxlength: MAX_SCENE, hint: 'Empty: an ordinary follow (from search). A scene: as if they scanned that campaign’s QR code.' })}
+    ${datalist('sim-scenes', scenes)}
+    ${inputField({ name: 'openid', label: 'As OpenID', value: v('openid') || (as && !isFollowing ? as : ''), error: e('openid'), hint: 'Empty: a new person. Or the OpenID of someone who unfollowed, to follow again.' })}
+    <div><button type="submit">Follow the account</button></div>
+  </form>`;
 
   const actions = isFollowing
     ? html`<div class="actions">
-        <form method="post" class="stack" action="${consoleHref(view, '/admin/simulator/text')}" data-action="text">
-          ${csrfInput(view.session)}<input type="hidden" name="openid" value="${as}">
+        <form
+          method="post"
+          class="stack"
+          action="${consoleHref(view, '/admin/simulator/text')}"
+          data-action="text"
+        >
+          ${csrfInput(view.session)}<input type="hidden" name="openid" value="${as}" />
           ${textareaField({ name: 'text', label: 'Send a text message', value: v('text'), error: e('text'), rows: 2, placeholder: 'Hello!' })}
           <div><button type="submit">Send</button></div>
         </form>
-        <form method="post" class="inline" action="${consoleHref(view, '/admin/simulator/click')}" data-action="click">
-          ${csrfInput(view.session)}<input type="hidden" name="openid" value="${as}">
+        <form
+          method="post"
+          class="inline"
+          action="${consoleHref(view, '/admin/simulator/click')}"
+          data-action="click"
+        >
+          ${csrfInput(view.session)}<input type="hidden" name="openid" value="${as}" />
           ${
             keys.length
-              ? selectField({ name: 'key', label: 'Tap a menu button', value: v('key'), error: e('key'), choices: keys.map((k) => ({ value: k, label: k })) })
-              : inputField({ name: 'key', label: 'Tap a menu button (key)', value: v('key'), error: e('key'), hint: 'The menu file has no click buttons; type any key.' })
+              ? selectField({
+                  name: 'key',
+                  label: 'Tap a menu button',
+                  value: v('key'),
+                  error: e('key'),
+                  choices: keys.map((k) => ({ value: k, label: k })),
+                })
+              : inputField({
+                  name: 'key',
+                  label: 'Tap a menu button (key)',
+                  value: v('key'),
+                  error: e('key'),
+                  hint: 'The menu file has no click buttons; type any key.',
+                })
           }
           <div><button type="submit" class="secondary">Tap</button></div>
         </form>
-        <form method="post" class="inline" action="${consoleHref(view, '/admin/simulator/scan')}" data-action="scan">
-          ${csrfInput(view.session)}<input type="hidden" name="openid" value="${as}">
+        <form
+          method="post"
+          class="inline"
+          action="${consoleHref(view, '/admin/simulator/scan')}"
+          data-action="scan"
+        >
+          ${csrfInput(view.session)}<input type="hidden" name="openid" value="${as}" />
           ${inputField({ name: 'scanScene', label: 'Scan a QR code (scene)', value: v('scanScene'), error: e('scanScene'), list: 'sim-scenes', maxlength: MAX_SCENE })}
           <div><button type="submit" class="secondary">Scan</button></div>
         </form>
-        <form method="post" action="${consoleHref(view, '/admin/simulator/unfollow')}" data-action="unfollow" data-confirm="Unfollow the account as this follower?">
-          ${csrfInput(view.session)}<input type="hidden" name="openid" value="${as}">
+        <form
+          method="post"
+          action="${consoleHref(view, '/admin/simulator/unfollow')}"
+          data-action="unfollow"
+          data-confirm="Unfollow the account as this follower?"
+        >
+          ${csrfInput(view.session)}<input type="hidden" name="openid" value="${as}" />
           ${e('unfollow') ? html`<p class="error">${e('unfollow')}</p>` : ''}
           <button type="submit" class="danger">Unfollow</button>
         </form>
@@ -231,16 +317,37 @@ async function renderPanel(
     : '';
 
   const picker = people.length
-    ? html`<p class="small">Act as: ${people.map(
-        (p) => html`<a class="mono${p === as ? ' tag green' : ''}" href="${consoleHref(view, '/admin/simulator', { as: p })}">${p.slice(0, 12)}…</a> `,
-      )}</p>`
+    ? html`<p class="small">
+        Act as:
+        ${people.map(
+          (p) =>
+            html`<a
+              class="mono${p === as ? ' tag green' : ''}"
+              href="${consoleHref(view, '/admin/simulator', { as: p })}"
+              >${p.slice(0, 12)}…</a
+            > `,
+        )}
+      </p>`
     : '';
 
-  const body = html`<p class="muted">A simulated WeChat user of the sandbox account <code>${account.appid}</code>. Every action is pushed to this server’s webhook, signed and encrypted (safe mode), exactly as WeChat would.</p>
+  const body = html`<p class="muted">
+      A simulated WeChat user of the sandbox account <code>${account.appid}</code>. Every action is pushed to
+      this server’s webhook, signed and encrypted (safe mode), exactly as WeChat would.
+    </p>
     <div class="grid side">
       <div>
-        ${as ? html`<section class="card"><h2>Act as <span class="mono">${as}</span></h2>${isFollowing ? actions : html`<p class="muted">Not following now: follow again below.</p>`}</section>` : ''}
-        <section class="card"><h2>${as ? 'Follow as someone' : 'Follow the account'}</h2>${picker}${followForm}</section>
+        ${
+          as
+            ? html`<section class="card">
+                <h2>Act as <span class="mono">${as}</span></h2>
+                ${isFollowing ? actions : html`<p class="muted">Not following now: follow again below.</p>`}
+              </section>`
+            : ''
+        }
+        <section class="card">
+          <h2>${as ? 'Follow as someone' : 'Follow the account'}</h2>
+          ${picker}${followForm}
+        </section>
       </div>
       <section class="card">
         <h2>The follower’s phone</h2>
@@ -248,7 +355,9 @@ async function renderPanel(
       </section>
     </div>`;
   // The action forms show only while following: a refusal of one of them is shown at the top instead.
-  const hidden = isFollowing ? [] : ['text', 'key', 'scanScene', 'unfollow'].map(e).filter((m): m is string => !!m);
+  const hidden = isFollowing
+    ? []
+    : ['text', 'key', 'scanScene', 'unfollow'].map(e).filter((m): m is string => !!m);
   const flash: Flash | null = state.flash ?? (hidden[0] ? { kind: 'error', text: hidden[0] } : null);
   sendPage(ctx, consolePage(view, { title: 'Simulator', section: 'simulator', flash, body }), status);
 }

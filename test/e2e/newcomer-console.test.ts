@@ -1,0 +1,226 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { expect } from 'chai';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { loadConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/logger.js';
+import { SANDBOX_ACCOUNT, startServer, type RunningServer } from '../../src/main.js';
+
+/** Debian's chromium (`apt-get install chromium`): playwright-core drives it, nothing is downloaded. */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ADMIN_TOKEN = 'newcomer-e2e-admin-token-0123456789';
+/** Set to a path (e.g. docs/console.png) to save a screenshot of the console for the README. */
+const SCREENSHOT = process.env['WXOA_CONSOLE_SCREENSHOT'];
+
+/**
+ * Issue 6, "done when": a newcomer with no WeChat account starts wxoa in sandbox mode and, in a real browser,
+ * logs in with the one-time link from the banner, follows the sandbox account through a QR scene in the
+ * simulator panel, sees the follower with its scene and UnionID, receives a text from the simulated
+ * follower, answers it from the inbox, and sees the answer arrive at the simulated follower.
+ */
+describe('a newcomer walks through the console in a browser (sandbox mode)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let running: RunningServer | null = null;
+  let banner = '';
+  let browser: Browser | null = null;
+  let context: BrowserContext;
+  let page: Page;
+  /** Errors the page logged (a CSP violation from inline script or style would be one) and dialogs it opened. */
+  const problems: string[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      if (process.env['CI'])
+        throw new Error(`${CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)`);
+      console.log(`      (skipped: ${CHROMIUM} not found; install it with: apt-get install -y chromium)`);
+      this.skip();
+    }
+    dir = await mkdtemp(join(tmpdir(), 'wxoa-newcomer-'));
+    await writeFile(
+      join(dir, 'wxoa.config.json'),
+      JSON.stringify({
+        replies: {
+          subscribe: { type: 'text', content: 'Welcome!' },
+          scenes: { spring: { type: 'text', content: 'Welcome, spring visitor' } },
+          clicks: { MENU_HELP: { type: 'text', content: 'How can we help?' } },
+        },
+        menu: {
+          button: [
+            { type: 'click', name: 'Help', key: 'MENU_HELP' },
+            {
+              name: 'Shop',
+              sub_button: [
+                { type: 'view', name: 'Website', url: 'https://example.com/' },
+                { type: 'view', name: 'My orders', oauth: { scope: 'snsapi_base', target: '/orders' } },
+              ],
+            },
+          ],
+        },
+      }),
+    );
+    const config = loadConfig(
+      { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'wxoa.db')}`, ADMIN_TOKEN },
+      dir,
+    );
+    // The banner is what a newcomer reads: capture it to take the login link from it.
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      banner += String(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      running = await startServer(config, silentLogger);
+    } finally {
+      process.stdout.write = write;
+    }
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    page.on('dialog', (d) => {
+      problems.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await running?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const sim = async (path: string, body?: unknown) => {
+    const res = await fetch(`${running?.simulatorUrl}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return (await res.json()) as Record<string, unknown>;
+  };
+
+  it('goes from the banner’s one-time link to a reply arriving at the simulated follower', async () => {
+    const link = /console:\s+(\S+\/admin\/login\/[A-Za-z0-9]+)/.exec(banner)?.[1];
+    expect(link, banner).to.be.a('string');
+
+    // Log in with the one-time link: in sandbox mode the console opens on the simulator.
+    await page.goto(link ?? '');
+    await page.waitForURL(/\/admin\/simulator$/);
+    expect(await page.locator('h1').textContent()).to.equal('Simulator');
+
+    // Follow the sandbox account through the "spring" QR scene as a new person.
+    await page.getByLabel('Through QR scene').fill('spring');
+    await page.getByRole('button', { name: 'Follow the account' }).click();
+    await page.waitForURL(/\/admin\/simulator\?as=/);
+    const openid = new URL(page.url()).searchParams.get('as') ?? '';
+    expect(openid).to.match(/^o[\w-]{10,}$/);
+    await page.locator('[data-reply] .bubble', { hasText: 'Welcome, spring visitor' }).waitFor();
+
+    // The follower record: scene at once, UnionID once enrichment (user/info/batchget) has run.
+    await page.locator('[data-follower-link]').click();
+    await page.waitForURL(new RegExp(`/admin/followers/${openid}$`));
+    expect(await page.locator('[data-field="scene"]').textContent()).to.equal('spring');
+    const simFollower = await sim(`/sim/accounts/${SANDBOX_ACCOUNT.appid}/followers/${openid}`);
+    await page
+      .locator('[data-field="unionid"]', { hasText: String(simFollower['unionid']) })
+      .waitFor({ timeout: 15_000 });
+    await page.locator('[data-field="subscribe-scene"]', { hasText: 'ADD_SCENE_QR_CODE' }).waitFor();
+    await page.locator('[data-table="identities"]', { hasText: openid }).waitFor();
+
+    // The simulated follower writes (markup included: it must show as text, never run).
+    await page.goBack();
+    await page.waitForURL(/\/admin\/simulator\?as=/);
+    const question = 'Do you ship to Shanghai? <img src=x onerror="alert(1)"><script>alert(2)</script>';
+    await page.getByLabel('Send a text message').fill(question);
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.waitForURL(/\/admin\/simulator\?as=/);
+    await page.locator('.phone li.out .bubble', { hasText: question }).waitFor();
+
+    // The inbox shows it, unanswered, newest first.
+    await page.getByRole('link', { name: 'Conversations' }).click();
+    const entry = page.locator(`.inbox li[data-openid="${openid}"]`);
+    await entry.waitFor();
+    expect(await entry.getAttribute('class')).to.equal('unanswered');
+    expect(await page.locator('.inbox li').first().getAttribute('data-openid')).to.equal(openid);
+    await entry.locator('a').click();
+    await page.waitForURL(new RegExp(`/admin/conversations/${openid}$`));
+    await page.locator('.thread li.in .bubble', { hasText: question }).waitFor();
+    expect(await page.locator('[data-window="open"]').textContent()).to.contain('closes in 47 h');
+
+    // Answer it from the console.
+    const answer = 'Yes, we do: about two days.';
+    await page.getByLabel('Reply').fill(answer);
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await page.waitForURL(/\?sent=1$/);
+    await page.locator('.flash.ok', { hasText: 'Reply sent.' }).waitFor();
+    await page.locator('.thread li.out .bubble', { hasText: answer }).waitFor();
+
+    // A new message appears on the open page without a reload (the live region polls).
+    const before = page.url();
+    await sim(`/sim/accounts/${SANDBOX_ACCOUNT.appid}/followers/${openid}/text`, {
+      content: 'Great, thanks!',
+    });
+    await page.locator('.thread li.in .bubble', { hasText: 'Great, thanks!' }).waitFor({ timeout: 10_000 });
+    expect(page.url()).to.equal(before);
+
+    // The answer reached the simulated follower: WeChat received it, and their phone shows it.
+    const account = await sim(`/sim/accounts/${SANDBOX_ACCOUNT.appid}`);
+    const sent = account['sentMessages'] as Array<{ touser: string; body: { text?: { content?: string } } }>;
+    expect(sent.filter((m) => m.touser === openid).map((m) => m.body.text?.content)).to.deep.equal([answer]);
+    await page.getByRole('link', { name: 'Simulator' }).click();
+    await page.locator(`a[href="/admin/simulator?as=${openid}"]`).click();
+    await page.locator('.phone li[data-kf] .bubble', { hasText: answer }).waitFor();
+
+    expect(await page.evaluate(() => document.querySelectorAll('.phone img, .thread img').length)).to.equal(
+      0,
+    );
+    expect(problems).to.deep.equal([]);
+
+    if (SCREENSHOT) {
+      // The follower record: profile, scene, UnionID, history and the conversation, for the README.
+      await page.goto(new URL(`/admin/followers/${openid}`, page.url()).toString());
+      await page.locator('[data-field="unionid"]', { hasText: String(simFollower['unionid']) }).waitFor();
+      await mkdir(dirname(resolve(SCREENSHOT)), { recursive: true });
+      await page.screenshot({ path: resolve(SCREENSHOT), fullPage: true });
+    }
+  });
+
+  it('fits a phone screen without sideways scrolling', async () => {
+    const phone = await browser?.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    if (!phone) throw new Error('no browser');
+    await phone.addCookies(await context.cookies());
+    const small = await phone.newPage();
+    for (const path of [
+      '/admin/followers',
+      '/admin/conversations',
+      '/admin/campaigns',
+      '/admin/menu',
+      '/admin/simulator',
+    ]) {
+      await small.goto(new URL(path, page.url()).toString());
+      expect(await small.locator('h1').count(), path).to.equal(1);
+      const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, path).to.be.at.most(0);
+    }
+    await phone.close();
+  });
+});
