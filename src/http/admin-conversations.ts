@@ -1,11 +1,11 @@
 import { Router } from '@koa/router';
-import type { Context, Next } from 'koa';
-import { koaBody } from 'koa-body';
+import type { Context } from 'koa';
 import type { ConversationService } from '../kf/conversation-service.js';
 import { OutsideWindowError, QuotaExceededError } from '../kf/kf-errors.js';
 import type { ConversationMessage, InboxEntry } from '../store/types.js';
 import { WechatApiError, WechatHttpError } from '../wechat-api/errors.js';
 import { ApiError } from './api-error.js';
+import { accountResolver, jsonBody, limitQuery } from './api-query.js';
 
 /** Options of {@link conversationsApiRouter}. */
 export interface ConversationsApiOptions {
@@ -46,16 +46,9 @@ const OUTSIDE_WINDOW_MESSAGE =
  */
 export function conversationsApiRouter(options: ConversationsApiOptions): Router {
   const { conversations } = options;
-  const allowed = new Set([options.appid, ...(options.appids ?? [])]);
   const router = new Router({ prefix: options.prefix ?? '/api' });
-
-  const appidOf = (ctx: Context): string => {
-    const appid = single(ctx, 'appid');
-    if (appid === undefined) return options.appid;
-    if (!allowed.has(appid))
-      throw new ApiError(404, 'account_not_found', `no account with AppID ${appid} is configured`);
-    return appid;
-  };
+  const appidOf = accountResolver(options.appid, options.appids);
+  const parseLimit = (ctx: Context) => limitQuery(ctx, DEFAULT_CONVERSATION_LIMIT, MAX_CONVERSATION_LIMIT);
 
   router.get('/conversations', async (ctx) => {
     const entries = await conversations.inbox(appidOf(ctx), parseLimit(ctx));
@@ -156,38 +149,4 @@ function inboxJson(e: InboxEntry) {
     lastInboundTime: e.lastInboundTime,
     unanswered: e.unanswered,
   };
-}
-
-const parseJson = koaBody({
-  json: true,
-  urlencoded: false,
-  text: false,
-  multipart: false,
-  jsonLimit: '16kb',
-});
-
-/** Parses a JSON body unless the app already did (a second parse would wait on a drained stream). */
-function jsonBody(ctx: Context, next: Next): Promise<unknown> {
-  return ctx.request.body === undefined ? parseJson(ctx, next) : next();
-}
-
-/** A query parameter given at most once; a repeated one is a 400 rather than a silent pick. */
-function single(ctx: Context, name: string): string | undefined {
-  const value = ctx.query[name];
-  if (Array.isArray(value)) throw new ApiError(400, 'invalid_query', `${name} may be given only once`);
-  return value;
-}
-
-function parseLimit(ctx: Context): number {
-  const raw = single(ctx, 'limit');
-  if (raw === undefined || raw === '') return DEFAULT_CONVERSATION_LIMIT;
-  const limit = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_CONVERSATION_LIMIT) {
-    throw new ApiError(
-      400,
-      'invalid_query',
-      `limit must be an integer from 1 to ${MAX_CONVERSATION_LIMIT} (got "${raw.slice(0, 20)}")`,
-    );
-  }
-  return limit;
 }

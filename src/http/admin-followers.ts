@@ -4,6 +4,7 @@ import { followerJson } from '../followers/follower-json.js';
 import { InvalidCursorError } from '../store/errors.js';
 import type { FollowerQuery, Store } from '../store/types.js';
 import { ApiError } from './api-error.js';
+import { accountResolver, limitQuery, singleQuery } from './api-query.js';
 
 /** Options of {@link followersApiRouter}. */
 export interface FollowersApiOptions {
@@ -27,21 +28,13 @@ export const MAX_FOLLOWERS_LIMIT = 200;
  */
 export function followersApiRouter(options: FollowersApiOptions): Router {
   const { followers } = options.store;
-  const allowed = new Set([options.appid, ...(options.appids ?? [])]);
   const router = new Router({ prefix: options.prefix ?? '/api' });
-
-  /** `?appid=` picks another configured account; anything unknown is a 404, like a missing resource. */
-  const appidOf = (ctx: Context): string => {
-    const appid = single(ctx, 'appid');
-    if (appid === undefined) return options.appid;
-    if (!allowed.has(appid))
-      throw new ApiError(404, 'account_not_found', `no account with AppID ${appid} is configured`);
-    return appid;
-  };
+  const appidOf = accountResolver(options.appid, options.appids);
+  const parseLimit = (ctx: Context) => limitQuery(ctx, DEFAULT_FOLLOWERS_LIMIT, MAX_FOLLOWERS_LIMIT);
 
   router.get('/followers', async (ctx) => {
     const query: FollowerQuery = { appid: appidOf(ctx), limit: parseLimit(ctx) };
-    const subscribed = single(ctx, 'subscribed');
+    const subscribed = singleQuery(ctx, 'subscribed');
     if (subscribed !== undefined) {
       if (subscribed !== 'true' && subscribed !== 'false') {
         throw new ApiError(400, 'invalid_query', `subscribed must be true or false (got "${subscribed}")`);
@@ -49,7 +42,7 @@ export function followersApiRouter(options: FollowersApiOptions): Router {
       query.subscribed = subscribed === 'true';
     }
     for (const name of ['scene', 'unionid', 'search', 'cursor'] as const) {
-      const value = single(ctx, name);
+      const value = singleQuery(ctx, name);
       // An empty value (`?scene=`) is what a form sends for "any": no filter.
       if (value !== undefined && value !== '') query[name] = value;
     }
@@ -103,27 +96,6 @@ export function followersApiRouter(options: FollowersApiOptions): Router {
   });
 
   return router;
-}
-
-/** A query parameter given at most once; a repeated one is a 400 rather than a silent pick. */
-function single(ctx: Context, name: string): string | undefined {
-  const value = ctx.query[name];
-  if (Array.isArray(value)) throw new ApiError(400, 'invalid_query', `${name} may be given only once`);
-  return value;
-}
-
-function parseLimit(ctx: Context): number {
-  const raw = single(ctx, 'limit');
-  if (raw === undefined || raw === '') return DEFAULT_FOLLOWERS_LIMIT;
-  const limit = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_FOLLOWERS_LIMIT) {
-    throw new ApiError(
-      400,
-      'invalid_query',
-      `limit must be an integer from 1 to ${MAX_FOLLOWERS_LIMIT} (got "${raw.slice(0, 20)}")`,
-    );
-  }
-  return limit;
 }
 
 function notFound(code: string, message: string): ApiError {

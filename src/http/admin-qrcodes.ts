@@ -1,10 +1,9 @@
 import { Router } from '@koa/router';
-import type { Context, Next } from 'koa';
-import { koaBody } from 'koa-body';
 import { WechatApiError, WechatHttpError } from '../wechat-api/errors.js';
 import { QrCodeRequestError, type QrCodeRequest } from '../wechat-api/qrcode-request.js';
 import type { QrCode } from '../wechat-api/types.js';
 import { ApiError } from './api-error.js';
+import { accountResolver, jsonBody } from './api-query.js';
 
 /** What the route needs of the WeChat API client: `qrcode/create` (WECHAT-PROTOCOL.md §6.5). */
 export interface QrCodeCreator {
@@ -30,11 +29,11 @@ export interface QrCodesApiOptions {
  * 400 naming the problem. Mount behind `requireAdminToken` and inside `apiErrors`, like every /api/* router.
  */
 export function qrcodesApiRouter(options: QrCodesApiOptions): Router {
-  const allowed = new Set([options.appid, ...(options.appids ?? [])]);
+  const appidOf = accountResolver(options.appid, options.appids);
   const router = new Router({ prefix: options.prefix ?? '/api' });
 
   router.post('/qrcodes', jsonBody, async (ctx) => {
-    const appid = appidOf(ctx, options.appid, allowed);
+    const appid = appidOf(ctx);
     const request = qrRequestOf(ctx.request.body);
     const api = options.apiFor(appid);
     if (api === undefined) throw new Error(`no WeChat API client for account ${appid}`);
@@ -107,27 +106,4 @@ function apiErrorOf(err: unknown): unknown {
     return new ApiError(502, 'wechat_error', `WeChat refused the QR code: ${err.errcode} ${err.errmsg}`);
   }
   return err;
-}
-
-/** `?appid=` picks another configured account; anything unknown is a 404, like a missing resource. */
-function appidOf(ctx: Context, primary: string, allowed: ReadonlySet<string>): string {
-  const appid = ctx.query['appid'];
-  if (Array.isArray(appid)) throw new ApiError(400, 'invalid_query', 'appid may be given only once');
-  if (appid === undefined) return primary;
-  if (!allowed.has(appid))
-    throw new ApiError(404, 'account_not_found', `no account with AppID ${appid} is configured`);
-  return appid;
-}
-
-const parseJson = koaBody({
-  json: true,
-  urlencoded: false,
-  text: false,
-  multipart: false,
-  jsonLimit: '16kb',
-});
-
-/** Parses a JSON body unless the app already did (a second parse would wait on a drained stream). */
-function jsonBody(ctx: Context, next: Next): Promise<unknown> {
-  return ctx.request.body === undefined ? parseJson(ctx, next) : next();
 }
