@@ -240,7 +240,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
         });
       }
       await webhook.webhook.drain?.();
-      periodic?.stop();
+      await periodic?.stop();
       await enrichment.stop();
       if (ownStore) await store.close();
     },
