@@ -31,7 +31,7 @@
  *   --slices K       rounds the measured seconds are split into      [2]
  *   --pool N         distinct pushes signed per mode                 [auto: enough for 25k req/s]
  *   --targets LIST   comma-separated subset of the targets           [all available]
- *   --profile        start wxoa with --cpu-prof and print where its CPU time went (slows it down)
+ *   --profile        start the targets with --cpu-prof and print where their CPU time went (slows them)
  *   --json FILE      also write the raw results as JSON
  *
  * Every wait is bounded: a server must print LISTENING within 15 s, each probe times out after 5 s, each
@@ -310,8 +310,7 @@ async function runMode(mode, opts) {
   const cells = [];
   try {
     for (const [i, target] of opts.targets.entries()) {
-      const nodeArgs =
-        opts.profile && target === 'wxoa' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+      const nodeArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, target)}`] : [];
       const { child, origin, stderr } = await start(target, nodeArgs);
       // Probe pushes come from past the pool's end: they never collide with the load.
       const check = await verify(target, origin, mode, timestamp, opts.pool + 10 * i);
@@ -369,8 +368,10 @@ async function runMode(mode, opts) {
     r.xNodeHttp = base('node-http') ? r.rps / base('node-http').rps : null;
     r.xKoaBare = base('koa-bare') ? r.rps / base('koa-bare').rps : null;
   }
-  const profile = opts.profile ? summarizeProfile(profileDir) : null;
-  return { results, profile };
+  const profiles = opts.profile
+    ? Object.fromEntries(cells.map((c) => [c.target, summarizeProfile(path.join(profileDir, c.target))]))
+    : null;
+  return { results, profiles };
 }
 
 function table(results) {
@@ -417,9 +418,9 @@ async function main() {
   const all = [];
   const profiles = {};
   for (const mode of modes) {
-    const { results, profile } = await runMode(mode, opts);
+    const { results, profiles: byTarget } = await runMode(mode, opts);
     all.push(...results);
-    if (profile) profiles[mode] = profile;
+    for (const [target, profile] of Object.entries(byTarget ?? {})) if (profile) profiles[`${target}, ${mode}`] = profile;
   }
   const cpus = os.cpus();
   console.log(`## wxoa webhook benchmark (${new Date().toISOString()})\n`);
@@ -436,8 +437,8 @@ async function main() {
         probed.map((r) => `${r.target}/${r.mode} ${JSON.stringify(r.probes)}`).join('; '),
     );
   }
-  for (const [mode, p] of Object.entries(profiles)) {
-    console.log(`\n### CPU profile of wxoa, ${mode} (self time, % of busy samples)\n`);
+  for (const [which, p] of Object.entries(profiles)) {
+    console.log(`\n### CPU profile of ${which} (self time, % of busy samples)\n`);
     console.log('by package: ' + p.byPackage.join(', ') + '\n');
     console.log(p.byFunction.map((l) => `- ${l}`).join('\n'));
   }

@@ -24,8 +24,8 @@ describe('console sign-in, sessions and CSRF', () => {
     expect(res.location).to.equal(`/admin/login?next=${encodeURIComponent('/admin/followers?scene=spring')}`);
     const form = await client().get(res.location ?? '');
     expect(form.status).to.equal(200);
-    expect(form.body).to.contain('name="token"');
-    expect(form.body).to.contain('value="/admin/followers?scene=spring"');
+    expect(form.markup).to.contain('name="token"');
+    expect(form.markup).to.contain('value="/admin/followers?scene=spring"');
   });
 
   it('answers a signed-out poll with 401 JSON instead of a redirect', async () => {
@@ -38,7 +38,9 @@ describe('console sign-in, sessions and CSRF', () => {
     const c = client();
     const res = await c.post('/admin/login', { token: 'not-the-admin-token-at-all', next: '/admin' });
     expect(res.status).to.equal(401);
-    expect(res.body).to.match(/<span class="error" id="f-token-error">That is not the admin token\.<\/span>/);
+    expect(res.markup).to.match(
+      /<span class="error" id="f-token-error">That is not the admin token\.<\/span>/,
+    );
     expect(res.setCookies).to.deep.equal([]);
     expect((await c.get('/admin/followers')).status).to.equal(303);
   });
@@ -46,7 +48,7 @@ describe('console sign-in, sessions and CSRF', () => {
   it('asks for the token when the form is sent empty', async () => {
     const res = await client().post('/admin/login', { token: '', next: '/admin' });
     expect(res.status).to.equal(400);
-    expect(res.body).to.contain('Enter the admin token.');
+    expect(res.markup).to.contain('Enter the admin token.');
   });
 
   it('starts an HttpOnly, SameSite=Lax session scoped to /admin with the admin token', async () => {
@@ -62,7 +64,7 @@ describe('console sign-in, sessions and CSRF', () => {
     expect(cookie).not.to.match(/; secure/i);
     const page = await c.get('/admin/followers');
     expect(page.status).to.equal(200);
-    expect(page.body).to.contain('<h1>Followers</h1>');
+    expect(page.markup).to.contain('<h1>Followers</h1>');
   });
 
   it('does not follow a login `next` that leaves the console', async () => {
@@ -92,7 +94,7 @@ describe('console sign-in, sessions and CSRF', () => {
     const second = client();
     const again = await second.get(path);
     expect(again.status).to.equal(400);
-    expect(again.body).to.contain('already used, or it expired');
+    expect(again.markup).to.contain('already used, or it expired');
     expect(again.setCookies).to.deep.equal([]);
     expect((await second.get('/admin/conversations')).status).to.equal(303);
   });
@@ -131,7 +133,7 @@ describe('console sign-in, sessions and CSRF', () => {
 
     const without = await a.post(path, { text: 'hi' });
     expect(without.status).to.equal(403);
-    expect(without.body).to.contain('CSRF');
+    expect(without.markup).to.contain('CSRF');
     expect((await a.post(path, { text: 'hi', _csrf: otherToken })).status).to.equal(403);
     const crossSite = await a.post(
       path,
@@ -152,7 +154,7 @@ describe('console sign-in, sessions and CSRF', () => {
     expect((await c.post('/admin/logout', {})).status).to.equal(403);
     const out = await c.post('/admin/logout', { _csrf: await c.csrf() });
     expect(out.status).to.equal(200);
-    expect(out.body).to.contain('You are logged out.');
+    expect(out.markup).to.contain('You are logged out.');
     expect(out.setCookies.some((l) => /^wxoa_console=;/.test(l))).to.equal(true);
     expect((await c.get('/admin/followers')).status).to.equal(303);
   });

@@ -3,6 +3,8 @@ export interface ConsoleResponse {
   status: number;
   headers: Headers;
   body: string;
+  /** The body with insignificant whitespace squashed (see {@link squash}), for matching markup. */
+  markup: string;
   /** The `Location` header, or null. */
   location: string | null;
   /** Raw Set-Cookie headers. */
@@ -71,12 +73,22 @@ export class ConsoleClient {
       if (value === '' || expired) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
+    const text = await res.text();
     return {
       status: res.status,
       headers: res.headers,
-      body: await res.text(),
+      body: text,
+      markup: squash(text),
       location: res.headers.get('location'),
       setCookies,
     };
   }
+}
+
+/**
+ * Markup with whitespace between and inside tags collapsed, so assertions do not depend on how the
+ * templates are laid out (prettier formats them).
+ */
+export function squash(markup: string): string {
+  return markup.replace(/\s+/g, ' ').replace(/>\s+/g, '>').replace(/\s+</g, '<').replace(/\s+>/g, '>');
 }

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { ConsoleClient } from './console-client.js';
+import { ConsoleClient, squash } from './console-client.js';
 import { ADMIN_TOKEN, eventually, startConsoleServer, type ConsoleServer } from './console-server.js';
 
 const CONFIG = {
@@ -54,13 +54,13 @@ describe('console pages', () => {
       await enriched(follower.openid);
       const page = await c.get(`/admin/followers/${follower.openid}`);
       expect(page.status).to.equal(200);
-      expect(page.body).to.contain(`<dd class="mono" data-field="unionid">${follower.unionid}</dd>`);
-      expect(page.body).to.contain('<dd data-field="scene">spring</dd>');
-      expect(page.body).to.contain('ADD_SCENE_QR_CODE');
-      expect(page.body).to.match(/data-table="identities"[\s\S]*this one/);
-      expect(page.body).to.match(/data-table="events"[\s\S]*followed[\s\S]*spring/);
-      expect(page.body).to.contain('Is the shop open?');
-      expect(page.body).to.contain('data-window="open"');
+      expect(page.markup).to.contain(`<dd class="mono" data-field="unionid">${follower.unionid}</dd>`);
+      expect(page.markup).to.contain('<dd data-field="scene">spring</dd>');
+      expect(page.markup).to.contain('ADD_SCENE_QR_CODE');
+      expect(page.markup).to.match(/data-table="identities"[\s\S]*this one/);
+      expect(page.markup).to.match(/data-table="events"[\s\S]*followed[\s\S]*spring/);
+      expect(page.markup).to.contain('Is the shop open?');
+      expect(page.markup).to.contain('data-window="open"');
     });
 
     it('says the profile is still being fetched until enrichment is done', async () => {
@@ -75,10 +75,10 @@ describe('console pages', () => {
         dedupKey: 'test:not-yet-enriched',
       });
       const page = await c.get('/admin/followers/oNotYetEnriched0001');
-      expect(page.body).to.match(
+      expect(page.markup).to.match(
         /data-field="unionid"><span class="tag amber" data-pending>waiting for WeChat/,
       );
-      expect(page.body).to.contain('data-live="/admin/live/followers/oNotYetEnriched0001"');
+      expect(page.markup).to.contain('data-live="/admin/live/followers/oNotYetEnriched0001"');
     });
 
     it('searches by OpenID or UnionID, filters by scene and status, and pages with a cursor', async () => {
@@ -95,39 +95,39 @@ describe('console pages', () => {
         });
       }
       const first = await c.get('/admin/followers?scene=paging');
-      expect(rows(first.body)).to.have.length(25);
-      const next = /rel="next" href="([^"]+)"/.exec(first.body)?.[1]?.replace(/&amp;/g, '&');
+      expect(rows(first.markup)).to.have.length(25);
+      const next = /rel="next" href="([^"]+)"/.exec(first.markup)?.[1]?.replace(/&amp;/g, '&');
       expect(next).to.be.a('string');
       const second = await c.get(next ?? '');
-      expect(rows(second.body)).to.have.length(5);
-      expect(second.body).not.to.contain('rel="next"');
-      expect(second.body).to.contain('← First page');
+      expect(rows(second.markup)).to.have.length(5);
+      expect(second.markup).not.to.contain('rel="next"');
+      expect(second.markup).to.contain('← First page');
 
       const byOpenid = await c.get('/admin/followers?q=oPage007');
-      expect(rows(byOpenid.body)).to.deep.equal(['oPage007']);
+      expect(rows(byOpenid.markup)).to.deep.equal(['oPage007']);
       const f = server.account.follower();
       await f.follow();
       await enriched(f.openid);
-      expect(rows((await c.get(`/admin/followers?q=${f.unionid}`)).body)).to.deep.equal([f.openid]);
+      expect(rows((await c.get(`/admin/followers?q=${f.unionid}`)).markup)).to.deep.equal([f.openid]);
       await f.unfollow();
-      expect(rows((await c.get('/admin/followers?subscribed=no')).body)).to.include(f.openid);
-      expect(rows((await c.get('/admin/followers?subscribed=yes')).body)).not.to.include(f.openid);
+      expect(rows((await c.get('/admin/followers?subscribed=no')).markup)).to.include(f.openid);
+      expect(rows((await c.get('/admin/followers?subscribed=yes')).markup)).not.to.include(f.openid);
     });
 
     it('shows a filter that cannot be right beside its field', async () => {
       const res = await c.get(`/admin/followers?scene=${'s'.repeat(65)}&subscribed=maybe`);
       expect(res.status).to.equal(400);
-      expect(res.body).to.contain(
+      expect(res.markup).to.contain(
         '<span class="error" id="f-scene-error">A scene is at most 64 characters.</span>',
       );
-      expect(res.body).to.contain('<span class="error" id="f-subscribed-error">');
+      expect(res.markup).to.contain('<span class="error" id="f-subscribed-error">');
     });
 
     it('answers an unknown follower with the 404 page', async () => {
       const res = await c.get('/admin/followers/oNobodyByThisName');
       expect(res.status).to.equal(404);
-      expect(res.body).to.contain('No follower of this account has this OpenID.');
-      expect(res.body).to.contain('aria-label="Console"');
+      expect(res.markup).to.contain('No follower of this account has this OpenID.');
+      expect(res.markup).to.contain('aria-label="Console"');
     });
   });
 
@@ -141,7 +141,7 @@ describe('console pages', () => {
       await new Promise((resolve) => setTimeout(resolve, 1100)); // CreateTime is in seconds
       await newer.sendText('second question');
       const inbox = await c.get('/admin/conversations');
-      const order = [...inbox.body.matchAll(/<li class="(unanswered|answered)" data-openid="([^"]+)"/g)];
+      const order = [...inbox.markup.matchAll(/<li class="(unanswered|answered)" data-openid="([^"]+)"/g)];
       const ids = order.map((m) => m[2]);
       expect(ids.indexOf(newer.openid)).to.be.lessThan(ids.indexOf(older.openid));
       expect(order.find((m) => m[2] === newer.openid)?.[1]).to.equal('unanswered');
@@ -152,7 +152,7 @@ describe('console pages', () => {
       });
       expect(sent.location).to.equal(`/admin/conversations/${newer.openid}?sent=1`);
       const after = await c.get('/admin/live/inbox');
-      expect(JSON.parse(after.body).html).to.match(
+      expect(squash(JSON.parse(after.body).html)).to.match(
         new RegExp(`<li class="answered" data-openid="${newer.openid}"`),
       );
       expect(server.account.sentMessages.at(-1)).to.include({ touser: newer.openid, msgtype: 'text' });
@@ -181,7 +181,7 @@ describe('console pages', () => {
         _csrf: await c.csrf(),
       });
       expect(res.status).to.equal(400);
-      expect(res.body).to.contain('<span class="error" id="f-text-error">Type a reply first.</span>');
+      expect(res.markup).to.contain('<span class="error" id="f-text-error">Type a reply first.</span>');
       expect(server.account.sentMessages.length).to.equal(count);
     });
   });
@@ -196,7 +196,7 @@ describe('console pages', () => {
       });
       expect(res.status).to.equal(201);
       const src = /<img src="(\/admin\/campaigns\/qr\?ticket=[^"]+)"/
-        .exec(res.body)?.[1]
+        .exec(res.markup)?.[1]
         ?.replace(/&amp;/g, '&');
       expect(src).to.be.a('string');
       const image = await c.get(src ?? '');
@@ -217,14 +217,14 @@ describe('console pages', () => {
         _csrf: await c.csrf(),
       });
       expect(empty.status).to.equal(400);
-      expect(empty.body).to.contain('<span class="error" id="f-scene-error">');
+      expect(empty.markup).to.contain('<span class="error" id="f-scene-error">');
       const long = await c.post('/admin/campaigns', {
         scene: 'x'.repeat(65),
         kind: 'temporary',
         expire: '60',
         _csrf: await c.csrf(),
       });
-      expect(long.body).to.match(/id="f-scene-error">a string scene must be 1 to 64 characters/);
+      expect(long.markup).to.match(/id="f-scene-error">a string scene must be 1 to 64 characters/);
       const expire = await c.post('/admin/campaigns', {
         scene: 'ok',
         kind: 'temporary',
@@ -232,7 +232,7 @@ describe('console pages', () => {
         _csrf: await c.csrf(),
       });
       expect(expire.status).to.equal(400);
-      expect(expire.body).to.contain('id="f-expire-error"');
+      expect(expire.markup).to.contain('id="f-expire-error"');
       expect(server.sim.calls.length).to.equal(calls);
     });
 
@@ -244,10 +244,10 @@ describe('console pages', () => {
       await b.unfollow();
       await a.scan('winter');
       const page = await c.get('/admin/campaigns');
-      const row = /<tr data-scene="winter">([\s\S]*?)<\/tr>/.exec(page.body)?.[1] ?? '';
+      const row = /<tr data-scene="winter">([\s\S]*?)<\/tr>/.exec(page.markup)?.[1] ?? '';
       const numbers = [...row.matchAll(/class="num">(\d+)</g)].map((m) => Number(m[1]));
       expect(numbers).to.deep.equal([1, 2, 1]);
-      expect(page.body).to.match(/<rect class="follows"[^>]*><title>winter: 2 follows<\/title>/);
+      expect(page.markup).to.match(/<rect class="follows"[^>]*><title>winter: 2 follows<\/title>/);
     });
   });
 
@@ -255,18 +255,18 @@ describe('console pages', () => {
     it('renders the menu file as the WeChat client shows it and pushes it with OAuth links expanded', async () => {
       await writeFile(join(server.dir, 'menu.json'), JSON.stringify(MENU));
       const page = await c.get('/admin/menu');
-      expect(page.body).to.contain('Valid: WeChat’s rules are met.');
-      expect(page.body).to.match(
+      expect(page.markup).to.contain('Valid: WeChat’s rules are met.');
+      expect(page.markup).to.match(
         /<div class="menubar">[\s\S]*>Help<\/div>[\s\S]*<summary>More<\/summary>[\s\S]*>Website<[\s\S]*>My account</,
       );
       const pushed = await c.post('/admin/menu/push', { _csrf: await c.csrf() });
       expect(pushed.status).to.equal(200);
-      expect(pushed.body).to.contain('Menu pushed');
+      expect(pushed.markup).to.contain('Menu pushed');
       const live = server.account.menu as { button: Array<{ sub_button?: Array<{ url?: string }> }> };
       expect(live.button[1]?.sub_button?.[1]?.url).to.equal(
         `${server.wxoa.config.publicUrl}/oauth/authorize?target=%2Faccount&scope=snsapi_base`,
       );
-      expect(pushed.body).to.contain('On WeChat now');
+      expect(pushed.markup).to.contain('On WeChat now');
     });
 
     it('lists every problem of an invalid menu with its JSON path and will not push it', async () => {
@@ -282,9 +282,9 @@ describe('console pages', () => {
       );
       const before = JSON.stringify(server.account.menu);
       const page = await c.get('/admin/menu');
-      expect(page.body).to.match(/<li><code>button\[2\]\.key<\/code>: /);
-      expect(page.body).to.match(/<li><code>button<\/code>: [^<]*3/);
-      expect(page.body).to.match(/<button type="submit" disabled>Push to WeChat<\/button>/);
+      expect(page.markup).to.match(/<li><code>button\[2\]\.key<\/code>: /);
+      expect(page.markup).to.match(/<li><code>button<\/code>: [^<]*3/);
+      expect(page.markup).to.match(/<button type="submit" disabled>Push to WeChat<\/button>/);
       const pushed = await c.post('/admin/menu/push', { _csrf: await c.csrf() });
       expect(pushed.status).to.equal(400);
       expect(JSON.stringify(server.account.menu)).to.equal(before);
@@ -303,11 +303,11 @@ describe('console pages', () => {
       const openid = new URL(res.location ?? '', server.origin).searchParams.get('as') ?? '';
       expect(server.account.followers()).to.include(openid);
       const panel = await c.get(res.location ?? '');
-      expect(panel.body).to.contain('You followed through QR scene “spring”');
-      expect(panel.body).to.match(
+      expect(panel.markup).to.contain('You followed through QR scene “spring”');
+      expect(panel.markup).to.match(
         /<li class="in" data-reply><div class="bubble">Welcome, spring visitor<\/div>/,
       );
-      expect(panel.body).to.contain(`href="/admin/followers/${openid}" data-follower-link`);
+      expect(panel.markup).to.contain(`href="/admin/followers/${openid}" data-follower-link`);
       const record = await eventually(async () => {
         const f = await server.wxoa.store.followers.get(appid(), openid);
         return f?.enrichedAt ? f : undefined;
@@ -324,7 +324,7 @@ describe('console pages', () => {
       const openid = new URL(follow.location ?? '', server.origin).searchParams.get('as') ?? '';
       const panelPath = `/admin/simulator?as=${openid}`;
       const csrf = await c.csrf(panelPath);
-      expect((await c.get(panelPath)).body).to.match(/<option value="MENU_HELP">MENU_HELP<\/option>/);
+      expect((await c.get(panelPath)).markup).to.match(/<option value="MENU_HELP">MENU_HELP<\/option>/);
       expect((await c.post('/admin/simulator/text', { openid, text: 'hello', _csrf: csrf })).status).to.equal(
         302,
       );
@@ -334,7 +334,7 @@ describe('console pages', () => {
       expect(
         (await c.post('/admin/simulator/scan', { openid, scanScene: 'spring', _csrf: csrf })).status,
       ).to.equal(302);
-      const phone = JSON.parse((await c.get(`/admin/live/simulator/${openid}`)).body).html as string;
+      const phone = squash(JSON.parse((await c.get(`/admin/live/simulator/${openid}`)).body).html as string);
       expect(phone).to.match(
         /<li class="out"><div class="bubble">hello<\/div>[\s\S]*<div class="bubble">Hi there<\/div>/,
       );
@@ -344,7 +344,7 @@ describe('console pages', () => {
       expect((await c.post('/admin/simulator/unfollow', { openid, _csrf: csrf })).status).to.equal(302);
       expect(server.account.followers()).not.to.include(openid);
       const record = await c.get(`/admin/followers/${openid}`);
-      expect(record.body).to.contain('<span class="tag red">unfollowed</span>');
+      expect(record.markup).to.contain('<span class="tag red">unfollowed</span>');
     });
 
     it('shows the simulator’s refusal beside the form (a follower who does not follow cannot send)', async () => {
@@ -361,7 +361,7 @@ describe('console pages', () => {
         _csrf: await c.csrf(),
       });
       expect(res.status).to.equal(409);
-      expect(res.body).to.match(/<div class="flash error" role="alert">[^<]*does not follow/);
+      expect(res.markup).to.match(/<div class="flash error" role="alert">[^<]*does not follow/);
     });
 
     it('validates the simulator forms beside their fields', async () => {
@@ -371,7 +371,7 @@ describe('console pages', () => {
         _csrf: await c.csrf(),
       });
       expect(bad.status).to.equal(400);
-      expect(bad.body).to.contain('id="f-openid-error"');
+      expect(bad.markup).to.contain('id="f-openid-error"');
       const f = server.account.follower();
       await f.follow();
       const empty = await c.post('/admin/simulator/text', {
@@ -380,7 +380,7 @@ describe('console pages', () => {
         _csrf: await c.csrf(),
       });
       expect(empty.status).to.equal(400);
-      expect(empty.body).to.contain('<span class="error" id="f-text-error">Type a message first.</span>');
+      expect(empty.markup).to.contain('<span class="error" id="f-text-error">Type a message first.</span>');
     });
   });
 
@@ -388,7 +388,7 @@ describe('console pages', () => {
     it('answers an unknown console path with the 404 page', async () => {
       const res = await c.get('/admin/no-such-page');
       expect(res.status).to.equal(404);
-      expect(res.body).to.contain('<h1>Not found</h1>');
+      expect(res.markup).to.contain('<h1>Not found</h1>');
     });
   });
 
@@ -406,11 +406,11 @@ describe('console pages', () => {
         _csrf: await c.csrf(),
       });
       expect(res.status).to.equal(409);
-      expect(res.body).to.match(
+      expect(res.markup).to.match(
         /id="f-text-error">Not sent: WeChat&#39;s reply window has closed \(error 45015\)/,
       );
       // The operator's text is kept for when the follower writes again.
-      expect(res.body).to.contain('>Sorry for the wait</textarea>');
+      expect(res.markup).to.contain('>Sorry for the wait</textarea>');
       expect(server.account.sentMessages.length).to.equal(count);
     });
   });

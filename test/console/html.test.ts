@@ -11,12 +11,9 @@ describe('the console’s HTML template', () => {
 
   it('keeps nested templates, joins lists and drops null, undefined and false', () => {
     const items = ['<a>', 'b'].map((s) => html`<li>${s}</li>`);
-    expect(
-      html`<ul>
-          ${items}
-        </ul>
-        ${null}${undefined}${false}${0}`.value,
-    ).to.equal('<ul><li>&lt;a&gt;</li><li>b</li></ul>0');
+    // prettier-ignore
+    const list = html`<ul>${items}</ul>${null}${undefined}${false}${0}`;
+    expect(list.value).to.equal('<ul><li>&lt;a&gt;</li><li>b</li></ul>0');
   });
 
   it('passes only explicitly trusted markup through unescaped', () => {
