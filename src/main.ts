@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { ConfigError, type AccountConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { expandMenu } from './menu/expand-menu.js';
@@ -50,6 +51,14 @@ export interface RunningServer {
 
 /** Starts the server; in sandbox mode first starts the simulator and points the configuration at it. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  if (config.port === 0) {
+    // PORT=0 picks a free port; it must be known before the app is built, because OAuth redirect URIs and
+    // menu links are made from PUBLIC_URL, whose default names the port.
+    const port = await freePort(config.host);
+    const publicUrl =
+      config.publicUrl === 'http://localhost:0' ? `http://localhost:${port}` : config.publicUrl;
+    config = Object.freeze({ ...config, port, publicUrl });
+  }
   let effective = config;
   let simulator: Simulator | null = null;
   if (config.sandbox) {
@@ -93,8 +102,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   const running = wxoa;
   const port = new URL(url).port;
-  const publicUrl =
-    config.publicUrl === `http://localhost:${config.port}` ? `http://localhost:${port}` : config.publicUrl;
+  const publicUrl = config.publicUrl;
   if (simulator) {
     simulator.account(SANDBOX_ACCOUNT.appid).webhookUrl = `http://127.0.0.1:${port}/wechat`;
   }
@@ -112,6 +120,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await simulator?.close();
     },
   };
+}
+
+/** A port free on `host` right now. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 async function consoleLoginUrl(wxoa: Wxoa, publicUrl: string): Promise<string> {
