@@ -1,0 +1,42 @@
+/**
+ * wxoa as a library: the webhook middleware and handler API to embed in your own Koa app, the whole
+ * server (`createWxoa`), the WeChat API client, the stores and the wire protocol. The simulator is
+ * `wxoa/simulator`.
+ */
+export {
+  Bot,
+  Composer,
+  Context,
+  FILTER_QUERIES,
+  createWebhookHandler,
+  type FilterQuery,
+  type LateReplySink,
+  type Middleware,
+  type MiddlewareFn,
+  type NextFunction,
+  type ReplyRecordStore,
+  type WebhookAccount,
+  type WebhookOptions,
+} from './bot/index.js';
+export { wechatWebhook, type WechatWebhookOptions } from './http/webhook-middleware.js';
+export { requireVisitor, visitorOf, visitorSession, type Visitor } from './http/visitor.js';
+export { createWxoa, type Wxoa, type WxoaOptions } from './server.js';
+export { ConfigError, loadConfig, type AccountConfig, type Config } from './config.js';
+export {
+  WechatApi,
+  WechatApiError,
+  WechatHttpError,
+  buildOAuthAuthorizeUrl,
+  type WechatApiOptions,
+} from './wechat-api/index.js';
+export { openStore, MemoryReplyRecordStore, MemoryTokenStore, type Store } from './store/index.js';
+export {
+  MessageCrypto,
+  WireError,
+  parseInbound,
+  renderReply,
+  wechatSignature,
+  type InboundMessage,
+  type Reply,
+} from './wire/index.js';
+export { createLogger, type Logger } from './logger.js';
