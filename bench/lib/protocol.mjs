@@ -112,17 +112,22 @@ export function readXml(xml) {
   return out;
 }
 
-/** Problems with a reply to `push` (empty when it is the expected 'Welcome!', decrypted in aes mode). */
+/**
+ * Checks a reply to `push`: `errors` when it is not the expected 'Welcome!' (decrypted and verified in aes
+ * mode), `warnings` for deviations WeChat tolerates (times in milliseconds), as ../shared/bench does.
+ */
 export function checkReply(mode, push, { status, body }) {
   const errors = [];
-  if (status !== 200) return [`HTTP ${status}`];
+  const warnings = [];
+  if (status !== 200) return { errors: [`HTTP ${status}`], warnings };
   let inner = body;
   if (mode === 'aes') {
     const env = readXml(body);
-    if (!env.Encrypt) return ['reply is not encrypted'];
+    if (!env.Encrypt) return { errors: ['reply is not encrypted'], warnings };
     if (env.MsgSignature !== signature(BENCH.token, env.TimeStamp, env.Nonce, env.Encrypt)) {
       errors.push('reply MsgSignature does not verify');
     }
+    if (Number(env.TimeStamp) > 1e11) warnings.push('TimeStamp in milliseconds');
     const d = decrypt(env.Encrypt);
     if (d.appid !== BENCH.appid) errors.push(`reply encrypted for ${d.appid}`);
     inner = d.message;
@@ -131,6 +136,7 @@ export function checkReply(mode, push, { status, body }) {
   if (r.ToUserName !== push.openid) errors.push(`ToUserName ${r.ToUserName}`);
   if (r.FromUserName !== BENCH.ghId) errors.push(`FromUserName ${r.FromUserName}`);
   if (r.Content !== BENCH.replyText) errors.push(`Content ${r.Content}`);
-  if (!(Number(r.CreateTime) < 1e11)) errors.push(`CreateTime ${r.CreateTime} is not in seconds`);
-  return errors;
+  if (!Number.isFinite(Number(r.CreateTime))) errors.push(`CreateTime ${r.CreateTime}`);
+  else if (Number(r.CreateTime) > 1e11) warnings.push('CreateTime in milliseconds');
+  return { errors, warnings };
 }

@@ -65,7 +65,7 @@ export class DeliveryDedup {
 
   /**
    * The answer of a push another delivery is handling, or null when it has not come by `deadline`
-   * (Unix ms of the `clock`).
+   * (milliseconds on `clock`, a monotonic clock such as `performance.now`).
    */
   async waitFor(key: string, deadline: number, clock: () => number): Promise<string | null> {
     const local = this.#local.get(key);
