@@ -95,10 +95,13 @@ export function checkAccount(
   const appsecret = str(a.appsecret);
   const token = str(a.token);
   const key = str(a.encodingAesKey);
-  if (!APPID.test(appid)) problems.push(`${names.appid} must look like wx followed by 16 letters or digits (got "${appid}")`);
+  if (!APPID.test(appid))
+    problems.push(`${names.appid} must look like wx followed by 16 letters or digits (got "${appid}")`);
   if (!appsecret) problems.push(`${names.appsecret} is required with ${names.appid}`);
   if (!TOKEN.test(token)) {
-    problems.push(`${names.token} must be the 3–32 letters or digits set in the WeChat console (got ${token.length} characters)`);
+    problems.push(
+      `${names.token} must be the 3–32 letters or digits set in the WeChat console (got ${token.length} characters)`,
+    );
   }
   if (key && !AES_KEY.test(key)) {
     problems.push(
@@ -116,7 +119,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const host = env['HOST'] || '0.0.0.0';
   const databaseUrl = env['DATABASE_URL'] || 'sqlite:data/wxoa.db';
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
-    problems.push(`DATABASE_URL must be sqlite:PATH or postgres://… (got "${databaseUrl.replace(/:[^:@/]*@/, ':***@')}")`);
+    problems.push(
+      `DATABASE_URL must be sqlite:PATH or postgres://… (got "${databaseUrl.replace(/:[^:@/]*@/, ':***@')}")`,
+    );
   }
   const sandbox = !env['WECHAT_APPID'];
   const account = sandbox
@@ -146,19 +151,22 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   let adminToken = env['ADMIN_TOKEN'] ?? '';
   const adminTokenGenerated = adminToken === '';
   if (adminTokenGenerated) adminToken = randomBytes(24).toString('base64url');
-  else if (adminToken.length < 16) problems.push(`ADMIN_TOKEN must be at least 16 characters (got ${adminToken.length})`);
+  else if (adminToken.length < 16)
+    problems.push(`ADMIN_TOKEN must be at least 16 characters (got ${adminToken.length})`);
 
   // The optional JSON file: replies, menu, more accounts.
   let configFile: string | null = null;
   let file: Record<string, unknown> = {};
   const explicit = env['WXOA_CONFIG'];
   const candidate = explicit ? resolve(cwd, explicit) : resolve(cwd, 'wxoa.config.json');
-  if (explicit && !existsSync(candidate)) problems.push(`WXOA_CONFIG names a file that does not exist: ${candidate}`);
+  if (explicit && !existsSync(candidate))
+    problems.push(`WXOA_CONFIG names a file that does not exist: ${candidate}`);
   else if (existsSync(candidate)) {
     configFile = candidate;
     try {
       const parsed: unknown = JSON.parse(readFileSync(candidate, 'utf8'));
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+        throw new Error('not an object');
       file = parsed as Record<string, unknown>;
     } catch (e) {
       problems.push(`${candidate} is not a JSON object: ${(e as Error).message}`);
@@ -172,7 +180,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
         const p = `accounts[${i}]`;
         const acc = checkAccount(
           (a ?? {}) as Record<string, unknown>,
-          { appid: `${p}.appid`, appsecret: `${p}.appsecret`, token: `${p}.token`, encodingAesKey: `${p}.encodingAesKey` },
+          {
+            appid: `${p}.appid`,
+            appsecret: `${p}.appsecret`,
+            token: `${p}.token`,
+            encodingAesKey: `${p}.encodingAesKey`,
+          },
           problems,
         );
         if (acc.appid === account?.appid || extraAccounts.some((x) => x.appid === acc.appid)) {
