@@ -81,6 +81,5 @@ function describeAction(button: RenderableButton, options: RenderMenuOptions): s
 
 /** Live data goes to a terminal: control characters are shown escaped, never interpreted. */
 function printable(text: string): string {
-   
   return /[\u0000-\u001f\u007f-\u009f]/.test(text) ? JSON.stringify(text) : text;
 }
