@@ -15,7 +15,7 @@ import { requireAdminToken } from './http/admin-auth.js';
 import { conversationsApiRouter } from './http/admin-conversations.js';
 import { followersApiRouter } from './http/admin-followers.js';
 import { qrcodesApiRouter } from './http/admin-qrcodes.js';
-import { apiErrors } from './http/api-error.js';
+import { ApiError, apiErrors } from './http/api-error.js';
 import { oauthRouter } from './http/oauth-routes.js';
 import { wechatWebhook, type WechatWebhookMiddleware } from './http/webhook-middleware.js';
 import { ConversationService } from './kf/conversation-service.js';
@@ -175,8 +175,8 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     api.use(r.routes(), r.allowedMethods());
   }
   // Any other /api path: a JSON 404 behind the same auth (path-to-regexp v8 syntax; '/(.*)' no longer parses).
-  api.all('{/*rest}', () => {
-    throw Object.assign(new Error('no such route'), { status: 404 });
+  api.all('{/*rest}', (ctx) => {
+    throw new ApiError(404, 'not_found', `no route ${ctx.method} ${ctx.path}`);
   });
 
   const oauth = oauthRouter({
