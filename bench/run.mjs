@@ -10,6 +10,9 @@
  *   koa-bare    bare Koa doing the same (the ceiling of any Koa app)
  *   wxoa        the webhook as deployed: Koa + @koa/router + wechatWebhook (dist/), a Bot whose scene
  *               handler replies 'Welcome!' to a follow through QR scene campaign42
+ *   wxoa-server the full server (createWxoa, dist/) on a temporary SQLite file, WeChat's API simulated in
+ *               the same process: follower capture, conversation record, dedup record and the config file's
+ *               scene reply on every push; the report gives its ratio to `wxoa`
  *   co-wechat   only with WXOA_BENCH_PEERS=/path/to/a/copy/of/shared/bench (with its node_modules)
  *
  * Load: autocannon over loopback, 50 connections, pipelining 1. EVERY request is a distinct push (its own
@@ -57,6 +60,8 @@ const TARGETS = {
   'node-http': { kind: 'baseline', args: [path.join(HERE, 'servers/node-http.mjs')], cwd: HERE },
   'koa-bare': { kind: 'baseline', args: [path.join(HERE, 'servers/koa-bare.mjs')], cwd: HERE },
   wxoa: { kind: 'subject', args: [path.join(HERE, 'servers/wxoa.mjs')], cwd: HERE },
+  // The full server (createWxoa) on SQLite with the simulator as WeChat's API: capture + dedup + reply.
+  'wxoa-server': { kind: 'subject', args: [path.join(HERE, 'servers/wxoa-server.mjs')], cwd: HERE },
   // Optional (--targets …,wxoa-app): the same webhook mounted with app.use instead of @koa/router.
   'wxoa-app': {
     kind: 'subject',
@@ -65,7 +70,7 @@ const TARGETS = {
     env: { WXOA_BENCH_MOUNT: 'app' },
   },
 };
-const DEFAULT_TARGETS = ['node-http', 'koa-bare', 'wxoa', ...(PEERS ? ['co-wechat'] : [])];
+const DEFAULT_TARGETS = ['node-http', 'koa-bare', 'wxoa', 'wxoa-server', ...(PEERS ? ['co-wechat'] : [])];
 if (PEERS) {
   TARGETS['co-wechat'] = { kind: 'peer', args: [path.join(PEERS, 'servers/co-wechat.js')], cwd: PEERS };
 }
@@ -391,6 +396,8 @@ async function runMode(mode, opts) {
     const base = (name) => results.find((b) => b.target === name);
     r.xNodeHttp = base('node-http') ? r.rps / base('node-http').rps : null;
     r.xKoaBare = base('koa-bare') ? r.rps / base('koa-bare').rps : null;
+    r.xWxoa = base('wxoa') ? r.rps / base('wxoa').rps : null;
+    r.xCoWechat = base('co-wechat') ? r.rps / base('co-wechat').rps : null;
   }
   const profiles = opts.profile
     ? Object.fromEntries(cells.map((c) => [c.target, summarizeProfile(path.join(profileDir, c.target))]))
@@ -400,8 +407,8 @@ async function runMode(mode, opts) {
 
 function table(results) {
   const rows = [
-    '| target | mode | req/s | × node-http | × koa-bare | p50 ms | p99 ms | non-2xx | err+timeout | server µs/req | peak RSS MB | notes |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| target | mode | req/s | × node-http | × koa-bare | × co-wechat | × wxoa | p50 ms | p99 ms | non-2xx | err+timeout | server µs/req | peak RSS MB | notes |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of results) {
     const notes = [
@@ -410,7 +417,7 @@ function table(results) {
       r.poolWrapped ? 'pool wrapped: some requests repeated (raise --pool)' : '',
     ].filter(Boolean);
     rows.push(
-      `| ${r.target} | ${r.mode} | ${fmt(r.rps)} | ${fmt(r.xNodeHttp, 3)} | ${fmt(r.xKoaBare, 3)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.non2xx} | ${r.errors} | ${fmt(r.serverUsPerReq)} | ${fmt(r.peakRssMB, 1)} | ${notes.join('; ')} |`,
+      `| ${r.target} | ${r.mode} | ${fmt(r.rps)} | ${fmt(r.xNodeHttp, 3)} | ${fmt(r.xKoaBare, 3)} | ${fmt(r.xCoWechat, 3)} | ${fmt(r.xWxoa, 3)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.non2xx} | ${r.errors} | ${fmt(r.serverUsPerReq)} | ${fmt(r.peakRssMB, 1)} | ${notes.join('; ')} |`,
     );
   }
   return rows.join('\n');

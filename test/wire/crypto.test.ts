@@ -172,6 +172,22 @@ describe('wire/crypto', () => {
       }
     });
 
+    it('gives every message of a reused instance the bytes a fresh instance gives, also after a failure', () => {
+      // MessageCrypto reuses its AES contexts: each message must still be chained to the IV alone.
+      const reused = new MessageCrypto(KEY, APPID);
+      const random = Buffer.from('0123456789abcdef');
+      for (let i = 0; i < 40; i++) {
+        const message = `<xml><N>${i}</N>${'x'.repeat(i * 7)}</xml>`;
+        const encrypted = reused.encrypt(message, random);
+        expect(encrypted).to.equal(new MessageCrypto(KEY, APPID).encrypt(message, random));
+        expect(openRaw(KEY, encrypted).subarray(0, 16).equals(random)).to.equal(true);
+        const opened = reused.open(sealRaw(KEY, fullStr(Buffer.from(message), APPID)));
+        expect(opened.message).to.equal(message);
+        expect(opened.random.toString()).to.equal('0123456789abcdef');
+        if (i % 10 === 3) expect(() => reused.decrypt('not base64!')).to.throw();
+      }
+    });
+
     it('draws a fresh random prefix for every message', () => {
       const a = crypto.open(crypto.encrypt('same'));
       const b = crypto.open(crypto.encrypt('same'));

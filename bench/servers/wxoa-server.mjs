@@ -1,0 +1,70 @@
+/**
+ * The FULL wxoa server (createWxoa, dist/) on a fresh SQLite file: every push goes through follower capture
+ * (upsert + enrichment queue), conversation recording, the dedup record and the config file's reply rule
+ * (replies.scenes.campaign42 → 'Welcome!'), all on SQLite. WECHAT_API_BASE points at the WeChat simulator
+ * started in this same process, so enrichment really calls user/info in the background (the bench's
+ * followers are unknown to it, so each call is answered with an error, as for a follower who left).
+ * Run `npm run build` first. LOG_LEVEL (default warn) goes to stderr.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { pino } from 'pino';
+import { loadConfig } from '../../dist/src/config.js';
+import { createWxoa } from '../../dist/src/server.js';
+import { startSimulator } from '../../dist/src/simulator/index.js';
+import { BENCH } from '../lib/protocol.mjs';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'wxoa-bench-'));
+const configFile = path.join(dir, 'wxoa.config.json');
+writeFileSync(
+  configFile,
+  JSON.stringify({ replies: { scenes: { [BENCH.scene]: { type: 'text', content: BENCH.replyText } } } }),
+);
+
+const sim = await startSimulator();
+sim.createAccount({
+  appid: BENCH.appid,
+  appsecret: 'benchsecret0000000000000000000000',
+  token: BENCH.token,
+  encodingAesKey: BENCH.encodingAesKey,
+  ghId: BENCH.ghId,
+  mode: 'safe',
+});
+
+const config = loadConfig(
+  {
+    PORT: '0',
+    DATABASE_URL: `sqlite:${path.join(dir, 'wxoa.db')}`,
+    WECHAT_APPID: BENCH.appid,
+    WECHAT_APPSECRET: 'benchsecret0000000000000000000000',
+    WECHAT_TOKEN: BENCH.token,
+    WECHAT_ENCODING_AES_KEY: BENCH.encodingAesKey,
+    WECHAT_API_BASE: sim.url,
+    WECHAT_OPEN_BASE: sim.url,
+    ADMIN_TOKEN: 'bench-admin-token-0123456789',
+    WXOA_CONFIG: configFile,
+    LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
+  },
+  dir,
+);
+const logger = pino({ level: config.logLevel }, pino.destination(2));
+const wxoa = await createWxoa({ config, logger });
+const url = await wxoa.listen(0, '127.0.0.1');
+console.log(`LISTENING ${new URL(url).port}`);
+
+let stopping = false;
+process.on('SIGTERM', async () => {
+  if (stopping) return;
+  stopping = true;
+  const force = setTimeout(() => process.exit(0), 2000);
+  try {
+    await wxoa.close();
+    await sim.close();
+  } finally {
+    clearTimeout(force);
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  }
+});
