@@ -334,6 +334,8 @@ async function runMode(mode, opts) {
   }
   log(`${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 
+  // The OpenIDs wxoa-server's WeChat simulator (servers/wechat-sim.mjs) registers: the pool and the probes.
+  process.env.WXOA_BENCH_FOLLOWERS = String(opts.pool + 10 * opts.targets.length + 10);
   const profileDir = path.join(HERE, 'results', `profile-${mode}-${Date.now()}`);
   const cells = [];
   try {

@@ -1,6 +1,7 @@
-import type { Db, SqlValue, Transaction } from './db.js';
+import type { Db, Queryable, SqlValue } from './db.js';
 import { decodeFollowerCursor, encodeFollowerCursor } from './follower-cursor.js';
 import { chunk, placeholders } from './sql-chunks.js';
+import { batchedWrite } from './tick-batch.js';
 import type {
   Follower,
   FollowerEvent,
@@ -121,7 +122,8 @@ export class SqlFollowerRepo implements FollowerRepo {
   recordEvent(event: FollowerEventInput): Promise<boolean> {
     const now = this.clock();
     const { appid, openid, createTime } = event;
-    return this.db.transaction(async (tx) => {
+    // Shares the commit of this event-loop turn on SQLite (tick-batch.ts), atomic on its own otherwise.
+    return batchedWrite(this.db, true, async (tx) => {
       // The dedup key goes in first: a repeat stops here, before touching the follower. On PostgreSQL a racing
       // instance inserting the same key waits for this transaction and then finds the conflict.
       const common = [appid, openid, event.type, event.scene, event.ticket];
@@ -375,7 +377,7 @@ export class SqlFollowerRepo implements FollowerRepo {
 }
 
 async function applyEvent(
-  tx: Transaction,
+  tx: Queryable,
   type: FollowerEventType,
   event: FollowerEventInput,
   now: number,

@@ -1,4 +1,5 @@
-import type { Db } from './db.js';
+import type { Db, Queryable } from './db.js';
+import { batchedWrite } from './tick-batch.js';
 import type {
   ConversationMessage,
   ConversationMessageInput,
@@ -51,38 +52,8 @@ export class SqlMessageRepo implements MessageRepo {
 
   add(message: ConversationMessageInput): Promise<boolean> {
     const now = this.clock();
-    return this.db.transaction(async (tx) => {
-      // (appid, msg_id) is unique: a retried inbound push stops here, also when it raced on another instance.
-      const inserted = await tx.all<{ id: number }>(
-        `INSERT INTO messages (appid, openid, direction, type, content, create_time, via, msg_id, recorded_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO NOTHING RETURNING id`,
-        [
-          message.appid,
-          message.openid,
-          message.direction,
-          message.type,
-          message.content,
-          message.createTime,
-          message.via ?? null,
-          message.msgId ?? null,
-          now,
-        ],
-      );
-      const id = inserted[0]?.id;
-      if (id === undefined) return false;
-      await tx.run(UPSERT_CONVERSATION, [
-        message.appid,
-        message.openid,
-        id,
-        message.direction,
-        message.type,
-        message.content,
-        message.createTime,
-        message.direction === 'in' ? message.createTime : null,
-      ]);
-      return true;
-    });
+    // Shares the commit of this event-loop turn on SQLite (tick-batch.ts): every push's passive reply lands here.
+    return batchedWrite(this.db, true, (q) => addIn(q, message, now));
   }
 
   async list(appid: string, openid: string, limit?: number): Promise<ConversationMessage[]> {
@@ -143,4 +114,38 @@ function toMessage(row: MessageRow): ConversationMessage {
     createTime: Number(row.create_time),
     via: row.via,
   };
+}
+
+/** Inserts one message and moves its conversation's summary, inside the caller's transaction. */
+async function addIn(tx: Queryable, message: ConversationMessageInput, now: number): Promise<boolean> {
+  // (appid, msg_id) is unique: a retried inbound push stops here, also when it raced on another instance.
+  const inserted = await tx.all<{ id: number }>(
+    `INSERT INTO messages (appid, openid, direction, type, content, create_time, via, msg_id, recorded_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT DO NOTHING RETURNING id`,
+    [
+      message.appid,
+      message.openid,
+      message.direction,
+      message.type,
+      message.content,
+      message.createTime,
+      message.via ?? null,
+      message.msgId ?? null,
+      now,
+    ],
+  );
+  const id = inserted[0]?.id;
+  if (id === undefined) return false;
+  await tx.run(UPSERT_CONVERSATION, [
+    message.appid,
+    message.openid,
+    id,
+    message.direction,
+    message.type,
+    message.content,
+    message.createTime,
+    message.direction === 'in' ? message.createTime : null,
+  ]);
+  return true;
 }

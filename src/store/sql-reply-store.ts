@@ -2,6 +2,7 @@ import type { ReplyRecord, ReplyRecordStore } from '../bot/reply-store.js';
 import type { Logger } from '../logger.js';
 import type { Db } from './db.js';
 import { throttled } from './throttle.js';
+import { batchedWrite } from './tick-batch.js';
 
 /** Options of {@link SqlReplyRecordStore}. */
 export interface SqlReplyRecordStoreOptions {
@@ -37,13 +38,16 @@ export class SqlReplyRecordStore implements ReplyRecordStore {
       const now = this.clock();
       // One statement decides the winner: the insert, or the update of an expired row. On PostgreSQL a racing
       // claim waits on the row and then re-checks `expires_at`, which the winner has just moved on.
-      const won = await this.db.all(
-        `INSERT INTO reply_records (dedup_key, state, reply, expires_at, updated_at) VALUES (?, 'pending', NULL, ?, ?)
+      // Shares the commit of this event-loop turn on SQLite (tick-batch.ts): one commit per push otherwise.
+      const won = await batchedWrite(this.db, false, (q) =>
+        q.all(
+          `INSERT INTO reply_records (dedup_key, state, reply, expires_at, updated_at) VALUES (?, 'pending', NULL, ?, ?)
          ON CONFLICT (dedup_key) DO UPDATE SET
            state = 'pending', reply = NULL, expires_at = excluded.expires_at, updated_at = excluded.updated_at
          WHERE reply_records.expires_at <= ?
          RETURNING dedup_key`,
-        [key, now + leaseMs, now, now],
+          [key, now + leaseMs, now, now],
+        ),
       );
       if (won.length > 0) return { state: 'new' };
       const current = await this.read(key, now);
@@ -54,12 +58,15 @@ export class SqlReplyRecordStore implements ReplyRecordStore {
 
   async finish(key: string, reply: string, ttlMs: number): Promise<void> {
     const now = this.clock();
-    // An upsert: the reply is recorded even if the claim was purged or released meanwhile.
-    await this.db.run(
-      `INSERT INTO reply_records (dedup_key, state, reply, expires_at, updated_at) VALUES (?, 'done', ?, ?, ?)
-       ON CONFLICT (dedup_key) DO UPDATE SET
-         state = 'done', reply = excluded.reply, expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
-      [key, reply, now + ttlMs, now],
+    // Shares the commit of this event-loop turn on SQLite (tick-batch.ts). An upsert: the reply is recorded
+    // even if the claim was purged or released meanwhile.
+    await batchedWrite(this.db, false, (q) =>
+      q.run(
+        `INSERT INTO reply_records (dedup_key, state, reply, expires_at, updated_at) VALUES (?, 'done', ?, ?, ?)
+         ON CONFLICT (dedup_key) DO UPDATE SET
+           state = 'done', reply = excluded.reply, expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+        [key, reply, now + ttlMs, now],
+      ),
     );
     this.purge();
   }
