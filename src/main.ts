@@ -23,6 +23,56 @@ export const SANDBOX_ACCOUNT: AccountConfig = Object.freeze({
   encodingAesKey: 'SandboxAesKeyForLocalTestingOnly0123456789a',
 });
 
+/**
+ * Sandbox mode without a config file answers with these rules and shows this menu, so a newcomer's first
+ * follow, message and click get a reply (issue 6); any wxoa.config.json replaces both.
+ */
+export const SANDBOX_DEMO = Object.freeze({
+  replies: {
+    subscribe: {
+      type: 'text',
+      content: "Welcome to the wxoa sandbox! Send 'hello', or ask about the price.",
+    },
+    scenes: { spring: { type: 'text', content: 'Welcome, spring visitor' } },
+    keywords: [
+      {
+        match: 'exact',
+        pattern: 'hello',
+        ignoreCase: true,
+        reply: { type: 'text', content: 'Hi! This reply comes from a keyword rule.' },
+      },
+      {
+        match: 'contains',
+        pattern: 'price',
+        ignoreCase: true,
+        reply: {
+          type: 'news',
+          articles: [
+            {
+              title: 'Prices',
+              description: 'A news reply with one article',
+              url: 'https://example.com/prices',
+            },
+          ],
+        },
+      },
+    ],
+    clicks: {
+      MENU_HELP: {
+        type: 'text',
+        content: 'How can we help? Write your question; an operator answers from the console.',
+      },
+    },
+    default: null,
+  },
+  menu: {
+    button: [
+      { type: 'click', name: 'Help', key: 'MENU_HELP' },
+      { type: 'view', name: 'My account', oauth: { scope: 'snsapi_base', target: '/oauth/whoami' } },
+    ],
+  },
+});
+
 /** `wxoa serve`: the server, with the simulator beside it in sandbox mode; stops cleanly on SIGTERM/SIGINT. */
 export async function runServeCommand(config: Config): Promise<void> {
   const logger = createLogger({ level: config.logLevel, pretty: Boolean(process.stdout.isTTY) });
@@ -80,6 +130,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       account: SANDBOX_ACCOUNT,
       apiBase: simulator.url,
       openBase: simulator.url,
+      ...(config.configFile === null
+        ? { repliesInput: SANDBOX_DEMO.replies, menuInput: SANDBOX_DEMO.menu }
+        : {}),
     });
   }
   let wxoa: Wxoa | null = null;
