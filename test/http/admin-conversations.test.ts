@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { conversationsApiRouter, MAX_TEXT_BYTES } from '../../src/http/admin-conversations.js';
 import { ConversationService } from '../../src/kf/conversation-service.js';
-import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { SimAccount, Simulator } from '../../src/simulator/index.js';
+import type { Store } from '../../src/store/index.js';
 import { WechatApi } from '../../src/wechat-api/index.js';
-import { adminApp, api, listen, type TestServer } from '../kf/test-app.js';
+import { adminApp, api, listen, type TestServer, startSimulatedAccount } from '../kf/test-app.js';
 
 const SEND = '/cgi-bin/message/custom/send';
 
@@ -17,16 +17,9 @@ describe('admin API: /api/conversations', () => {
   let offline: TestServer;
 
   before(async () => {
-    sim = await startSimulator();
-    account = sim.createAccount();
-    store = await openStore('sqlite::memory:');
-    const clock = () => sim.clock.now();
-    const wechat = new WechatApi({
-      appid: account.appid,
-      appsecret: account.appsecret,
-      apiBase: sim.url,
-      clock,
-    });
+    let wechat: WechatApi;
+    let clock: () => number;
+    ({ sim, account, store, wechat, clock } = await startSimulatedAccount());
     const conversations = new ConversationService({ messages: store.messages, apiFor: () => wechat, clock });
     server = await listen(adminApp(conversationsApiRouter({ conversations, appid: account.appid })));
 

@@ -5,10 +5,10 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import { oauthRouter } from '../../src/http/oauth-routes.js';
 import { requireVisitor } from '../../src/http/visitor.js';
-import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
-import { WechatApi } from '../../src/wechat-api/index.js';
-import type { TestServer } from '../kf/test-app.js';
+import type { SimAccount, Simulator } from '../../src/simulator/index.js';
+import type { Store } from '../../src/store/index.js';
+import type { WechatApi } from '../../src/wechat-api/index.js';
+import { startSimulatedAccount, type TestServer } from '../kf/test-app.js';
 
 const SECRET = 'test-session-secret-0123456789abcdef';
 const MINUTE = 60_000;
@@ -48,16 +48,9 @@ describe('OAuth routes (INTERFACE.md §6) against the simulator', () => {
   let origin: string;
 
   before(async () => {
-    sim = await startSimulator();
-    account = sim.createAccount();
-    store = await openStore('sqlite::memory:');
-    const clock = () => sim.clock.now();
-    const wechat = new WechatApi({
-      appid: account.appid,
-      appsecret: account.appsecret,
-      apiBase: sim.url,
-      clock,
-    });
+    let wechat: WechatApi;
+    let clock: () => number;
+    ({ sim, account, store, wechat, clock } = await startSimulatedAccount());
     // PUBLIC_URL is the server's own address, known once it listens: the app is built then.
     let handle: RequestListener = (_req, res) => res.end();
     const http = createServer((req, res) => handle(req, res));

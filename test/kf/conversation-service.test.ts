@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import { Bot } from '../../src/bot/bot.js';
 import { ConversationService } from '../../src/kf/conversation-service.js';
 import { OutsideWindowError, QuotaExceededError } from '../../src/kf/kf-errors.js';
-import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
+import type { SimAccount, Simulator } from '../../src/simulator/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { WechatApi } from '../../src/wechat-api/index.js';
+import { startSimulatedAccount } from '../kf/test-app.js';
+import type { WechatApi } from '../../src/wechat-api/index.js';
 import { parseInbound } from '../../src/wire/index.js';
 import type { Reply } from '../../src/wire/reply-types.js';
 
@@ -25,17 +26,10 @@ describe('ConversationService', () => {
   let service: ConversationService;
 
   before(async () => {
-    sim = await startSimulator();
     // No webhook: the simulator still opens each follower's window when they "write" (push to nowhere).
-    account = sim.createAccount();
-    store = await openStore('sqlite::memory:');
-    const clock = () => sim.clock.now();
-    const wechat = new WechatApi({
-      appid: account.appid,
-      appsecret: account.appsecret,
-      apiBase: sim.url,
-      clock,
-    });
+    let wechat: WechatApi;
+    let clock: () => number;
+    ({ sim, account, store, wechat, clock } = await startSimulatedAccount());
     service = new ConversationService({
       messages: store.messages,
       apiFor: (appid) => (appid === account.appid ? wechat : undefined),

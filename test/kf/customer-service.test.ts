@@ -4,11 +4,11 @@ import { Bot } from '../../src/bot/bot.js';
 import { conversationsApiRouter } from '../../src/http/admin-conversations.js';
 import { wechatWebhook, type WechatWebhookMiddleware } from '../../src/http/webhook-middleware.js';
 import { ConversationService } from '../../src/kf/conversation-service.js';
-import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
-import { WechatApi } from '../../src/wechat-api/index.js';
+import type { SimAccount, Simulator } from '../../src/simulator/index.js';
+import type { Store } from '../../src/store/index.js';
+import type { WechatApi } from '../../src/wechat-api/index.js';
 import { sendPush, textXml } from '../support/push.js';
-import { adminApp, api, listen, type TestServer } from './test-app.js';
+import { adminApp, api, listen, type TestServer, startSimulatedAccount } from './test-app.js';
 
 const HOUR = 3_600_000;
 
@@ -26,16 +26,9 @@ describe('customer service over HTTP against the simulator', () => {
   const replyBudgetMs = 300;
 
   before(async () => {
-    sim = await startSimulator();
-    account = sim.createAccount();
-    store = await openStore('sqlite::memory:');
-    const clock = () => sim.clock.now();
-    const wechat = new WechatApi({
-      appid: account.appid,
-      appsecret: account.appsecret,
-      apiBase: sim.url,
-      clock,
-    });
+    let wechat: WechatApi;
+    let clock: () => number;
+    ({ sim, account, store, wechat, clock } = await startSimulatedAccount());
     const conversations = new ConversationService({
       messages: store.messages,
       apiFor: (appid) => (appid === account.appid ? wechat : undefined),

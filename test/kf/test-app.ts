@@ -8,6 +8,9 @@ import Koa from 'koa';
 import { requireAdminToken } from '../../src/http/admin-auth.js';
 import { apiErrors } from '../../src/http/api-error.js';
 import { silentLogger } from '../../src/logger.js';
+import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { WechatApi } from '../../src/wechat-api/index.js';
 
 /** The admin token of every test app. */
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -62,4 +65,29 @@ export async function api(
   });
   const text = await res.text();
   return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+/** A simulated WeChat with one account, an in-memory store and an API client on the simulator's clock. */
+export interface SimulatedAccount {
+  sim: Simulator;
+  account: SimAccount;
+  store: Store;
+  wechat: WechatApi;
+  /** The simulator's clock (Unix ms), so windows and expiries move with `sim.clock.advance`. */
+  clock: () => number;
+}
+
+/** Starts the fixture most customer-service and OAuth tests share; close `sim` and `store` afterwards. */
+export async function startSimulatedAccount(): Promise<SimulatedAccount> {
+  const sim = await startSimulator();
+  const account = sim.createAccount();
+  const store = await openStore('sqlite::memory:');
+  const clock = () => sim.clock.now();
+  const wechat = new WechatApi({
+    appid: account.appid,
+    appsecret: account.appsecret,
+    apiBase: sim.url,
+    clock,
+  });
+  return { sim, account, store, wechat, clock };
 }
