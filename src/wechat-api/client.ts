@@ -1,4 +1,4 @@
-import { silentLogger, type Logger } from '../logger.js';
+import { silentLogger, withBindings, type Logger } from '../logger.js';
 import { MemoryTokenStore } from '../store/memory-token-store.js';
 import { AccessTokenProvider, type TokenEndpoint } from './access-token.js';
 import { customMessageBody, type CustomMessage } from './custom-message.js';
@@ -331,13 +331,6 @@ export class WechatApi {
       secrets: [token, this.#appsecret],
     };
   }
-}
-
-/** `logger` with those of `bindings` it does not carry yet (a caller's child logger often has them already). */
-function withBindings(logger: Logger, bindings: Record<string, string>): Logger {
-  const existing = logger.bindings();
-  const missing = Object.fromEntries(Object.entries(bindings).filter(([key]) => !(key in existing)));
-  return Object.keys(missing).length === 0 ? logger : logger.child(missing);
 }
 
 function oauthToken(json: WechatResponse, path: string): OAuthToken {
