@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import { WebhookError } from '../bot/webhook-errors.js';
 import { WireError, type WireErrorKind } from '../wire/errors.js';
 
@@ -37,4 +38,15 @@ export function webhookErrorResponse(err: unknown): WebhookErrorResponse {
     err instanceof WireError ? WIRE[err.kind] : err instanceof WebhookError ? WEBHOOK[err.kind] : undefined;
   const [status, body] = entry ?? [500, 'internal error'];
   return { status, body, serverError: status >= 500 };
+}
+
+/** The log message of a request whose client went away before it could be answered. */
+export const CLIENT_GONE = 'client went away before the answer';
+
+/**
+ * True when the client can no longer be answered: its connection is closed (it hung up mid-body, or gave
+ * up waiting). Not an error of ours: logged at debug without a stack, and no response is attempted.
+ */
+export function clientGone(ctx: Context): boolean {
+  return !ctx.writable;
 }

@@ -4,10 +4,40 @@
  * same key twice: pino writes a child's bindings and a call's fields side by side, and JSON.parse would
  * silently keep only the last.
  */
+import { connect } from 'node:net';
 import { expect } from 'chai';
+import { mountConsole } from '../../src/http/console/index.js';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
-import { captureLogs, duplicateKeys, type LogLine } from '../support/log-capture.js';
-import { e2eDatabase, eventually, startE2eServer, type E2eDatabase, type E2eServer } from '../support/server.js';
+import { captureLogs, duplicateKeys, LEVEL, type LogLine } from '../support/log-capture.js';
+import { postPush, signPush, textXml } from '../support/push.js';
+import {
+  ADMIN_TOKEN,
+  e2eDatabase,
+  eventually,
+  startE2eServer,
+  type E2eDatabase,
+  type E2eServer,
+} from '../support/server.js';
+
+/**
+ * Sends a request's head and part of its body over a raw socket, then hangs up: a client that disconnects
+ * mid-body.
+ */
+async function hangUpMidBody(url: string, path: string, headers: Record<string, string>): Promise<void> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  const head = Object.entries({ host: `${hostname}:${port}`, 'content-length': '4096', ...headers })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  await new Promise<void>((resolve) =>
+    socket.write(`POST ${path} HTTP/1.1\r\n${head}\r\n<xml><a>`, () => resolve()),
+  );
+  socket.destroy();
+}
 
 describe('e2e: log output', function () {
   let sim: Simulator;
@@ -28,6 +58,7 @@ describe('e2e: log output', function () {
       databaseUrl: db.url,
       logger: captured.logger,
       enrichment: { debounceMs: 5, retryBaseMs: 5, retryMaxMs: 20, pollMs: 20 },
+      extend: (w) => mountConsole(w, { simulator: null }),
     });
   });
 
@@ -80,5 +111,87 @@ describe('e2e: log output', function () {
       .map((l) => ({ keys: duplicateKeys(l.raw), line: l.raw }))
       .filter((r) => r.keys.length > 0);
     expect(repeated).to.deep.equal([]);
+  });
+
+  describe('a client that hangs up mid-body', () => {
+    /** Waits for the disconnect's line on `path`, then checks that nothing louder than debug was written. */
+    async function expectQuietDisconnect(from: number, path: string): Promise<void> {
+      let gone: LogLine | undefined;
+      await eventually(`the disconnect on ${path} is logged`, () => {
+        gone = lines.slice(from).find((l) => l.path === path);
+        return gone !== undefined;
+      });
+      expect(gone!.level, gone!.raw).to.equal(LEVEL.debug);
+      expect(gone!.msg).to.equal('client went away before the answer');
+      expect(gone!.raw, 'no error object, no stack').to.not.match(/"err"|"stack"/);
+      const loud = lines.slice(from).filter((l) => l.level >= LEVEL.warn);
+      expect(loud.map((l) => l.raw)).to.deep.equal([]);
+    }
+
+    it('on the webhook: one debug line, no error, no stack, no 500', async () => {
+      const from = lines.length;
+      const { search } = signPush(account, textXml({ from: 'oGone', content: 'hi' }));
+      await hangUpMidBody(server.url, `/wechat${search}`, { 'content-type': 'text/xml' });
+      await expectQuietDisconnect(from, '/wechat');
+      expect(lines.slice(from).some((l) => l.status === 500)).to.equal(false);
+    });
+
+    it('on the admin API: one debug line', async () => {
+      const from = lines.length;
+      await hangUpMidBody(server.url, '/api/qrcodes', {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        'content-type': 'application/json',
+      });
+      await expectQuietDisconnect(from, '/api/qrcodes');
+    });
+
+    it('on the console: one debug line', async () => {
+      const from = lines.length;
+      await hangUpMidBody(server.url, '/admin/login', {
+        'content-type': 'application/x-www-form-urlencoded',
+      });
+      await expectQuietDisconnect(from, '/admin/login');
+    });
+  });
+
+  describe('a refused push says which setting to check, never its value', () => {
+    async function refusal(push: ReturnType<typeof signPush>): Promise<LogLine> {
+      const from = lines.length;
+      const answer = await postPush(`${server.url}/wechat`, push);
+      expect(answer.status).to.be.oneOf([400, 401]);
+      const line = lines.slice(from).find((l) => l.msg === 'webhook request refused');
+      expect(line, 'a refusal line').to.not.equal(undefined);
+      expect(line!.level).to.equal(LEVEL.warn);
+      expect(line!.raw).to.not.include(account.token);
+      expect(line!.raw).to.not.include(account.encodingAesKey);
+      return line!;
+    }
+    const xml = (): string => textXml({ from: 'oHint', content: 'hi' });
+
+    it('a bad signature: check WECHAT_TOKEN', async () => {
+      const line = await refusal(signPush(account, xml(), { tamper: true }));
+      expect(line.hint).to.equal(
+        'signature mismatch: check that WECHAT_TOKEN equals the Token in the WeChat console',
+      );
+    });
+
+    it('a bad msg_signature (safe mode): check WECHAT_TOKEN, which signs the ciphertext too', async () => {
+      const line = await refusal(signPush(account, xml(), { mode: 'safe', tamper: true }));
+      expect(line.hint).to.match(/WECHAT_TOKEN/);
+    });
+
+    it('a ciphertext that does not decrypt with our key: check WECHAT_ENCODING_AES_KEY', async () => {
+      const otherKey = 'B'.repeat(43);
+      const line = await refusal(signPush({ ...account, encodingAesKey: otherKey }, xml(), { mode: 'safe' }));
+      expect(line.hint).to.match(/WECHAT_ENCODING_AES_KEY equals the EncodingAESKey in the WeChat console/);
+    });
+
+    it('a push encrypted for another AppID: names the AppID expected', async () => {
+      const line = await refusal(
+        signPush(account, xml(), { mode: 'safe', encryptAppid: 'wx0000000000000000' }),
+      );
+      expect(line.hint).to.include(account.appid);
+      expect(line.hint).to.include('wx0000000000000000');
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { Router } from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import { koaBody } from 'koa-body';
+import { CLIENT_GONE, clientGone } from '../errors.js';
 import { campaignsRoutes } from './campaigns-routes.js';
 import type { ConsoleDeps } from './console-deps.js';
 import { CONSOLE_CSS } from './console-css.js';
@@ -87,6 +88,11 @@ export function consoleMiddleware(deps: ConsoleDeps): Middleware {
       if (!safeMethod(ctx)) await parseForm(ctx, async () => {});
       await openRoutes(ctx, () => closedRoutes(ctx, async () => fallback(ctx, deps)));
     } catch (err) {
+      if (clientGone(ctx)) {
+        // Hung up mid-form: no one to answer, nothing of ours failed.
+        deps.log.debug({ method: ctx.method, path: ctx.path, reason: (err as Error).message }, CLIENT_GONE);
+        return;
+      }
       const status = (err as { status?: unknown }).status;
       if (typeof status === 'number' && status >= 400 && status < 500) {
         // koa-body's refusals (too large, malformed): the client's mistake, said plainly.
