@@ -4,7 +4,7 @@ import type { Context, Middleware } from 'koa';
 import { createWebhookHandler, type WebhookHandler, type WebhookOptions } from '../bot/webhook-handler.js';
 import { silentLogger } from '../logger.js';
 import { WireError } from '../wire/errors.js';
-import { CLIENT_GONE, clientGone, webhookErrorResponse } from './errors.js';
+import { CLIENT_GONE, clientGone, refusalHint, webhookErrorResponse } from './errors.js';
 
 /** Options of `wechatWebhook`: the webhook's own plus how a Koa request picks its account. */
 export interface WechatWebhookOptions extends WebhookOptions {
@@ -69,7 +69,13 @@ export function wechatWebhook(options: WechatWebhookOptions): WechatWebhookMiddl
       const response = webhookErrorResponse(err);
       const where = { method, path: ctx.path, status: response.status };
       if (response.serverError) logger.error({ err, ...where }, 'webhook request failed');
-      else logger.warn({ ...where, reason: (err as Error).message }, 'webhook request refused');
+      else {
+        const hint = refusalHint(err, accountFor(ctx));
+        logger.warn(
+          { ...where, reason: (err as Error).message, ...(hint ? { hint } : {}) },
+          'webhook request refused',
+        );
+      }
       if (response.status === 413) {
         // The rest of an oversized body is not worth reading: close the connection after the answer.
         ctx.set('Connection', 'close');
