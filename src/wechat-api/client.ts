@@ -206,7 +206,9 @@ export class WechatApi {
   /** `menu/get` (§6.6): `{ menu: { button }, conditionalmenu? }`, or null when no menu exists (46003). */
   async getMenu(): Promise<unknown | null> {
     try {
-      return withoutStatus(await this.#call({ method: 'GET', path: '/cgi-bin/menu/get' }));
+      return withoutStatus(
+        await this.#call({ method: 'GET', path: '/cgi-bin/menu/get', expectedErrcodes: [MENU_NOT_FOUND] }),
+      );
     } catch (err) {
       if (err instanceof WechatApiError && err.errcode === MENU_NOT_FOUND) return null;
       throw err;
