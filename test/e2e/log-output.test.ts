@@ -58,7 +58,7 @@ describe('e2e: log output', function () {
       databaseUrl: db.url,
       logger: captured.logger,
       enrichment: { debounceMs: 5, retryBaseMs: 5, retryMaxMs: 20, pollMs: 20 },
-      extend: (w) => mountConsole(w, { simulator: null }),
+      extend: (w) => mountConsole(w, { sandbox: null }),
     });
   });
 

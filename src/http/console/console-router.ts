@@ -14,8 +14,7 @@ import { barePage } from './layout.js';
 import { loginRoutes, logoutRoute } from './login-routes.js';
 import { menuRoutes } from './menu-routes.js';
 import { notFoundPage } from './not-found.js';
-import { simulatorRoutes } from './simulator-routes.js';
-import { sendPage } from './console-deps.js';
+import { sendPage, viewOf } from './console-deps.js';
 import type { ViewContext } from './view-context.js';
 
 /**
@@ -66,7 +65,12 @@ export function consoleMiddleware(deps: ConsoleDeps): Middleware {
   conversationsRoutes(closed, deps);
   campaignsRoutes(closed, deps);
   menuRoutes(closed, deps);
-  simulatorRoutes(closed, deps);
+  if (deps.simulatorRoutes) deps.simulatorRoutes(closed, deps);
+  else {
+    closed.all('/admin/simulator{/*rest}', (ctx) =>
+      notFoundPage(ctx, viewOf(ctx), 'The simulator runs in sandbox mode only (no WECHAT_APPID set).'),
+    );
+  }
 
   // Typed as plain Koa middleware: the routers add `params` to the context themselves.
   const openRoutes = open.routes() as unknown as Middleware;
