@@ -140,10 +140,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   try {
     const { createWxoa } = await import('./server.js');
     const { mountConsole } = await import('./http/console/index.js');
+    // The simulator panel only in sandbox mode: a production start must not load the simulator.
+    const sandbox = simulator ? (await import('./http/console/sandbox.js')).sandboxConsole(simulator) : null;
     wxoa = await createWxoa({
       config: effective,
       logger,
-      extend: (w) => mountConsole(w, { simulator }),
+      extend: (w) => mountConsole(w, { sandbox }),
     });
     url = await wxoa.listen();
   } catch (err) {

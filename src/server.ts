@@ -3,7 +3,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
-import { koaBody } from 'koa-body';
 import { Bot } from './bot/bot.js';
 import type { Composer } from './bot/composer.js';
 import type { Context } from './bot/context.js';
@@ -166,7 +165,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   const api = new Router({ prefix: '/api' });
   api.use(apiErrors(logger.child({ module: 'admin-api' })));
   api.use(requireAdminToken(config.adminToken));
-  api.use(koaBody({ jsonLimit: '64kb', text: false, urlencoded: false }));
+  // No body parser here: the routes that take a JSON body parse it themselves (api-query.ts, one limit).
   for (const r of [
     followersApiRouter({ store, appid: primary.appid, appids, prefix: '' }),
     conversationsApiRouter({ conversations, appid: primary.appid, appids, prefix: '' }),

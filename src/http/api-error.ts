@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from '../logger.js';
+import { CLIENT_GONE, clientGone } from './errors.js';
 
 /** An error the admin API answers with `{"error": {"code", "message"}}` (INTERFACE.md §5). */
 export class ApiError extends Error {
@@ -22,6 +23,11 @@ export function apiErrors(logger: Logger) {
     try {
       await next();
     } catch (err) {
+      if (clientGone(ctx)) {
+        // Hung up mid-body (koa-body's "request aborted"): no one to answer, nothing of ours failed.
+        logger.debug({ method: ctx.method, path: ctx.path, reason: (err as Error).message }, CLIENT_GONE);
+        return;
+      }
       if (err instanceof ApiError) {
         ctx.status = err.status;
         ctx.body = { error: { code: err.code, message: err.message } };

@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import { WebhookError } from '../bot/webhook-errors.js';
 import { WireError, type WireErrorKind } from '../wire/errors.js';
 
@@ -37,4 +38,46 @@ export function webhookErrorResponse(err: unknown): WebhookErrorResponse {
     err instanceof WireError ? WIRE[err.kind] : err instanceof WebhookError ? WEBHOOK[err.kind] : undefined;
   const [status, body] = entry ?? [500, 'internal error'];
   return { status, body, serverError: status >= 500 };
+}
+
+/** The log message of a request whose client went away before it could be answered. */
+export const CLIENT_GONE = 'client went away before the answer';
+
+/**
+ * True when the client can no longer be answered: its connection is closed (it hung up mid-body, or gave
+ * up waiting). Not an error of ours: logged at debug without a stack, and no response is attempted.
+ */
+export function clientGone(ctx: Context): boolean {
+  return !ctx.writable;
+}
+
+/** Official codes of a ciphertext that does not decrypt with our key (-40007 AES, -40008 padding/length). */
+const KEY_MISMATCH_CODES: ReadonlySet<number | undefined> = new Set([-40007, -40008]);
+
+/**
+ * What an operator should check when a push is refused, for the log line only (never the response): the
+ * setting that most likely differs from the WeChat console, named but never shown. `appid` is the route's
+ * account (undefined for `/wechat`, the WECHAT_* account).
+ */
+export function refusalHint(err: unknown, appid: string | undefined): string | undefined {
+  if (!(err instanceof WireError)) return undefined;
+  const setting = (env: string, field: string): string =>
+    appid === undefined ? env : `${env} (or "${field}" of account ${appid} in the config file)`;
+  switch (err.kind) {
+    case 'signature':
+      // A request with no signature at all is a prober, not a misconfiguration.
+      return /does not match$/.test(err.message)
+        ? `signature mismatch: check that ${setting('WECHAT_TOKEN', 'token')} equals the Token in the WeChat console`
+        : undefined;
+    case 'crypto':
+      return KEY_MISMATCH_CODES.has(err.code)
+        ? `decryption failed: check that ${setting('WECHAT_ENCODING_AES_KEY', 'encodingAesKey')} equals the EncodingAESKey in the WeChat console`
+        : undefined;
+    case 'appid':
+      return `${err.message}: check that the webhook URL set in the WeChat console is this account's`;
+    case 'timestamp':
+      return "check this server's clock (NTP): WeChat signs the time it sends";
+    default:
+      return undefined;
+  }
 }

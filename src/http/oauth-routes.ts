@@ -1,6 +1,6 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { silentLogger, type Logger } from '../logger.js';
+import { silentLogger, withBindings, type Logger } from '../logger.js';
 import { mintBrowserId } from '../oauth/browser-id.js';
 import { OAuthFlow, OAuthRequestError, type OAuthApi } from '../oauth/flow.js';
 import { signCookieValue, verifyCookieValue } from '../oauth/signed-cookie.js';
@@ -59,7 +59,7 @@ export interface OAuthRouterOptions {
  */
 export function oauthRouter(options: OAuthRouterOptions): Router {
   const clock = options.clock ?? Date.now;
-  const log = (options.logger ?? silentLogger).child({ module: 'oauth-routes' });
+  const log = withBindings(options.logger ?? silentLogger, { module: 'oauth' });
   const flow = new OAuthFlow({
     appid: options.appid,
     api: options.api,

@@ -4,7 +4,7 @@ import type { Context, Middleware } from 'koa';
 import { createWebhookHandler, type WebhookHandler, type WebhookOptions } from '../bot/webhook-handler.js';
 import { silentLogger } from '../logger.js';
 import { WireError } from '../wire/errors.js';
-import { webhookErrorResponse } from './errors.js';
+import { CLIENT_GONE, clientGone, refusalHint, webhookErrorResponse } from './errors.js';
 
 /** Options of `wechatWebhook`: the webhook's own plus how a Koa request picks its account. */
 export interface WechatWebhookOptions extends WebhookOptions {
@@ -60,10 +60,22 @@ export function wechatWebhook(options: WechatWebhookOptions): WechatWebhookMiddl
         ctx.body = 'method not allowed';
       }
     } catch (err) {
+      if (clientGone(ctx)) {
+        // The client hung up (mid-body, say): nobody is left to answer, and it is not our failure. A debug
+        // line without a stack, so a flood of disconnects cannot flood the log or trip error alerts.
+        logger.debug({ method, path: ctx.path, reason: (err as Error).message }, CLIENT_GONE);
+        return;
+      }
       const response = webhookErrorResponse(err);
       const where = { method, path: ctx.path, status: response.status };
       if (response.serverError) logger.error({ err, ...where }, 'webhook request failed');
-      else logger.warn({ ...where, reason: (err as Error).message }, 'webhook request refused');
+      else {
+        const hint = refusalHint(err, accountFor(ctx));
+        logger.warn(
+          { ...where, reason: (err as Error).message, ...(hint ? { hint } : {}) },
+          'webhook request refused',
+        );
+      }
       if (response.status === 413) {
         // The rest of an oversized body is not worth reading: close the connection after the answer.
         ctx.set('Connection', 'close');

@@ -1,6 +1,6 @@
 import type { NextFunction } from '../bot/composer.js';
 import type { Context } from '../bot/context.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { silentLogger, withBindings, type Logger } from '../logger.js';
 import type { ConversationMessage, InboxEntry, MessageRepo } from '../store/types.js';
 import type { CustomMessage } from '../wechat-api/custom-message.js';
 import type { InboundMessage } from '../wire/inbound-types.js';
@@ -60,7 +60,7 @@ export class ConversationService {
     this.#messages = options.messages;
     this.#apiFor = options.apiFor;
     this.#clock = options.clock ?? Date.now;
-    this.#log = (options.logger ?? silentLogger).child({ module: 'kf' });
+    this.#log = withBindings(options.logger ?? silentLogger, { module: 'kf' });
   }
 
   /**

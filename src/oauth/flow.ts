@@ -1,4 +1,4 @@
-import { silentLogger, type Logger } from '../logger.js';
+import { silentLogger, withBindings, type Logger } from '../logger.js';
 import type { OAuthRepo } from '../store/types.js';
 import { buildOAuthAuthorizeUrl } from '../wechat-api/oauth-authorize-url.js';
 import { WechatApiError, WechatHttpError } from '../wechat-api/errors.js';
@@ -98,7 +98,7 @@ export class OAuthFlow {
     this.#options = options;
     this.#clock = options.clock ?? Date.now;
     this.#ttlMs = options.stateTtlMs ?? DEFAULT_STATE_TTL_MS;
-    this.#log = (options.logger ?? silentLogger).child({ module: 'oauth' });
+    this.#log = withBindings(options.logger ?? silentLogger, { module: 'oauth' });
     this.#redirectUri = `${options.publicUrl.replace(/\/+$/, '')}/oauth/callback`;
   }
 

@@ -110,6 +110,11 @@ export interface SqlFollowerRepoOptions {
 export class SqlFollowerRepo implements FollowerRepo {
   private readonly clock: () => number;
   private readonly pageSize: number;
+  /**
+   * AppIDs whose `accounts` row this process has committed: the row never changes once written, so it is
+   * written once per account per process instead of in every follower event's transaction.
+   */
+  private readonly remembered = new Set<string>();
 
   constructor(
     private readonly db: Db,
@@ -141,8 +146,12 @@ export class SqlFollowerRepo implements FollowerRepo {
       if (inserted.length === 0) return false;
 
       await applyEvent(tx, event.type, event, now);
-      await tx.run(REMEMBER_ACCOUNT, [appid, now]);
+      if (!this.remembered.has(appid)) await tx.run(REMEMBER_ACCOUNT, [appid, now]);
       return true;
+    }).then((stored) => {
+      // Only after the commit: a rolled-back write leaves the row to the next event.
+      if (stored) this.remembered.add(appid);
+      return stored;
     });
   }
 
@@ -281,7 +290,7 @@ export class SqlFollowerRepo implements FollowerRepo {
     // keeps two concurrent syncs from deadlocking.
     const sorted = unique(openids).sort(compare);
     await this.db.transaction(async (tx) => {
-      await tx.run(REMEMBER_ACCOUNT, [appid, now]);
+      if (!this.remembered.has(appid)) await tx.run(REMEMBER_ACCOUNT, [appid, now]);
       for (const slice of chunk(sorted)) {
         await tx.run(
           `INSERT INTO followers (appid, openid, subscribed, sync_id, created_at, updated_at)
@@ -292,6 +301,7 @@ export class SqlFollowerRepo implements FollowerRepo {
         );
       }
     });
+    this.remembered.add(appid);
   }
 
   markUnlisted(appid: string, syncId: string, now: number): Promise<number> {

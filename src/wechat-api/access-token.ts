@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import { withBindings, type Logger } from '../logger.js';
 import { WechatHttpError } from './errors.js';
 import type { StoredToken, TokenStore } from './token-store.js';
 import type { ApiTransport } from './transport.js';
@@ -37,7 +37,8 @@ export class AccessTokenProvider {
   readonly #inflight = new Map<string, Promise<CachedToken>>();
 
   constructor(opts: AccessTokenProviderOptions) {
-    this.#opts = opts;
+    // The appid is a binding (once), not a field of each call: WechatApi's logger already carries it.
+    this.#opts = { ...opts, logger: withBindings(opts.logger, { appid: opts.appid }) };
   }
 
   /** A token valid for at least the refresh margin, fetched only when the cached one is not. */
@@ -92,10 +93,7 @@ export class AccessTokenProvider {
     // stable_token in normal mode hands out the current token while WeChat thinks it valid (§6.1); if that
     // is the token WeChat just rejected, only force_refresh (20/day) gets a new one.
     if (this.#opts.endpoint === 'stable_token' && failedToken !== null && first.token === failedToken) {
-      this.#opts.logger.warn(
-        { appid: this.#opts.appid },
-        'stable_token returned the rejected access_token; forcing a refresh',
-      );
+      this.#opts.logger.warn('stable_token returned the rejected access_token; forcing a refresh');
       return this.#request(true);
     }
     return first;
@@ -128,7 +126,7 @@ export class AccessTokenProvider {
         detail: 'answered without a token',
       });
     }
-    logger.info({ appid, endpoint: path, expiresIn }, 'WeChat access_token refreshed');
+    logger.info({ endpoint: path, expiresIn }, 'WeChat access_token refreshed');
     return { token, expiresAt: clock() + expiresIn * 1000 };
   }
 }

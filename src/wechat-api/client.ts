@@ -1,4 +1,4 @@
-import { silentLogger, type Logger } from '../logger.js';
+import { silentLogger, withBindings, type Logger } from '../logger.js';
 import { MemoryTokenStore } from '../store/memory-token-store.js';
 import { AccessTokenProvider, type TokenEndpoint } from './access-token.js';
 import { customMessageBody, type CustomMessage } from './custom-message.js';
@@ -206,7 +206,9 @@ export class WechatApi {
   /** `menu/get` (§6.6): `{ menu: { button }, conditionalmenu? }`, or null when no menu exists (46003). */
   async getMenu(): Promise<unknown | null> {
     try {
-      return withoutStatus(await this.#call({ method: 'GET', path: '/cgi-bin/menu/get' }));
+      return withoutStatus(
+        await this.#call({ method: 'GET', path: '/cgi-bin/menu/get', expectedErrcodes: [MENU_NOT_FOUND] }),
+      );
     } catch (err) {
       if (err instanceof WechatApiError && err.errcode === MENU_NOT_FOUND) return null;
       throw err;
@@ -331,13 +333,6 @@ export class WechatApi {
       secrets: [token, this.#appsecret],
     };
   }
-}
-
-/** `logger` with those of `bindings` it does not carry yet (a caller's child logger often has them already). */
-function withBindings(logger: Logger, bindings: Record<string, string>): Logger {
-  const existing = logger.bindings();
-  const missing = Object.fromEntries(Object.entries(bindings).filter(([key]) => !(key in existing)));
-  return Object.keys(missing).length === 0 ? logger : logger.child(missing);
 }
 
 function oauthToken(json: WechatResponse, path: string): OAuthToken {

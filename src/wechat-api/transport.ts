@@ -19,6 +19,11 @@ export interface ApiRequest {
   idempotent?: boolean;
   /** Values that must not appear in errors or logs (the access_token, AppSecret, OAuth code or token). */
   secrets?: readonly string[];
+  /**
+   * Error codes that are an ordinary answer of this endpoint (46003 "no menu" of menu/get): still thrown
+   * for the caller to turn into a value, but logged at debug instead of as a warning.
+   */
+  expectedErrcodes?: readonly number[];
 }
 
 /** A successful answer: WeChat's JSON object, `errcode` absent or 0. */
@@ -135,7 +140,9 @@ export class ApiTransport {
 
     const code = typeof errcode === 'number' ? errcode : Number(errcode);
     const errmsg = redact(typeof json['errmsg'] === 'string' ? json['errmsg'] : '', secrets);
-    logger.warn({ endpoint, errcode: code, errmsg }, 'WeChat API error');
+    if (req.expectedErrcodes?.includes(code))
+      logger.debug({ endpoint, errcode: code, errmsg }, 'WeChat API answer');
+    else logger.warn({ endpoint, errcode: code, errmsg }, 'WeChat API error');
     const error = new WechatApiError({ errcode: code, errmsg, endpoint, hint: hintFor(code, endpoint) });
     // -1 is WeChat's "system busy, try again" (§7); every other code is an answer.
     return { ok: false, error, retryable: code === -1 };

@@ -67,7 +67,7 @@ export class MessageCrypto {
       // §2.2: WxJava skips this check; an unchecked id would accept pushes meant for another account.
       throw new WireError(
         'appid',
-        `the message was encrypted for AppID '${receiveId}', not this account`,
+        `the message was encrypted for AppID '${receiveId}', not for this account's '${this.appId}'`,
         -40005,
       );
     }

@@ -150,6 +150,17 @@ describe('wxoa commands', function () {
       expect(sub[0]).to.deep.equal({ type: 'view', name: '搜索', url: 'https://www.soso.com/' });
     });
 
+    it('says there is no menu when WeChat has none (46003), exit 0', async () => {
+      const bare = sim.createAccount();
+      const result = await wxoa(['menu', 'show'], {
+        WECHAT_APPID: bare.appid,
+        WECHAT_APPSECRET: bare.appsecret,
+      });
+      expect(result.code, result.stderr).to.equal(0);
+      expect(result.stdout).to.equal('no menu is set\n');
+      expect(result.stderr).to.equal('');
+    });
+
     it('shows the live menu, OAuth links as written in the file', async () => {
       const result = await wxoa(['menu', 'show']);
       expect(result.code, result.stderr).to.equal(0);

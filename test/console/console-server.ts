@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { mountConsole } from '../../src/http/console/index.js';
+import { sandboxConsole } from '../../src/http/console/sandbox.js';
 import { SANDBOX_ACCOUNT } from '../../src/main.js';
 import { createWxoa, type Wxoa } from '../../src/server.js';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
@@ -47,7 +48,7 @@ export async function startConsoleServer(
   const sandbox = options.sandbox ?? true;
   const wxoa = await createWxoa({
     config: Object.freeze({ ...config, account: SANDBOX_ACCOUNT, apiBase: sim.url, openBase: sim.url }),
-    extend: (w) => mountConsole(w, { simulator: sandbox ? sim : null }),
+    extend: (w) => mountConsole(w, { sandbox: sandbox ? sandboxConsole(sim) : null }),
   });
   const origin = await wxoa.listen(0, '127.0.0.1');
   account.webhookUrl = `${origin}/wechat`;

@@ -96,6 +96,8 @@ export interface E2eServerOptions {
   handlers?: Composer<Context>;
   logger?: Logger;
   enrichment?: WxoaOptions['enrichment'];
+  /** Extra routes (e.g. the console), mounted as `createWxoa({ extend })` does. */
+  extend?: WxoaOptions['extend'];
   /** Leave the simulated accounts' webhook URLs alone (for a second instance behind the first). */
   keepWebhookUrls?: boolean;
   /** Listen port; default a free one. Give one (see {@link freePort}) when PUBLIC_URL must name it. */
@@ -133,6 +135,7 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.handlers ? { handlers: options.handlers } : {}),
       ...(options.enrichment ? { enrichment: options.enrichment } : {}),
+      ...(options.extend ? { extend: options.extend } : {}),
     });
   } finally {
     // The file is read once, at load: it is not needed afterwards.

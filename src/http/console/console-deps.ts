@@ -1,3 +1,4 @@
+import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { Logger } from '../../logger.js';
 import type { Wxoa } from '../../server.js';
@@ -17,7 +18,15 @@ export interface ConsoleDeps {
   readonly log: Logger;
   /** What the simulator panel did, per simulated follower (sandbox mode only). */
   readonly simulatorLog: SimulatorLog;
+  /**
+   * The simulator panel's routes, given by the sandbox composition (sandbox.ts); null with a real account,
+   * so that a production server never loads the simulator's modules.
+   */
+  readonly simulatorRoutes: ConsoleRoutes | null;
 }
+
+/** Routes that add pages to the signed-in console. */
+export type ConsoleRoutes = (router: Router, deps: ConsoleDeps) => void;
 
 /** The signed-in request's view (set by the session middleware before any private route runs). */
 export function viewOf(ctx: Context): ViewContext {

@@ -1,6 +1,7 @@
 import { Router } from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import { koaBody } from 'koa-body';
+import { CLIENT_GONE, clientGone } from '../errors.js';
 import { campaignsRoutes } from './campaigns-routes.js';
 import type { ConsoleDeps } from './console-deps.js';
 import { CONSOLE_CSS } from './console-css.js';
@@ -13,8 +14,7 @@ import { barePage } from './layout.js';
 import { loginRoutes, logoutRoute } from './login-routes.js';
 import { menuRoutes } from './menu-routes.js';
 import { notFoundPage } from './not-found.js';
-import { simulatorRoutes } from './simulator-routes.js';
-import { sendPage } from './console-deps.js';
+import { sendPage, viewOf } from './console-deps.js';
 import type { ViewContext } from './view-context.js';
 
 /**
@@ -65,7 +65,12 @@ export function consoleMiddleware(deps: ConsoleDeps): Middleware {
   conversationsRoutes(closed, deps);
   campaignsRoutes(closed, deps);
   menuRoutes(closed, deps);
-  simulatorRoutes(closed, deps);
+  if (deps.simulatorRoutes) deps.simulatorRoutes(closed, deps);
+  else {
+    closed.all('/admin/simulator{/*rest}', (ctx) =>
+      notFoundPage(ctx, viewOf(ctx), 'The simulator runs in sandbox mode only (no WECHAT_APPID set).'),
+    );
+  }
 
   // Typed as plain Koa middleware: the routers add `params` to the context themselves.
   const openRoutes = open.routes() as unknown as Middleware;
@@ -87,6 +92,11 @@ export function consoleMiddleware(deps: ConsoleDeps): Middleware {
       if (!safeMethod(ctx)) await parseForm(ctx, async () => {});
       await openRoutes(ctx, () => closedRoutes(ctx, async () => fallback(ctx, deps)));
     } catch (err) {
+      if (clientGone(ctx)) {
+        // Hung up mid-form: no one to answer, nothing of ours failed.
+        deps.log.debug({ method: ctx.method, path: ctx.path, reason: (err as Error).message }, CLIENT_GONE);
+        return;
+      }
       const status = (err as { status?: unknown }).status;
       if (typeof status === 'number' && status >= 400 && status < 500) {
         // koa-body's refusals (too large, malformed): the client's mistake, said plainly.

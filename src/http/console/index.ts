@@ -1,5 +1,6 @@
 import type { Wxoa } from '../../server.js';
 import type { Simulator } from '../../simulator/index.js';
+import type { ConsoleRoutes } from './console-deps.js';
 import { consoleMiddleware } from './console-router.js';
 import { mintLoginToken } from './login-link.js';
 import { SimulatorLog } from './simulator-log.js';
@@ -12,8 +13,17 @@ import { SimulatorLog } from './simulator-log.js';
 
 /** Options of {@link mountConsole}. */
 export interface MountConsoleOptions {
-  /** The in-process simulator in sandbox mode (enables the Simulator page); null otherwise. */
-  simulator: Simulator | null;
+  /**
+   * Sandbox mode: the in-process simulator and its panel (`sandboxConsole` of ./sandbox.js, which the sandbox
+   * composition imports); null with a real WeChat account.
+   */
+  sandbox: SandboxConsole | null;
+}
+
+/** The sandbox's part of the console: the simulator, and the routes of its panel. */
+export interface SandboxConsole {
+  simulator: Simulator;
+  routes: ConsoleRoutes;
 }
 
 /** Adds the /admin routes to `wxoa.app`. Call it from `createWxoa({ extend })`, before the server listens. */
@@ -21,7 +31,8 @@ export function mountConsole(wxoa: Wxoa, opts: MountConsoleOptions): void {
   wxoa.app.use(
     consoleMiddleware({
       wxoa,
-      simulator: opts.simulator,
+      simulator: opts.sandbox?.simulator ?? null,
+      simulatorRoutes: opts.sandbox?.routes ?? null,
       clock: Date.now,
       cookies: { secret: wxoa.sessionSecret, secure: new URL(wxoa.config.publicUrl).protocol === 'https:' },
       log: wxoa.logger.child({ module: 'console' }),
