@@ -11,11 +11,13 @@ import { ConfigError, type AccountConfig, type Config } from './config.js';
 import { captureFollowers } from './followers/capture.js';
 import { EnrichmentWorker, type EnrichmentWorkerOptions } from './followers/enrichment.js';
 import { createPeriodicSync, type PeriodicSync } from './followers/sync.js';
+import { accessGate } from './http/access-gate.js';
 import { requireAdminToken } from './http/admin-auth.js';
 import { conversationsApiRouter } from './http/admin-conversations.js';
 import { followersApiRouter } from './http/admin-followers.js';
 import { qrcodesApiRouter } from './http/admin-qrcodes.js';
 import { ApiError, apiErrors } from './http/api-error.js';
+import { readSession } from './http/console/console-session.js';
 import { oauthRouter } from './http/oauth-routes.js';
 import { wechatWebhook, type WechatWebhookMiddleware } from './http/webhook-middleware.js';
 import { ConversationService } from './kf/conversation-service.js';
@@ -149,6 +151,13 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
 
   const app = new Koa({ proxy: true });
   app.silent = true; // errors are logged by the middlewares that know what they mean
+  // First of all: the admin token for /api, a console session for /admin, whatever router serves them.
+  app.use(
+    accessGate({
+      adminToken: config.adminToken,
+      consoleSession: (ctx) => readSession(ctx, sessionSecret, Date.now()) !== null,
+    }),
+  );
   const router = new Router();
   // The webhook reads its own raw body: it is mounted before any body parser.
   router.all('/wechat', webhook);
