@@ -17,7 +17,7 @@ import { conversationsApiRouter } from './http/admin-conversations.js';
 import { followersApiRouter } from './http/admin-followers.js';
 import { qrcodesApiRouter } from './http/admin-qrcodes.js';
 import { ApiError, apiErrors } from './http/api-error.js';
-import { readSession } from './http/console/console-session.js';
+import { readLiveSession } from './http/console/console-session.js';
 import { oauthRouter } from './http/oauth-routes.js';
 import { wechatWebhook, type WechatWebhookMiddleware } from './http/webhook-middleware.js';
 import { ConversationService } from './kf/conversation-service.js';
@@ -155,7 +155,8 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   app.use(
     accessGate({
       adminToken: config.adminToken,
-      consoleSession: (ctx) => readSession(ctx, sessionSecret, Date.now()) !== null,
+      consoleSession: async (ctx) =>
+        (await readLiveSession(ctx, sessionSecret, store.consoleSessions, Date.now())) !== null,
     }),
   );
   const router = new Router();

@@ -202,6 +202,14 @@ export interface SyncStateRepo {
   clear(appid: string): Promise<void>;
 }
 
+/** Console sessions ended before their expiry (logout), shared by every instance. */
+export interface ConsoleSessionRepo {
+  /** Records that session `sid` is over; `expiresAt` (Unix ms) is when it would have expired anyway. */
+  revoke(sid: string, expiresAt: number): Promise<void>;
+  /** True when `sid` was revoked (and has not expired since). */
+  isRevoked(sid: string): Promise<boolean>;
+}
+
 /** Everything wxoa keeps, on SQLite or PostgreSQL. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -211,6 +219,7 @@ export interface Store {
   syncState: SyncStateRepo;
   tokens: TokenStore;
   replies: ReplyRecordStore;
+  consoleSessions: ConsoleSessionRepo;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

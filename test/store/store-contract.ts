@@ -639,6 +639,22 @@ export function describeStoreContract(
       });
     });
 
+    describe('consoleSessions', () => {
+      it('remembers a revoked console session, once or twice revoked, and no other', async () => {
+        expect(await store.consoleSessions.isRevoked('sid-1')).to.equal(false);
+        await store.consoleSessions.revoke('sid-1', T0 + 60_000);
+        await store.consoleSessions.revoke('sid-1', T0 + 60_000);
+        expect(await store.consoleSessions.isRevoked('sid-1')).to.equal(true);
+        expect(await store.consoleSessions.isRevoked('sid-2')).to.equal(false);
+      });
+
+      it('lets a revocation go once the session would have expired anyway', async () => {
+        await store.consoleSessions.revoke('sid-1', T0 + 60_000);
+        now = T0 + 60_000;
+        expect(await store.consoleSessions.isRevoked('sid-1')).to.equal(false);
+      });
+    });
+
     describe('tokens', () => {
       tokenStoreContract({ store: () => store.tokens, now: () => now });
     });
@@ -717,6 +733,11 @@ export function describeStoreContract(
           ]);
           expect(source.calls()).to.equal(1);
           expect(new Set(tokens.map((t) => t.token)).size).to.equal(1);
+        });
+
+        it('refuses on one a console session revoked on the other', async () => {
+          await store.consoleSessions.revoke('sid-1', T0 + 60_000);
+          expect(await other().consoleSessions.isRevoked('sid-1')).to.equal(true);
         });
 
         it('hands an OAuth state to only one of them', async () => {

@@ -5,7 +5,13 @@ import { campaignsRoutes } from './campaigns-routes.js';
 import type { ConsoleDeps } from './console-deps.js';
 import { CONSOLE_CSS } from './console-css.js';
 import { CONSOLE_SCRIPT } from './console-script.js';
-import { readSession, renewSession, validCsrf, type ConsoleSession } from './console-session.js';
+import {
+  readLiveSession,
+  readSession,
+  renewSession,
+  validCsrf,
+  type ConsoleSession,
+} from './console-session.js';
 import { conversationsRoutes } from './conversations-routes.js';
 import { followersRoutes } from './followers-routes.js';
 import { html } from './html.js';
@@ -116,7 +122,12 @@ function requireSession(deps: ConsoleDeps): Middleware {
   const accounts = deps.wxoa.accounts.map((a) => a.appid);
   return async (ctx, next) => {
     const now = deps.clock();
-    let session: ConsoleSession | null = readSession(ctx, deps.cookies.secret, now);
+    let session: ConsoleSession | null = await readLiveSession(
+      ctx,
+      deps.cookies.secret,
+      deps.wxoa.store.consoleSessions,
+      now,
+    );
     if (!session) {
       if (ctx.path.startsWith('/admin/live/')) {
         ctx.status = 401;

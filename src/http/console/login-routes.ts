@@ -1,7 +1,7 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { safeEqual } from '../../wire/signature.js';
-import { sendPage, type ConsoleDeps } from './console-deps.js';
+import { sendPage, viewOf, type ConsoleDeps } from './console-deps.js';
 import { endSession, startSession } from './console-session.js';
 import { formString, inputField } from './form-fields.js';
 import { html } from './html.js';
@@ -45,10 +45,13 @@ export function loginRoutes(router: Router, deps: ConsoleDeps): void {
   });
 }
 
-/** Signs out: the cookie is cleared (registered on the private router, behind session and CSRF checks). */
+/**
+ * Signs out: the session is revoked on every instance and the cookie cleared (registered on the private
+ * router, behind session and CSRF checks).
+ */
 export function logoutRoute(router: Router, deps: ConsoleDeps): void {
-  router.post('/admin/logout', (ctx) => {
-    endSession(ctx, deps.cookies);
+  router.post('/admin/logout', async (ctx) => {
+    await endSession(ctx, viewOf(ctx).session, deps.cookies, deps.wxoa.store.consoleSessions, deps.clock());
     loginPage(ctx, deps, { next: '/admin', flash: { kind: 'ok', text: 'You are logged out.' } });
   });
 }
