@@ -1,5 +1,6 @@
 import type { Context, Middleware, Next } from 'koa';
 import { safeEqual } from '../wire/signature.js';
+import { retryAfterSeconds, type AuthBrake } from './auth-brake.js';
 
 /**
  * Who may reach what, decided once for the whole app before any router runs (issue 9, defect 1). Routers
@@ -66,6 +67,8 @@ export interface AccessGateOptions {
   adminToken: string;
   /** True when the request carries a valid, unrevoked console session. */
   consoleSession(ctx: Context): Promise<boolean> | boolean;
+  /** Slows down repeated wrong tokens per client (429); none: no brake. */
+  brake?: AuthBrake;
 }
 
 /**
@@ -83,7 +86,30 @@ export function accessGate(options: AccessGateOptions): Middleware {
       return;
     }
     if (area === 'api') {
-      if (!bearerMatches(ctx, options.adminToken)) {
+      const given = bearerToken(ctx);
+      const right = given !== '' && safeEqual(given, options.adminToken);
+      // No token guesses nothing and is not counted; a token, right or wrong, goes through the brake.
+      let wait: number;
+      try {
+        wait = given === '' ? 0 : await brakeVerdict(options.brake, ctx, right);
+      } catch {
+        // The failure counters are in the database: without it, fail closed (the API needs it anyway).
+        ctx.status = 503;
+        ctx.body = { error: { code: 'unavailable', message: 'the database is not reachable; try again' } };
+        return;
+      }
+      if (wait > 0) {
+        ctx.status = 429;
+        ctx.set('Retry-After', retryAfterSeconds(wait));
+        ctx.body = {
+          error: {
+            code: 'too_many_attempts',
+            message: 'too many wrong tokens from this client; try again later',
+          },
+        };
+        return;
+      }
+      if (!right) {
         ctx.status = 401;
         ctx.set('WWW-Authenticate', 'Bearer');
         ctx.body = { error: { code: 'unauthorized', message: 'a valid admin token is required' } };
@@ -96,10 +122,9 @@ export function accessGate(options: AccessGateOptions): Middleware {
   };
 }
 
-/** The request's bearer token equals the admin token (constant-time comparison). */
-export function bearerMatches(ctx: Context, adminToken: string): boolean {
-  const given = bearerToken(ctx);
-  return given !== '' && safeEqual(given, adminToken);
+async function brakeVerdict(brake: AuthBrake | undefined, ctx: Context, right: boolean): Promise<number> {
+  if (!brake) return 0;
+  return right ? brake.succeeded(ctx) : brake.failed(ctx);
 }
 
 /** The token of `Authorization: Bearer …`, or ''. */

@@ -114,7 +114,10 @@ describe('admin API and console: no path spelling gets past authentication', () 
             body: err.message,
             location: undefined,
           }));
-          const ok = res.status === 401 && /"code":"unauthorized"/.test(res.body);
+          // A wrong token may also meet the brake on guessing (429): a refusal all the same.
+          const ok =
+            (res.status === 401 && /"code":"unauthorized"/.test(res.body)) ||
+            ('authorization' in headers && res.status === 429 && /"code":"too_many_attempts"/.test(res.body));
           if (!ok) leaks.push(`${method} ${spelled} → ${res.status} ${res.body.slice(0, 40)}`);
         }
       }

@@ -1,6 +1,7 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { safeEqual } from '../../wire/signature.js';
+import { retryAfterSeconds } from '../auth-brake.js';
 import { sendPage, viewOf, type ConsoleDeps } from './console-deps.js';
 import { endSession, startSession } from './console-session.js';
 import { formString, inputField } from './form-fields.js';
@@ -22,7 +23,23 @@ export function loginRoutes(router: Router, deps: ConsoleDeps): void {
     const token = formString(ctx.request.body, 'token');
     const next = safeNext(formString(ctx.request.body, 'next'));
     if (token.trim() === '') return loginPage(ctx, deps, { next, error: 'Enter the admin token.' }, 400);
-    if (!safeEqual(token.trim(), deps.wxoa.config.adminToken)) {
+    const right = safeEqual(token.trim(), deps.wxoa.config.adminToken);
+    // Wrong tokens count against this client on every instance, with the API's; the right one waits too
+    // while the client is braked, or a 302 among the 429s would give a guess away.
+    const brake = deps.wxoa.authBrake;
+    const wait = right ? await brake.succeeded(ctx) : await brake.failed(ctx);
+    if (wait > 0) {
+      deps.log.warn({ ip: ctx.ip }, 'console login braked after repeated wrong admin tokens');
+      ctx.set('Retry-After', retryAfterSeconds(wait));
+      const seconds = retryAfterSeconds(wait);
+      return loginPage(
+        ctx,
+        deps,
+        { next, error: `Too many wrong tokens from here. Try again in ${seconds} s.` },
+        429,
+      );
+    }
+    if (!right) {
       deps.log.warn({ ip: ctx.ip }, 'console login with a wrong admin token');
       return loginPage(ctx, deps, { next, error: 'That is not the admin token.' }, 401);
     }
