@@ -117,7 +117,18 @@ export function accessGate(options: AccessGateOptions): Middleware {
       }
       return next();
     }
-    if (!(await options.consoleSession(ctx))) return refuseConsole(ctx);
+    let signedIn: boolean;
+    try {
+      signedIn = await options.consoleSession(ctx);
+    } catch {
+      // Logouts are recorded in the database: without it a session cannot be trusted, so fail closed.
+      ctx.status = 503;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.body = 'The console cannot reach its database. Try again in a moment.';
+      return;
+    }
+    if (!signedIn) return refuseConsole(ctx);
     return next();
   };
 }

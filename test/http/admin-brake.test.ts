@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { encodeSession } from '../../src/oauth/session-token.js';
 import { ConsoleClient } from '../console/console-client.js';
 import { ADMIN_TOKEN, startConsoleServer, type ConsoleServer } from '../console/console-server.js';
 
@@ -113,5 +114,24 @@ describe('admin API and console login: the brake on guessing the admin token', (
     expect((await api(WRONG, '192.0.2.1')).status).to.equal(429);
     for (let i = 0; i < 6; i++) await api(WRONG, `2001:db8:1:2::${i + 1}`);
     expect((await api(WRONG, '2001:db8:1:2:ffff::1')).status).to.equal(429);
+  });
+
+  it('fails closed while the database is unreachable: 503, never a pass', async () => {
+    const other = await startConsoleServer();
+    try {
+      await other.wxoa.store.close();
+      const res = await fetch(`${other.origin}/api/followers`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      expect(res.status).to.equal(503);
+      const c = new ConsoleClient(other.origin);
+      c.cookies.set(
+        'wxoa_console',
+        encodeSession({ sid: 'x' }, other.wxoa.sessionSecret, Date.now() + 60_000, 'console'),
+      );
+      expect((await c.get('/admin/followers')).status).to.equal(503);
+    } finally {
+      await other.close();
+    }
   });
 });
