@@ -112,6 +112,26 @@ export function checkAccount(
   return { appid, appsecret, token, encodingAesKey: key || null };
 }
 
+/** The admin token opens the API and the console: long and varied enough not to be guessed. */
+const ADMIN_TOKEN_MIN_LENGTH = 16;
+const ADMIN_TOKEN_MIN_DISTINCT = 8;
+
+/** What makes ADMIN_TOKEN guessable, without ever repeating the token. */
+function adminTokenProblems(token: string): string[] {
+  const hint = '; make one with `openssl rand -base64 32`';
+  const length = [...token].length;
+  if (length < ADMIN_TOKEN_MIN_LENGTH)
+    return [`ADMIN_TOKEN must be at least ${ADMIN_TOKEN_MIN_LENGTH} characters (got ${length})${hint}`];
+  const distinct = new Set(token).size;
+  if (distinct < ADMIN_TOKEN_MIN_DISTINCT) {
+    return [
+      `ADMIN_TOKEN must have at least ${ADMIN_TOKEN_MIN_DISTINCT} different characters (got ${distinct}): ` +
+        `a token of a few repeated characters is easy to guess${hint}`,
+    ];
+  }
+  return [];
+}
+
 /** Reads and validates the configuration. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const problems: string[] = [];
@@ -151,8 +171,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   let adminToken = env['ADMIN_TOKEN'] ?? '';
   const adminTokenGenerated = adminToken === '';
   if (adminTokenGenerated) adminToken = randomBytes(24).toString('base64url');
-  else if (adminToken.length < 16)
-    problems.push(`ADMIN_TOKEN must be at least 16 characters (got ${adminToken.length})`);
+  else problems.push(...adminTokenProblems(adminToken));
 
   // The optional JSON file: replies, menu, more accounts.
   let configFile: string | null = null;

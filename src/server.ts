@@ -10,11 +10,14 @@ import { ConfigError, type AccountConfig, type Config } from './config.js';
 import { captureFollowers } from './followers/capture.js';
 import { EnrichmentWorker, type EnrichmentWorkerOptions } from './followers/enrichment.js';
 import { createPeriodicSync, type PeriodicSync } from './followers/sync.js';
+import { accessGate } from './http/access-gate.js';
 import { requireAdminToken } from './http/admin-auth.js';
+import { AuthBrake, type AuthBrakeOptions } from './http/auth-brake.js';
 import { conversationsApiRouter } from './http/admin-conversations.js';
 import { followersApiRouter } from './http/admin-followers.js';
 import { qrcodesApiRouter } from './http/admin-qrcodes.js';
 import { ApiError, apiErrors } from './http/api-error.js';
+import { readLiveSession } from './http/console/console-session.js';
 import { oauthRouter } from './http/oauth-routes.js';
 import { wechatWebhook, type WechatWebhookMiddleware } from './http/webhook-middleware.js';
 import { ConversationService } from './kf/conversation-service.js';
@@ -47,6 +50,8 @@ export interface WxoaOptions {
     EnrichmentWorkerOptions,
     'debounceMs' | 'leaseMs' | 'retryBaseMs' | 'retryMaxMs' | 'pollMs'
   >;
+  /** The brake on wrong admin tokens (clock, proxy trust, policies); defaults in http/auth-brake.ts. */
+  authBrake?: Partial<AuthBrakeOptions>;
   /** Mounts extra routes (e.g. the console) on the app before it starts. */
   extend?: (wxoa: Wxoa) => void | Promise<void>;
 }
@@ -70,6 +75,8 @@ export interface Wxoa {
   readonly sessionSecret: string;
   /** Signs OAuth visitor sessions: derived from the AppSecret alone, so they outlive an admin-token change. */
   readonly visitorSecret: string;
+  /** Slows down repeated wrong admin tokens per client, on the API and the console's login form. */
+  readonly authBrake: AuthBrake;
   apiFor(appid: string): WechatApi | undefined;
   /** Starts listening (port 0 picks a free one) and the background work; resolves with the base URL. */
   listen(port?: number, host?: string): Promise<string>;
@@ -148,6 +155,16 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
 
   const app = new Koa({ proxy: true });
   app.silent = true; // errors are logged by the middlewares that know what they mean
+  // First of all: the admin token for /api, a console session for /admin, whatever router serves them.
+  const authBrake = new AuthBrake(store.authFailures, options.authBrake);
+  app.use(
+    accessGate({
+      adminToken: config.adminToken,
+      brake: authBrake,
+      consoleSession: async (ctx) =>
+        (await readLiveSession(ctx, sessionSecret, store.consoleSessions, Date.now())) !== null,
+    }),
+  );
   const router = new Router();
   // The webhook reads its own raw body: it is mounted before any body parser.
   router.all('/wechat', webhook);
@@ -208,6 +225,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     webhook,
     sessionSecret,
     visitorSecret,
+    authBrake,
     apiFor,
     async listen(port = config.port, host = config.host) {
       const s = app.listen(port, host);

@@ -1,5 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { Db } from './db.js';
+import { SqlAuthFailureRepo } from './sql-auth-failure-repo.js';
+import { SqlConsoleSessionRepo } from './sql-console-session-repo.js';
 import { SqlFollowerRepo } from './sql-follower-repo.js';
 import { SqlMessageRepo } from './sql-message-repo.js';
 import { SqlOAuthRepo } from './sql-oauth-repo.js';
@@ -32,6 +34,8 @@ export function createSqlStore(db: Db, options: SqlStoreOptions): Store {
     syncState: new SqlSyncStateRepo(db, clock),
     tokens: new SqlTokenStore(db, clock),
     replies: new SqlReplyRecordStore(db, { clock, logger }),
+    consoleSessions: new SqlConsoleSessionRepo(db, clock),
+    authFailures: new SqlAuthFailureRepo(db, { logger }),
     async ping() {
       await db.get('SELECT 1 AS ok');
     },

@@ -159,6 +159,24 @@ describe('console sign-in, sessions and CSRF', () => {
     expect((await c.get('/admin/followers')).status).to.equal(303);
   });
 
+  it('ends the session on logout: the old cookie, replayed, no longer opens the console', async () => {
+    const c = client();
+    await c.login(ADMIN_TOKEN);
+    const stolen = c.cookies.get('wxoa_console') ?? '';
+    expect(stolen).not.to.equal('');
+    const out = await c.post('/admin/logout', { _csrf: await c.csrf() });
+    expect(out.status).to.equal(200);
+
+    const replay = client();
+    replay.cookies.set('wxoa_console', stolen);
+    expect((await replay.get('/admin/followers')).status).to.equal(303);
+    expect((await replay.get('/admin/live/inbox')).status).to.equal(401);
+    // Another sign-in is a new session, untouched by the logout.
+    const again = client();
+    await again.login(ADMIN_TOKEN);
+    expect((await again.get('/admin/followers')).status).to.equal(200);
+  });
+
   it('sends security headers that forbid inline script and framing', async () => {
     const res = await client().get('/admin/login');
     const csp = res.headers.get('content-security-policy') ?? '';

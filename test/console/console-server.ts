@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config.js';
 import { mountConsole } from '../../src/http/console/index.js';
 import { sandboxConsole } from '../../src/http/console/sandbox.js';
 import { SANDBOX_ACCOUNT } from '../../src/main.js';
-import { createWxoa, type Wxoa } from '../../src/server.js';
+import { createWxoa, type Wxoa, type WxoaOptions } from '../../src/server.js';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
 
 /** The admin token of test servers. */
@@ -28,7 +28,13 @@ export interface ConsoleServer {
  * `sandbox: false` the console is mounted without the simulator, as with a real WeChat account.
  */
 export async function startConsoleServer(
-  options: { sandbox?: boolean; configFile?: Record<string, unknown>; files?: Record<string, string> } = {},
+  options: {
+    sandbox?: boolean;
+    configFile?: Record<string, unknown>;
+    files?: Record<string, string>;
+    /** More options of createWxoa (clocks, policies). */
+    wxoa?: Partial<Omit<WxoaOptions, 'config' | 'extend'>>;
+  } = {},
 ): Promise<ConsoleServer> {
   const dir = await mkdtemp(join(tmpdir(), 'wxoa-console-'));
   if (options.configFile) await writeFile(join(dir, 'wxoa.config.json'), JSON.stringify(options.configFile));
@@ -47,6 +53,7 @@ export async function startConsoleServer(
   });
   const sandbox = options.sandbox ?? true;
   const wxoa = await createWxoa({
+    ...options.wxoa,
     config: Object.freeze({ ...config, account: SANDBOX_ACCOUNT, apiBase: sim.url, openBase: sim.url }),
     extend: (w) => mountConsole(w, { sandbox: sandbox ? sandboxConsole(sim) : null }),
   });

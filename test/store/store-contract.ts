@@ -639,6 +639,62 @@ export function describeStoreContract(
       });
     });
 
+    describe('consoleSessions', () => {
+      it('remembers a revoked console session, once or twice revoked, and no other', async () => {
+        expect(await store.consoleSessions.isRevoked('sid-1')).to.equal(false);
+        await store.consoleSessions.revoke('sid-1', T0 + 60_000);
+        await store.consoleSessions.revoke('sid-1', T0 + 60_000);
+        expect(await store.consoleSessions.isRevoked('sid-1')).to.equal(true);
+        expect(await store.consoleSessions.isRevoked('sid-2')).to.equal(false);
+      });
+
+      it('lets a revocation go once the session would have expired anyway', async () => {
+        await store.consoleSessions.revoke('sid-1', T0 + 60_000);
+        now = T0 + 60_000;
+        expect(await store.consoleSessions.isRevoked('sid-1')).to.equal(false);
+      });
+    });
+
+    describe('authFailures', () => {
+      const policy = { freeFailures: 3, baseDelayMs: 1000, maxDelayMs: 4000, forgetAfterMs: 60_000 };
+      const fail = (client = 'ip:1.2.3.4') => store.authFailures.fail(client, policy, now);
+
+      it('weighs the free failures, then blocks for a delay that doubles up to the maximum', async () => {
+        expect(await store.authFailures.blockedFor('ip:1.2.3.4', now)).to.equal(null);
+        for (let i = 0; i < 3; i++) expect(await fail()).to.equal(0);
+        expect(await store.authFailures.blockedFor('ip:1.2.3.4', now)).to.equal(0);
+        expect(await fail()).to.equal(0); // the 4th is weighed, and blocks the next for 1 s
+        expect(await fail()).to.equal(1000);
+        now += 400;
+        expect(await fail()).to.equal(600);
+        expect(await store.authFailures.blockedFor('ip:1.2.3.4', now)).to.equal(600);
+        expect(await fail('ip:5.6.7.8')).to.equal(0);
+        now += 600;
+        expect(await fail()).to.equal(0);
+        expect(await fail()).to.equal(2000);
+        now += 2000;
+        expect(await fail()).to.equal(0);
+        now += 4000;
+        expect(await fail()).to.equal(0);
+        expect(await fail()).to.equal(4000);
+      });
+
+      it('starts afresh after a success, or after a long quiet', async () => {
+        for (let i = 0; i < 4; i++) await fail();
+        expect(await fail()).to.equal(1000);
+        await store.authFailures.clear('ip:1.2.3.4');
+        expect(await store.authFailures.blockedFor('ip:1.2.3.4', now)).to.equal(null);
+        for (let i = 0; i < 3; i++) expect(await fail()).to.equal(0);
+        now += 60_001;
+        for (let i = 0; i < 3; i++) expect(await fail()).to.equal(0);
+      });
+
+      it('weighs only the allowed number of concurrent failures', async () => {
+        const results = await Promise.all(Array.from({ length: 12 }, () => fail()));
+        expect(results.filter((r) => r === 0)).to.have.length(4);
+      });
+    });
+
     describe('tokens', () => {
       tokenStoreContract({ store: () => store.tokens, now: () => now });
     });
@@ -717,6 +773,21 @@ export function describeStoreContract(
           ]);
           expect(source.calls()).to.equal(1);
           expect(new Set(tokens.map((t) => t.token)).size).to.equal(1);
+        });
+
+        it('weighs only the allowed number of failures spread over both', async () => {
+          const policy = { freeFailures: 3, baseDelayMs: 1000, maxDelayMs: 4000, forgetAfterMs: 60_000 };
+          const results = await Promise.all(
+            Array.from({ length: 12 }, (_, i) =>
+              (i % 2 ? store : other()).authFailures.fail('ip:1.2.3.4', policy, now),
+            ),
+          );
+          expect(results.filter((r) => r === 0)).to.have.length(4);
+        });
+
+        it('refuses on one a console session revoked on the other', async () => {
+          await store.consoleSessions.revoke('sid-1', T0 + 60_000);
+          expect(await other().consoleSessions.isRevoked('sid-1')).to.equal(true);
         });
 
         it('hands an OAuth state to only one of them', async () => {

@@ -6,7 +6,13 @@ import { campaignsRoutes } from './campaigns-routes.js';
 import type { ConsoleDeps } from './console-deps.js';
 import { CONSOLE_CSS } from './console-css.js';
 import { CONSOLE_SCRIPT } from './console-script.js';
-import { readSession, renewSession, validCsrf, type ConsoleSession } from './console-session.js';
+import {
+  readLiveSession,
+  readSession,
+  renewSession,
+  validCsrf,
+  type ConsoleSession,
+} from './console-session.js';
 import { conversationsRoutes } from './conversations-routes.js';
 import { followersRoutes } from './followers-routes.js';
 import { html } from './html.js';
@@ -77,7 +83,7 @@ export function consoleMiddleware(deps: ConsoleDeps): Middleware {
   const closedRoutes = closed.routes() as unknown as Middleware;
   const publicOrigin = new URL(deps.wxoa.config.publicUrl).origin;
 
-  return async (ctx: Context, next: Next) => {
+  const middleware: Middleware = async (ctx: Context, next: Next) => {
     if (ctx.path !== '/admin' && !ctx.path.startsWith('/admin/')) return next();
     ctx.set('Content-Security-Policy', CSP);
     ctx.set('X-Content-Type-Options', 'nosniff');
@@ -113,6 +119,8 @@ export function consoleMiddleware(deps: ConsoleDeps): Middleware {
       );
     }
   };
+  // The private routes, for whoever lists what the app serves (the path-spelling test of the access gate).
+  return Object.assign(middleware, { router: closed });
 }
 
 /**
@@ -124,7 +132,12 @@ function requireSession(deps: ConsoleDeps): Middleware {
   const accounts = deps.wxoa.accounts.map((a) => a.appid);
   return async (ctx, next) => {
     const now = deps.clock();
-    let session: ConsoleSession | null = readSession(ctx, deps.cookies.secret, now);
+    let session: ConsoleSession | null = await readLiveSession(
+      ctx,
+      deps.cookies.secret,
+      deps.wxoa.store.consoleSessions,
+      now,
+    );
     if (!session) {
       if (ctx.path.startsWith('/admin/live/')) {
         ctx.status = 401;

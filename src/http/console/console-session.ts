@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { labelledMac, verifyLabelledMac } from '../../oauth/hmac.js';
 import { randomBase62 } from '../../oauth/random-token.js';
 import { decodeSession, encodeSession } from '../../oauth/session-token.js';
+import type { ConsoleSessionRepo } from '../../store/types.js';
 
 /** The operator's session cookie: HttpOnly, SameSite=Lax, scoped to /admin, Secure under an https PUBLIC_URL. */
 export const CONSOLE_COOKIE = 'wxoa_console';
@@ -51,6 +52,21 @@ export function readSession(ctx: Context, secret: string, now: number): ConsoleS
 }
 
 /**
+ * The request's session, or null as {@link readSession} says or when it was ended by a logout on any
+ * instance (the revocations live in the database).
+ */
+export async function readLiveSession(
+  ctx: Context,
+  secret: string,
+  revocations: Pick<ConsoleSessionRepo, 'isRevoked'>,
+  now: number,
+): Promise<ConsoleSession | null> {
+  const session = readSession(ctx, secret, now);
+  if (!session || (await revocations.isRevoked(session.sid))) return null;
+  return session;
+}
+
+/**
  * Extends a session past half its life, keeping its id (so forms already on screen stay valid). Returns the
  * session as it now is.
  */
@@ -71,8 +87,19 @@ export function renewSession(
   return { ...session, expiresAt };
 }
 
-/** Signs the operator out of this browser. */
-export function endSession(ctx: Context, settings: CookieSettings): void {
+/**
+ * Signs the operator out: the session id is revoked for every instance (a copy of the cookie, renewed or
+ * not, is refused from now on), and this browser's cookie is cleared.
+ */
+export async function endSession(
+  ctx: Context,
+  session: ConsoleSession,
+  settings: CookieSettings,
+  revocations: Pick<ConsoleSessionRepo, 'revoke'>,
+  now: number,
+): Promise<void> {
+  // Any cookie of this sign-in expires by now + TTL at the latest (each renewal keeps the id).
+  await revocations.revoke(session.sid, Math.max(session.expiresAt, now + SESSION_TTL_MS));
   setCookie(ctx, settings, '', 0);
 }
 

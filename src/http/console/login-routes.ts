@@ -1,7 +1,8 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { safeEqual } from '../../wire/signature.js';
-import { sendPage, type ConsoleDeps } from './console-deps.js';
+import { retryAfterSeconds } from '../auth-brake.js';
+import { sendPage, viewOf, type ConsoleDeps } from './console-deps.js';
 import { endSession, startSession } from './console-session.js';
 import { formString, inputField } from './form-fields.js';
 import { html } from './html.js';
@@ -22,7 +23,23 @@ export function loginRoutes(router: Router, deps: ConsoleDeps): void {
     const token = formString(ctx.request.body, 'token');
     const next = safeNext(formString(ctx.request.body, 'next'));
     if (token.trim() === '') return loginPage(ctx, deps, { next, error: 'Enter the admin token.' }, 400);
-    if (!safeEqual(token.trim(), deps.wxoa.config.adminToken)) {
+    const right = safeEqual(token.trim(), deps.wxoa.config.adminToken);
+    // Wrong tokens count against this client on every instance, with the API's; the right one waits too
+    // while the client is braked, or a 302 among the 429s would give a guess away.
+    const brake = deps.wxoa.authBrake;
+    const wait = right ? await brake.succeeded(ctx) : await brake.failed(ctx);
+    if (wait > 0) {
+      deps.log.warn({ ip: ctx.ip }, 'console login braked after repeated wrong admin tokens');
+      ctx.set('Retry-After', retryAfterSeconds(wait));
+      const seconds = retryAfterSeconds(wait);
+      return loginPage(
+        ctx,
+        deps,
+        { next, error: `Too many wrong tokens from here. Try again in ${seconds} s.` },
+        429,
+      );
+    }
+    if (!right) {
       deps.log.warn({ ip: ctx.ip }, 'console login with a wrong admin token');
       return loginPage(ctx, deps, { next, error: 'That is not the admin token.' }, 401);
     }
@@ -45,10 +62,13 @@ export function loginRoutes(router: Router, deps: ConsoleDeps): void {
   });
 }
 
-/** Signs out: the cookie is cleared (registered on the private router, behind session and CSRF checks). */
+/**
+ * Signs out: the session is revoked on every instance and the cookie cleared (registered on the private
+ * router, behind session and CSRF checks).
+ */
 export function logoutRoute(router: Router, deps: ConsoleDeps): void {
-  router.post('/admin/logout', (ctx) => {
-    endSession(ctx, deps.cookies);
+  router.post('/admin/logout', async (ctx) => {
+    await endSession(ctx, viewOf(ctx).session, deps.cookies, deps.wxoa.store.consoleSessions, deps.clock());
     loginPage(ctx, deps, { next: '/admin', flash: { kind: 'ok', text: 'You are logged out.' } });
   });
 }

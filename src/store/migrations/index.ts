@@ -1,5 +1,7 @@
 import type { Migration } from '../migrate.js';
 import { initialSchema } from './0001-initial.js';
+import { consoleRevocations } from './0002-console-revocations.js';
+import { authFailures } from './0003-auth-failures.js';
 
 /** Every schema step, oldest first. Append only. */
-export const migrations: readonly Migration[] = [initialSchema];
+export const migrations: readonly Migration[] = [initialSchema, consoleRevocations, authFailures];
