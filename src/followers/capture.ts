@@ -1,6 +1,7 @@
 import type { NextFunction } from '../bot/composer.js';
 import type { Context } from '../bot/context.js';
-import type { FollowerEventInput, FollowerEventType, FollowerRepo } from '../store/types.js';
+import type { FollowerEventInput, FollowerEventType } from './follower.js';
+import type { FollowerRepo } from './follower-repo.js';
 import type { EnrichmentWorker } from './enrichment.js';
 
 /** Options of {@link captureFollowers}. */

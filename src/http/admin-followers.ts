@@ -2,7 +2,8 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { followerJson } from '../followers/follower-json.js';
 import { InvalidCursorError } from '../store/errors.js';
-import type { FollowerQuery, Store } from '../store/types.js';
+import type { FollowerQuery } from '../followers/follower-repo.js';
+import type { Store } from '../store/types.js';
 import { ApiError } from './api-error.js';
 import { accountResolver, limitQuery, singleQuery } from './api-query.js';
 

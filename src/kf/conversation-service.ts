@@ -1,7 +1,7 @@
 import type { NextFunction } from '../bot/composer.js';
 import type { Context } from '../bot/context.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { ConversationMessage, InboxEntry, MessageRepo } from '../store/types.js';
+import type { ConversationMessage, InboxEntry, MessageRepo } from './message-repo.js';
 import type { CustomMessage } from '../wechat-api/custom-message.js';
 import type { InboundMessage } from '../wire/inbound-types.js';
 import type { Reply } from '../wire/reply-types.js';

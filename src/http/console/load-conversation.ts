@@ -1,5 +1,6 @@
 import type { Store } from '../../store/types.js';
-import type { ConversationMessage, Follower, FollowerEvent } from '../../store/types.js';
+import type { Follower, FollowerEvent } from '../../followers/follower.js';
+import type { ConversationMessage } from '../../kf/message-repo.js';
 import { threadList, windowNotice } from './conversation-views.js';
 import { html, type Html } from './html.js';
 import { serviceWindow, type ServiceWindowState } from './service-window.js';
