@@ -36,7 +36,7 @@ const layerRules = Object.entries(ALLOWED).map(([folder, allowed]) => ({
   },
 }));
 
-module.exports = {
+export default {
   forbidden: [
     ...layerRules,
     {
