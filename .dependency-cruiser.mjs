@@ -21,7 +21,7 @@ const ALLOWED = {
   ...Object.fromEntries(DOMAIN.map((d) => [d, [...DOMAIN, 'bot', 'wechat-api', 'wire']])),
   store: [...DOMAIN, 'bot', 'wechat-api', 'wire'],
   // The console's pages take Config's type and, in sandbox mode, the simulator's.
-  http: [...DOMAIN, 'store', 'bot', 'wechat-api', 'wire', 'simulator', 'config\\.ts$'],
+  http: [...DOMAIN, 'bot', 'wechat-api', 'wire', 'simulator', 'config\\.ts$'],
   simulator: ['wire'],
 };
 

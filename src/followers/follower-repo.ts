@@ -1,5 +1,10 @@
 import type { Follower, FollowerEvent, FollowerEventInput } from './follower.js';
 
+/** A paging cursor that the store did not issue ({@link FollowerRepo.list}; the admin API answers it with 400). */
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+}
+
 /** A row of `user/info` (WECHAT-PROTOCOL.md §6.2) as enrichment stores it. */
 export interface UserInfoFields {
   openid: string;

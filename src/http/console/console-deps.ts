@@ -1,9 +1,11 @@
 import type Koa from 'koa';
 import type { Context } from 'koa';
 import type { AccountConfig, Config } from '../../config.js';
+import type { FollowerRepo } from '../../followers/follower-repo.js';
 import type { ConversationService } from '../../kf/conversation-service.js';
+import type { MessageRepo } from '../../kf/message-repo.js';
 import type { Logger } from '../../logger.js';
-import type { Store } from '../../store/types.js';
+import type { OAuthRepo } from '../../oauth/oauth-repo.js';
 import type { WechatApi } from '../../wechat-api/client.js';
 import type { Simulator } from '../../simulator/index.js';
 import type { CookieSettings } from './console-session.js';
@@ -17,7 +19,7 @@ import type { ViewContext } from './view-context.js';
 export interface ConsoleHost {
   readonly config: Config;
   readonly app: Koa;
-  readonly store: Store;
+  readonly store: { followers: FollowerRepo; messages: MessageRepo; oauth: OAuthRepo };
   readonly logger: Logger;
   readonly accounts: readonly AccountConfig[];
   readonly conversations: ConversationService;
