@@ -21,9 +21,12 @@ const ALLOWED = {
   ...Object.fromEntries(DOMAIN.map((d) => [d, [...DOMAIN, 'bot', 'wechat-api', 'wire']])),
   store: [...DOMAIN, 'bot', 'wechat-api', 'wire'],
   // The console's pages take Config's type and, in sandbox mode, the simulator's.
-  http: [...DOMAIN, 'bot', 'wechat-api', 'wire', 'simulator', 'config\\.ts$'],
+  http: [...DOMAIN, 'bot', 'wechat-api', 'wire', 'simulator', 'config.ts'],
   simulator: ['wire'],
 };
+
+/** A folder of src/ (`bot`) or a file at its root (`config.ts`) as a path pattern. */
+const allowedPath = (name) => (name.endsWith('.ts') ? `^src/${name.replace('.', '\\.')}$` : `^src/${name}/`);
 
 const layerRules = Object.entries(ALLOWED).map(([folder, allowed]) => ({
   name: `layer-${folder}`,
@@ -32,7 +35,7 @@ const layerRules = Object.entries(ALLOWED).map(([folder, allowed]) => ({
   from: { path: `^src/${folder}/` },
   to: {
     path: '^src/',
-    pathNot: [`^src/${folder}/`, '^src/logger\\.ts$', ...allowed.map((a) => `^src/${a}`)],
+    pathNot: [`^src/${folder}/`, '^src/logger\\.ts$', ...allowed.map(allowedPath)],
   },
 }));
 
