@@ -8,6 +8,7 @@ export {
   Composer,
   Context,
   FILTER_QUERIES,
+  MemoryReplyRecordStore,
   createWebhookHandler,
   type FilterQuery,
   type LateReplySink,
@@ -26,10 +27,11 @@ export {
   WechatApi,
   WechatApiError,
   WechatHttpError,
+  MemoryTokenStore,
   buildOAuthAuthorizeUrl,
   type WechatApiOptions,
 } from './wechat-api/index.js';
-export { openStore, MemoryReplyRecordStore, MemoryTokenStore, type Store } from './store/index.js';
+export { openStore, type Store } from './store/index.js';
 export {
   MessageCrypto,
   WireError,

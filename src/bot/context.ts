@@ -1,7 +1,8 @@
 import type { Logger } from '../logger.js';
-import type { InboundMessage } from '../wire/index.js';
-import { renderReply } from '../wire/index.js';
+import type { FilterName, InboundMessage } from '../wire/index.js';
+import { filterName, renderReply } from '../wire/index.js';
 import type { Reply } from '../wire/reply-types.js';
+import type { MessageFor } from './filter-queries.js';
 
 /** What the dispatcher gives a context about the push it carries. */
 export interface ContextOptions {
@@ -110,17 +111,28 @@ export function pushIdentity(
     : { appid, openid: m.FromUserName, msgType: m.MsgType, dedupKey };
 }
 
-/** `X` of `qrscene_X` on a subscribe, the EventKey of a SCAN, otherwise null. */
-export function sceneOf(m: InboundMessage): string | null {
-  if (m.MsgType !== 'event') return null;
-  if (m.Event === 'subscribe') {
+/**
+ * How each kind of push that can come through a QR code names its scene (WECHAT-PROTOCOL.md §3.3), keyed by
+ * the filter table's kinds: `X` of `qrscene_X` on a follow, the EventKey of a SCAN.
+ */
+const SCENE_READERS: {
+  readonly [Q in 'event:subscribe' | 'event:scan']: (m: MessageFor<Q>) => string | null;
+} = {
+  'event:subscribe': (m) => {
     const key = m.EventKey;
     return key !== undefined && key.startsWith(QR_SCENE_PREFIX) && key.length > QR_SCENE_PREFIX.length
       ? key.slice(QR_SCENE_PREFIX.length)
       : null;
-  }
-  if (m.Event === 'SCAN') return m.EventKey ? m.EventKey : null;
-  return null;
+  },
+  'event:scan': (m) => (m.EventKey ? m.EventKey : null),
+};
+
+/** `X` of `qrscene_X` on a subscribe, the EventKey of a SCAN, otherwise null. */
+export function sceneOf(m: InboundMessage): string | null {
+  const read = (SCENE_READERS as Partial<Record<FilterName, (m: InboundMessage) => string | null>>)[
+    filterName(m)
+  ];
+  return read === undefined ? null : read(m);
 }
 
 /** A follow through a parametric QR code carries `qrscene_` + the scene (WECHAT-PROTOCOL.md §3.3). */

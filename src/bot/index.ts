@@ -14,6 +14,7 @@ export {
 } from './composer.js';
 export { Context, sceneOf, type ContextOptions } from './context.js';
 export { FILTER_QUERIES, type FilterQuery, type MessageFor } from './filter-queries.js';
+export { MemoryReplyRecordStore, type MemoryReplyRecordStoreOptions } from './memory-reply-store.js';
 export type { ReplyRecord, ReplyRecordStore } from './reply-store.js';
 export type { WebhookAccount } from './webhook-accounts.js';
 export { WebhookError, type WebhookErrorKind } from './webhook-errors.js';

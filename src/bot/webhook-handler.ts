@@ -1,5 +1,5 @@
 import { silentLogger, type Logger } from '../logger.js';
-import { MemoryReplyRecordStore } from '../store/memory-reply-store.js';
+import { MemoryReplyRecordStore } from './memory-reply-store.js';
 import {
   dedupKey,
   parseEnvelope,

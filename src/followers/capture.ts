@@ -1,6 +1,9 @@
-import type { NextFunction } from '../bot/composer.js';
+import { Composer } from '../bot/composer.js';
 import type { Context } from '../bot/context.js';
-import type { FollowerEventInput, FollowerEventType, FollowerRepo } from '../store/types.js';
+import type { FilterQuery } from '../bot/filter-queries.js';
+import { filterName, type FilterName } from '../wire/filter-name.js';
+import type { FollowerEventInput, FollowerEventType } from './follower.js';
+import type { FollowerRepo } from './follower-repo.js';
 import type { EnrichmentWorker } from './enrichment.js';
 
 /** Options of {@link captureFollowers}. */
@@ -25,10 +28,11 @@ export interface FollowerCaptureOptions {
  * handler with `success` and remembers that answer, so WeChat would not redeliver, and the follower would
  * lose the welcome too. The periodic sync reconciles the follower list afterwards.
  */
-export function captureFollowers(options: FollowerCaptureOptions) {
+export function captureFollowers(options: FollowerCaptureOptions): Composer<Context> {
   const { followers, enrichment } = options;
   const delays = options.retryDelaysMs ?? [50, 250];
-  return async (ctx: Context, next: NextFunction): Promise<void> => {
+  const capture = new Composer<Context>();
+  capture.on(FOLLOWER_PUSHES, async (ctx, next): Promise<void> => {
     const event = followerEvent(ctx);
     if (event) {
       for (let attempt = 0; ; attempt++) {
@@ -49,32 +53,32 @@ export function captureFollowers(options: FollowerCaptureOptions) {
       }
     }
     await next();
-  };
+  });
+  return capture;
 }
+
+/**
+ * The pushes that are follower history, each with the type it is stored as: the one table that both selects
+ * what capture sees (the composer's `on()`) and names the event, so a kind is in both or in neither.
+ */
+export const FOLLOWER_EVENT_TYPES = {
+  'event:subscribe': 'subscribe',
+  'event:scan': 'scan',
+  'event:unsubscribe': 'unsubscribe',
+} as const satisfies Partial<Record<FilterQuery, FollowerEventType>>;
+
+const FOLLOWER_PUSHES = Object.keys(FOLLOWER_EVENT_TYPES) as Array<keyof typeof FOLLOWER_EVENT_TYPES>;
+const EVENT_TYPE_OF: Partial<Record<FilterName, FollowerEventType>> = FOLLOWER_EVENT_TYPES;
 
 /** The follower event a push carries (subscribe, SCAN, unsubscribe), or null for anything else. */
 export function followerEvent(
   ctx: Pick<Context, 'appid' | 'dedupKey' | 'message' | 'scene'>,
 ): FollowerEventInput | null {
   const m = ctx.message;
-  if (m.MsgType !== 'event') return null;
-  let type: FollowerEventType;
-  let ticket: string | undefined;
-  switch (m.Event) {
-    case 'subscribe':
-      type = 'subscribe';
-      ticket = m.Ticket;
-      break;
-    case 'SCAN':
-      type = 'scan';
-      ticket = m.Ticket;
-      break;
-    case 'unsubscribe':
-      type = 'unsubscribe';
-      break;
-    default:
-      return null;
-  }
+  const type = EVENT_TYPE_OF[filterName(m)];
+  if (type === undefined) return null;
+  // A follow through a QR code and a SCAN carry the code's Ticket; an unfollow has none.
+  const ticket = 'Ticket' in m ? m.Ticket : undefined;
   return {
     appid: ctx.appid,
     openid: m.FromUserName,

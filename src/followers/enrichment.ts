@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
-import type { FollowerRepo, UserInfoFields } from '../store/types.js';
+import type { FollowerRepo, UserInfoFields } from './follower-repo.js';
 
 /** What enrichment needs of the WeChat API client: `user/info/batchget` (WECHAT-PROTOCOL.md §6.2). */
 export interface UserInfoSource {

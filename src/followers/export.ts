@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { Follower, FollowerRepo } from '../store/types.js';
+import type { Follower } from './follower.js';
+import type { FollowerRepo } from './follower-repo.js';
 import { followerJson } from './follower-json.js';
 
 /** The formats `wxoa followers export` writes. */

@@ -1,4 +1,4 @@
-import type { Follower } from '../store/types.js';
+import type { Follower } from './follower.js';
 
 /**
  * Exactly the follower object of INTERFACE.md §5, whatever else a store row carries: the admin API and the

@@ -1,5 +1,10 @@
 /** Followers: capture from pushes, enrichment from user/info, sync with user/get, export (INTERFACE.md §4). */
-export { captureFollowers, followerEvent, type FollowerCaptureOptions } from './capture.js';
+export {
+  captureFollowers,
+  followerEvent,
+  FOLLOWER_EVENT_TYPES,
+  type FollowerCaptureOptions,
+} from './capture.js';
 export {
   BATCH_SIZE,
   EnrichmentWorker,
@@ -18,7 +23,16 @@ export {
   type ExportFormat,
   type ExportOptions,
 } from './export.js';
+export type { Follower, FollowerEvent, FollowerEventInput, FollowerEventType } from './follower.js';
 export { followerJson } from './follower-json.js';
+export {
+  InvalidCursorError,
+  type FollowerQuery,
+  type FollowerRepo,
+  type SceneStats,
+  type UnionIdentity,
+  type UserInfoFields,
+} from './follower-repo.js';
 export {
   createPeriodicSync,
   syncFollowers,
@@ -32,4 +46,5 @@ export {
   type SyncProgress,
   type SyncResult,
 } from './sync.js';
+export type { SyncStateRepo } from './sync-state-repo.js';
 export { createSyncProgress, type SyncProgressOptions, type SyncProgressReporter } from './sync-progress.js';

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
-import type { Store } from '../store/types.js';
+import type { FollowerRepo } from './follower-repo.js';
+import type { SyncStateRepo } from './sync-state-repo.js';
 import { BATCH_SIZE, type UserInfoSource } from './enrichment.js';
 
 /** One page of `user/get` (WECHAT-PROTOCOL.md §6.3), as the API client returns it. */
@@ -42,7 +43,7 @@ export type SyncResult = Omit<SyncProgress, 'phase'> & { syncId: string };
 
 /** Options of {@link syncFollowers}. */
 export interface SyncOptions {
-  store: Pick<Store, 'followers' | 'syncState'>;
+  store: { followers: FollowerRepo; syncState: SyncStateRepo };
   api: SyncApi;
   appid: string;
   onProgress?: (progress: SyncProgress) => void;
@@ -192,7 +193,7 @@ export interface PeriodicSync {
 
 /** Options of {@link createPeriodicSync}. */
 export interface PeriodicSyncOptions {
-  store: Pick<Store, 'followers' | 'syncState'>;
+  store: { followers: FollowerRepo; syncState: SyncStateRepo };
   accounts: SyncAccount[];
   logger?: Logger;
 }

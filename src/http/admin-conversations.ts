@@ -2,7 +2,7 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { ConversationService } from '../kf/conversation-service.js';
 import { OutsideWindowError, QuotaExceededError } from '../kf/kf-errors.js';
-import type { ConversationMessage, InboxEntry } from '../store/types.js';
+import type { ConversationMessage, InboxEntry } from '../kf/message-repo.js';
 import { WechatApiError, WechatHttpError } from '../wechat-api/errors.js';
 import { ApiError } from './api-error.js';
 import { accountResolver, jsonBody, limitQuery } from './api-query.js';

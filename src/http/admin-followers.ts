@@ -1,14 +1,13 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { followerJson } from '../followers/follower-json.js';
-import { InvalidCursorError } from '../store/errors.js';
-import type { FollowerQuery, Store } from '../store/types.js';
+import { InvalidCursorError, type FollowerQuery, type FollowerRepo } from '../followers/follower-repo.js';
 import { ApiError } from './api-error.js';
 import { accountResolver, limitQuery, singleQuery } from './api-query.js';
 
 /** Options of {@link followersApiRouter}. */
 export interface FollowersApiOptions {
-  store: Pick<Store, 'followers'>;
+  store: { followers: FollowerRepo };
   /** The primary account (WECHAT_APPID): what the routes answer about unless `?appid=` names another. */
   appid: string;
   /** Every account `?appid=` may name (the primary one is always allowed). */

@@ -1,6 +1,6 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { Context } from 'koa';
-import type { AuthFailurePolicy, AuthFailureRepo } from '../store/types.js';
+import type { AuthFailurePolicy, AuthFailureRepo } from '../access/auth-failure-repo.js';
 
 /**
  * The brake on guessing the admin token (issue 9, defect 6), shared by the API (access-gate.ts) and the

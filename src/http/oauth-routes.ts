@@ -4,7 +4,7 @@ import { silentLogger, withBindings, type Logger } from '../logger.js';
 import { mintBrowserId } from '../oauth/browser-id.js';
 import { OAuthFlow, OAuthRequestError, type OAuthApi } from '../oauth/flow.js';
 import { signCookieValue, verifyCookieValue } from '../oauth/signed-cookie.js';
-import type { OAuthRepo } from '../store/types.js';
+import type { OAuthRepo } from '../oauth/oauth-repo.js';
 import { WechatApiError, WechatHttpError } from '../wechat-api/errors.js';
 import { loginUrl, SESSION_COOKIE, visitorOf, visitorSessionToken } from './visitor.js';
 

@@ -1,12 +1,12 @@
-import type { NextFunction } from '../bot/composer.js';
+import { Composer, type NextFunction } from '../bot/composer.js';
 import type { Context } from '../bot/context.js';
 import { silentLogger, withBindings, type Logger } from '../logger.js';
-import type { ConversationMessage, InboxEntry, MessageRepo } from '../store/types.js';
+import type { ConversationMessage, InboxEntry, MessageRepo } from './message-repo.js';
 import type { CustomMessage } from '../wechat-api/custom-message.js';
 import type { InboundMessage } from '../wire/inbound-types.js';
 import type { Reply } from '../wire/reply-types.js';
 import { customerServiceError } from './kf-errors.js';
-import { summarizeInbound, summarizeReply } from './message-summary.js';
+import { CONVERSATION_KINDS, summarizeInbound, summarizeReply } from './message-summary.js';
 import { customMessageOfReply } from './reply-to-custom-message.js';
 
 /** What customer service needs of the WeChat API client: `message/custom/send` (WECHAT-PROTOCOL.md §6.7). */
@@ -61,15 +61,20 @@ export class ConversationService {
     this.#apiFor = options.apiFor;
     this.#clock = options.clock ?? Date.now;
     this.#log = withBindings(options.logger ?? silentLogger, { module: 'kf' });
+    this.recordInbound.on(CONVERSATION_KINDS, this.#recordInbound);
   }
 
   /**
    * Bot middleware recording each inbound message and menu click, then calling `next()`: register it with
    * `bot.use(conversations.recordInbound)` before the reply handlers. The message's MsgId makes a retried
    * delivery (also one reaching another instance) a single entry. A store failure is logged, not thrown:
-   * the follower's reply matters more than the operator's transcript.
+   * the follower's reply matters more than the operator's transcript. Which pushes are conversation is
+   * message-summary.ts's table ({@link CONVERSATION_KINDS}), selected with the composer's `on()`.
    */
-  readonly recordInbound = async (
+  readonly recordInbound: Composer<Context> = new Composer<Context>();
+
+  /** Records one inbound push that `recordInbound` let through, then calls `next()`. */
+  readonly #recordInbound = async (
     ctx: Pick<Context, 'appid' | 'message' | 'dedupKey'>,
     next: NextFunction,
   ): Promise<void> => {

@@ -14,5 +14,17 @@ export {
   QuotaExceededError,
   QUOTA_EXCEEDED_ERRCODE,
 } from './kf-errors.js';
-export { summarizeInbound, summarizeReply, type MessageSummary } from './message-summary.js';
+export type {
+  ConversationMessage,
+  ConversationMessageInput,
+  InboxEntry,
+  MessageDirection,
+  MessageRepo,
+} from './message-repo.js';
+export {
+  CONVERSATION_KINDS,
+  summarizeInbound,
+  summarizeReply,
+  type MessageSummary,
+} from './message-summary.js';
 export { customMessageOfReply, MAX_CUSTOM_NEWS_ARTICLES } from './reply-to-custom-message.js';

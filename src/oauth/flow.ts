@@ -1,5 +1,5 @@
 import { silentLogger, withBindings, type Logger } from '../logger.js';
-import type { OAuthRepo } from '../store/types.js';
+import type { OAuthRepo } from './oauth-repo.js';
 import { buildOAuthAuthorizeUrl } from '../wechat-api/oauth-authorize-url.js';
 import { WechatApiError, WechatHttpError } from '../wechat-api/errors.js';
 import type { OAuthToken, OAuthUserInfo } from '../wechat-api/types.js';

@@ -6,10 +6,8 @@ export class DatabaseUrlError extends Error {
   override readonly name = 'DatabaseUrlError';
 }
 
-/** A paging cursor that this store did not issue (the admin API answers it with 400). */
-export class InvalidCursorError extends Error {
-  override readonly name = 'InvalidCursorError';
-}
+// Part of FollowerRepo's contract, so it lives with the port; re-exported for the store's own code.
+export { InvalidCursorError } from '../followers/follower-repo.js';
 
 /**
  * The database holds a schema newer than this build knows: an older wxoa started against a database that a

@@ -11,8 +11,6 @@ import type { Store } from './types.js';
 export type * from './types.js';
 export { DatabaseUrlError, InvalidCursorError, SchemaVersionError } from './errors.js';
 export { parseDatabaseUrl, type DatabaseTarget } from './database-url.js';
-export { MemoryReplyRecordStore, type MemoryReplyRecordStoreOptions } from './memory-reply-store.js';
-export { MemoryTokenStore, type MemoryTokenStoreOptions } from './memory-token-store.js';
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {

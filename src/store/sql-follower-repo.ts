@@ -7,12 +7,14 @@ import type {
   FollowerEvent,
   FollowerEventInput,
   FollowerEventType,
+} from '../followers/follower.js';
+import type {
   FollowerQuery,
   FollowerRepo,
   SceneStats,
   UnionIdentity,
   UserInfoFields,
-} from './types.js';
+} from '../followers/follower-repo.js';
 
 /** Largest page list() serves, whatever the caller asks for. */
 export const MAX_LIST_LIMIT = 1000;

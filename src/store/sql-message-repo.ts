@@ -6,7 +6,7 @@ import type {
   InboxEntry,
   MessageDirection,
   MessageRepo,
-} from './types.js';
+} from '../kf/message-repo.js';
 
 // The conversation summary follows the newest message by CreateTime; on a tie the one added last wins, so an
 // answer stored in the same second as the question marks the conversation answered.

@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { Db } from './db.js';
 import { throttled } from './throttle.js';
-import type { OAuthIdentityInput, OAuthRepo, OAuthStateInput } from './types.js';
+import type { OAuthIdentityInput, OAuthRepo, OAuthStateInput } from '../oauth/oauth-repo.js';
 
 /** Expired states linger this long, so a late callback is still told "expired" rather than "unknown". */
 const EXPIRED_STATE_GRACE_MS = 60 * 60 * 1000;

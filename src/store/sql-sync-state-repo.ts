@@ -1,5 +1,5 @@
 import type { Db } from './db.js';
-import type { SyncStateRepo } from './types.js';
+import type { SyncStateRepo } from '../followers/sync-state-repo.js';
 
 type SyncState = { syncId: string; nextOpenid: string | null; listed: number };
 

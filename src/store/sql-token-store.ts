@@ -1,7 +1,7 @@
 import type { StoredToken, TokenStore } from '../wechat-api/token-store.js';
 import type { Db, Queryable } from './db.js';
-import { SingleFlight } from './single-flight.js';
-import { isTokenUsable } from './token-usable.js';
+import { SingleFlight } from '../wechat-api/single-flight.js';
+import { isTokenUsable } from '../wechat-api/token-usable.js';
 
 const UPSERT_TOKEN = `INSERT INTO access_tokens (appid, token, expires_at, updated_at) VALUES (?, ?, ?, ?)
   ON CONFLICT (appid) DO UPDATE SET

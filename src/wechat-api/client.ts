@@ -1,5 +1,5 @@
 import { silentLogger, withBindings, type Logger } from '../logger.js';
-import { MemoryTokenStore } from '../store/memory-token-store.js';
+import { MemoryTokenStore } from './memory-token-store.js';
 import { AccessTokenProvider, type TokenEndpoint } from './access-token.js';
 import { customMessageBody, type CustomMessage } from './custom-message.js';
 import { ACCESS_TOKEN_ERROR_CODES } from './error-hints.js';

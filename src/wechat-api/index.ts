@@ -27,6 +27,7 @@ export {
   type CustomMessageBody,
   type CustomMessageType,
 } from './custom-message.js';
+export { MemoryTokenStore, type MemoryTokenStoreOptions } from './memory-token-store.js';
 export type { StoredToken, TokenStore } from './token-store.js';
 export type {
   FollowerPage,

@@ -1,7 +1,7 @@
 /**
  * Shapes of WeChat API answers. User info keeps WeChat's field names verbatim (WECHAT-PROTOCOL.md §6.2) so it
- * can be checked line by line against the protocol and stored as is (store/types.ts UserInfoFields);
- * composite results the client assembles itself are camelCase.
+ * can be checked line by line against the protocol and stored as is (UserInfoFields in
+ * followers/follower-repo.ts); composite results the client assembles itself are camelCase.
  */
 
 /** Interface language of `user/info` answers (§6.2). */

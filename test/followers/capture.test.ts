@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { EnrichmentWorker } from '../../src/followers/enrichment.js';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
-import { MemoryReplyRecordStore } from '../../src/store/index.js';
+import { MemoryReplyRecordStore } from '../../src/bot/memory-reply-store.js';
 import type { Store } from '../../src/store/types.js';
 import {
   apiFor,

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Bot } from '../../src/bot/bot.js';
 import type { ReplyRecord, ReplyRecordStore } from '../../src/bot/reply-store.js';
 import { createWebhookHandler } from '../../src/bot/webhook-handler.js';
-import { MemoryReplyRecordStore } from '../../src/store/memory-reply-store.js';
+import { MemoryReplyRecordStore } from '../../src/bot/memory-reply-store.js';
 import { postPush, readXml, signPush, textXml, type PushAccount } from '../support/push.js';
 import { captureLogger, sleep, startWebhook } from './webhook-server.js';
 

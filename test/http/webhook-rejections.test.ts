@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { expect } from 'chai';
 import { Bot } from '../../src/bot/bot.js';
-import { MemoryReplyRecordStore } from '../../src/store/memory-reply-store.js';
+import { MemoryReplyRecordStore } from '../../src/bot/memory-reply-store.js';
 import {
   encrypt,
   eventXml,

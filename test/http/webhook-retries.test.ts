@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Bot } from '../../src/bot/bot.js';
 import type { PushInfo } from '../../src/bot/webhook-handler.js';
-import { MemoryReplyRecordStore } from '../../src/store/memory-reply-store.js';
+import { MemoryReplyRecordStore } from '../../src/bot/memory-reply-store.js';
 import type { Reply } from '../../src/wire/reply-types.js';
 import {
   eventXml,

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { MemoryReplyRecordStore, MemoryTokenStore } from '../../src/store/index.js';
+import { MemoryReplyRecordStore } from '../../src/bot/memory-reply-store.js';
+import { MemoryTokenStore } from '../../src/wechat-api/memory-token-store.js';
 import { replyRecordStoreContract } from './reply-store-contract.js';
 import { tokenStoreContract } from './token-store-contract.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { MemoryTokenStore } from '../../src/store/memory-token-store.js';
+import { MemoryTokenStore } from '../../src/wechat-api/memory-token-store.js';
 import { WechatApi, WechatApiError, type WechatApiOptions } from '../../src/wechat-api/index.js';
 import { startFakeWechat, type FakeWechat } from './fake-wechat.js';
 

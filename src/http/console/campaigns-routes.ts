@@ -1,6 +1,6 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
-import type { SceneStats } from '../../store/types.js';
+import type { SceneStats } from '../../followers/follower-repo.js';
 import {
   MAX_QR_EXPIRE_SECONDS,
   QrCodeRequestError,

@@ -1,15 +1,46 @@
 import type { Router } from '@koa/router';
+import type Koa from 'koa';
 import type { Context } from 'koa';
+import type { AccountConfig, Config } from '../../config.js';
+import type { FollowerRepo } from '../../followers/follower-repo.js';
+import type { ConversationService } from '../../kf/conversation-service.js';
+import type { MessageRepo } from '../../kf/message-repo.js';
 import type { Logger } from '../../logger.js';
-import type { Wxoa } from '../../server.js';
+import type { OAuthRepo } from '../../oauth/oauth-repo.js';
+import type { WechatApi } from '../../wechat-api/client.js';
 import type { Simulator } from '../../simulator/index.js';
+import type { AuthBrake } from '../auth-brake.js';
+import type { ConsoleSessionRepo } from '../../access/console-session-repo.js';
 import type { CookieSettings } from './console-session.js';
 import type { SimulatorLog } from './simulator-log.js';
 import type { ViewContext } from './view-context.js';
 
+/**
+ * What the console needs of the built server: server.ts's `Wxoa` has all of it. Named here because an
+ * adapter does not import the composition root that mounts it (ARCHITECTURE.md).
+ */
+export interface ConsoleHost {
+  readonly config: Config;
+  readonly app: Koa;
+  readonly store: {
+    followers: FollowerRepo;
+    messages: MessageRepo;
+    oauth: OAuthRepo;
+    consoleSessions: ConsoleSessionRepo;
+  };
+  readonly logger: Logger;
+  readonly accounts: readonly AccountConfig[];
+  readonly conversations: ConversationService;
+  /** Signs console sessions and CSRF tokens; every instance agrees on it. */
+  readonly sessionSecret: string;
+  /** Slows repeated wrong admin tokens on the login form as on the API. */
+  readonly authBrake: AuthBrake;
+  apiFor(appid: string): WechatApi | undefined;
+}
+
 /** What the console's routes work with: the server's services, and the simulator in sandbox mode. */
 export interface ConsoleDeps {
-  readonly wxoa: Wxoa;
+  readonly wxoa: ConsoleHost;
   /** The in-process simulator in sandbox mode; null with a real WeChat account. */
   readonly simulator: Simulator | null;
   /** Unix ms. */

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { labelledMac, verifyLabelledMac } from '../../oauth/hmac.js';
 import { randomBase62 } from '../../oauth/random-token.js';
 import { decodeSession, encodeSession } from '../../oauth/session-token.js';
-import type { ConsoleSessionRepo } from '../../store/types.js';
+import type { ConsoleSessionRepo } from '../../access/console-session-repo.js';
 
 /** The operator's session cookie: HttpOnly, SameSite=Lax, scoped to /admin, Secure under an https PUBLIC_URL. */
 export const CONSOLE_COOKIE = 'wxoa_console';

@@ -1,4 +1,4 @@
-import type { ConversationMessage, InboxEntry } from '../../store/types.js';
+import type { ConversationMessage, InboxEntry } from '../../kf/message-repo.js';
 import { csrfInput, textareaField } from './form-fields.js';
 import { formatDuration, timeTag } from './format-time.js';
 import { html, type Html } from './html.js';

@@ -1,7 +1,8 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { InvalidCursorError } from '../../store/errors.js';
-import type { Follower, FollowerEvent, FollowerQuery, UnionIdentity } from '../../store/types.js';
+import { InvalidCursorError } from '../../followers/follower-repo.js';
+import type { Follower, FollowerEvent } from '../../followers/follower.js';
+import type { FollowerQuery, UnionIdentity } from '../../followers/follower-repo.js';
 import { sendPage, viewOf, type ConsoleDeps } from './console-deps.js';
 import { replyForm } from './conversation-views.js';
 import { inputField, selectField, type FieldErrors } from './form-fields.js';

@@ -1,6 +1,5 @@
-import type { Wxoa } from '../../server.js';
 import type { Simulator } from '../../simulator/index.js';
-import type { ConsoleRoutes } from './console-deps.js';
+import type { ConsoleHost, ConsoleRoutes } from './console-deps.js';
 import { consoleMiddleware } from './console-router.js';
 import { mintLoginToken } from './login-link.js';
 import { SimulatorLog } from './simulator-log.js';
@@ -27,7 +26,7 @@ export interface SandboxConsole {
 }
 
 /** Adds the /admin routes to `wxoa.app`. Call it from `createWxoa({ extend })`, before the server listens. */
-export function mountConsole(wxoa: Wxoa, opts: MountConsoleOptions): void {
+export function mountConsole(wxoa: ConsoleHost, opts: MountConsoleOptions): void {
   wxoa.app.use(
     consoleMiddleware({
       wxoa,
@@ -45,7 +44,7 @@ export function mountConsole(wxoa: Wxoa, opts: MountConsoleOptions): void {
  * A one-time login link, `${publicUrl}/admin/login/<token>`: it works once, within 15 minutes, on any
  * instance sharing the database (the nonce is stored there, hashed).
  */
-export async function createLoginLink(wxoa: Wxoa, publicUrl: string): Promise<string> {
+export async function createLoginLink(wxoa: Pick<ConsoleHost, 'store'>, publicUrl: string): Promise<string> {
   const token = await mintLoginToken(wxoa.store.oauth, Date.now());
   return `${publicUrl.replace(/\/+$/, '')}/admin/login/${token}`;
 }

@@ -1,5 +1,6 @@
-import type { Store } from '../../store/types.js';
-import type { ConversationMessage, Follower, FollowerEvent } from '../../store/types.js';
+import type { Follower, FollowerEvent } from '../../followers/follower.js';
+import type { FollowerRepo } from '../../followers/follower-repo.js';
+import type { ConversationMessage, MessageRepo } from '../../kf/message-repo.js';
 import { threadList, windowNotice } from './conversation-views.js';
 import { html, type Html } from './html.js';
 import { serviceWindow, type ServiceWindowState } from './service-window.js';
@@ -17,7 +18,7 @@ export interface ConversationData {
 
 /** Reads one follower's conversation, history and reply window. */
 export async function loadConversation(
-  store: Pick<Store, 'followers' | 'messages'>,
+  store: { followers: FollowerRepo; messages: MessageRepo },
   appid: string,
   openid: string,
   now: number,

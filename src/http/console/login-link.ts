@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { randomBase62 } from '../../oauth/random-token.js';
-import type { OAuthRepo } from '../../store/types.js';
+import type { OAuthRepo } from '../../oauth/oauth-repo.js';
 
 /** A login link works for 15 minutes: long enough to copy from a terminal, short enough not to linger. */
 export const LOGIN_LINK_TTL_MS = 15 * 60_000;

@@ -1,4 +1,4 @@
-import type { SceneStats } from '../../store/types.js';
+import type { SceneStats } from '../../followers/follower-repo.js';
 import { html, type Html } from './html.js';
 
 const WIDTH = 640;

@@ -1,4 +1,5 @@
-import type { ConversationMessage, Follower, FollowerEvent } from '../../store/types.js';
+import type { Follower, FollowerEvent } from '../../followers/follower.js';
+import type { ConversationMessage } from '../../kf/message-repo.js';
 
 /** WeChat's customer-service window after a follower's message (WECHAT-PROTOCOL.md §6.7). */
 export const MESSAGE_WINDOW_MS = 48 * 3_600_000;

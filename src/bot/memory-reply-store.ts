@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { ReplyRecord, ReplyRecordStore } from '../bot/reply-store.js';
+import type { ReplyRecord, ReplyRecordStore } from './reply-store.js';
 
 /** Options of {@link MemoryReplyRecordStore}. */
 export interface MemoryReplyRecordStoreOptions {

@@ -1,4 +1,4 @@
-import type { StoredToken, TokenStore } from '../wechat-api/token-store.js';
+import type { StoredToken, TokenStore } from './token-store.js';
 import { SingleFlight } from './single-flight.js';
 import { isTokenUsable } from './token-usable.js';
 

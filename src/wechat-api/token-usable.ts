@@ -1,4 +1,4 @@
-import type { StoredToken } from '../wechat-api/token-store.js';
+import type { StoredToken } from './token-store.js';
 
 /**
  * Whether a stored token can be handed out instead of fetching a new one: it is not the token the WeChat API

@@ -1,0 +1,86 @@
+/**
+ * The layering of ARCHITECTURE.md, checked by `npm run lint`:
+ *
+ *   http/ store/                            adapters: import the ports they serve; nothing below imports them
+ *   followers/ replies/ menu/ oauth/ kf/    the domain, as bot middleware and services; owns its ports
+ *   bot/                                    composer, context, webhook pipeline; owns ReplyRecordStore
+ *   wechat-api/                             typed client; owns TokenStore
+ *   wire/                                   the protocol, pure
+ *
+ * config.ts, cli.ts, main.ts, server.ts and index.ts are the composition root and may import anything;
+ * logger.ts is a leaf every layer may use. simulator/ stands beside the product and speaks only wire/.
+ * An arrow that runs back up is a design question, answered before the import is written.
+ */
+// access/: who may use the admin surface (console sessions, the brake on guessing the token).
+const DOMAIN = ['followers', 'replies', 'menu', 'oauth', 'kf', 'access'];
+
+/** Each folder of src/ and the folders it may import (besides itself and logger.ts). */
+const ALLOWED = {
+  wire: [],
+  'wechat-api': ['wire'],
+  bot: ['wechat-api', 'wire'],
+  ...Object.fromEntries(DOMAIN.map((d) => [d, [...DOMAIN, 'bot', 'wechat-api', 'wire']])),
+  store: [...DOMAIN, 'bot', 'wechat-api', 'wire'],
+  // The console's pages take Config's type and, in sandbox mode, the simulator's.
+  http: [...DOMAIN, 'bot', 'wechat-api', 'wire', 'simulator', 'config.ts'],
+  simulator: ['wire'],
+};
+
+/** A folder of src/ (`bot`) or a file at its root (`config.ts`) as a path pattern. */
+const allowedPath = (name) => (name.endsWith('.ts') ? `^src/${name.replace('.', '\\.')}$` : `^src/${name}/`);
+
+const layerRules = Object.entries(ALLOWED).map(([folder, allowed]) => ({
+  name: `layer-${folder}`,
+  comment: `src/${folder}/ may import only ${allowed.length ? allowed.join(', ') : 'itself'} (and logger.ts)`,
+  severity: 'error',
+  from: { path: `^src/${folder}/` },
+  to: {
+    path: '^src/',
+    pathNot: [`^src/${folder}/`, '^src/logger\\.ts$', ...allowed.map(allowedPath)],
+  },
+}));
+
+export default {
+  forbidden: [
+    ...layerRules,
+    {
+      name: 'no-folder-cycle',
+      comment: 'the folder graph has no cycles (ARCHITECTURE.md), whatever the layers above allow',
+      severity: 'error',
+      scope: 'folder',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'no-module-cycle',
+      comment:
+        'no module cycle at run time (a type naming its owner back, like simulator/follower.ts, is fine)',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+    {
+      name: 'leaves-stay-leaves',
+      comment: 'logger.ts and config.ts are imported from everywhere, so they import nothing of ours',
+      severity: 'error',
+      from: { path: '^src/(logger|config)\\.ts$' },
+      to: { path: '^src/' },
+    },
+    {
+      name: 'simulator-only-on-demand',
+      comment:
+        'a production start never loads the simulator: outside simulator/ it is a type, or a dynamic import ' +
+        'in sandbox mode (simulator-routes.ts is being split off in issue 9)',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/simulator/', '^src/http/console/simulator-routes\\.ts$'] },
+      to: { path: '^src/simulator/', dependencyTypesNot: ['type-only', 'dynamic-import'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    // Type-only imports are arrows too: a port's type is what ties a layer to another.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

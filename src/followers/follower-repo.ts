@@ -1,0 +1,82 @@
+import type { Follower, FollowerEvent, FollowerEventInput } from './follower.js';
+
+/** A paging cursor that the store did not issue ({@link FollowerRepo.list}; the admin API answers it with 400). */
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+}
+
+/** A row of `user/info` (WECHAT-PROTOCOL.md §6.2) as enrichment stores it. */
+export interface UserInfoFields {
+  openid: string;
+  subscribe: number;
+  unionid?: string | undefined;
+  subscribe_scene?: string | undefined;
+  qr_scene?: number | undefined;
+  qr_scene_str?: string | undefined;
+  tagid_list?: number[] | undefined;
+  remark?: string | undefined;
+  language?: string | undefined;
+  subscribe_time?: number | undefined;
+}
+
+export interface FollowerQuery {
+  appid: string;
+  subscribed?: boolean;
+  scene?: string;
+  unionid?: string;
+  /** Matches openid or unionid exactly, for the console's search box. */
+  search?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface SceneStats {
+  scene: string;
+  scans: number;
+  subscribes: number;
+  unsubscribes: number;
+}
+
+export interface UnionIdentity {
+  appid: string;
+  openid: string;
+  source: 'follower' | 'oauth';
+}
+
+/** Follower capture, history and enrichment. */
+export interface FollowerRepo {
+  /**
+   * Appends the event and updates the follower in one transaction. Returns false (and changes nothing) when
+   * the dedup key was already stored. subscribe: subscribed, subscribeTime, scene (when given), queued for
+   * enrichment; unsubscribe: not subscribed, unsubscribeTime; scan: the follower exists (created subscribed
+   * if unknown).
+   */
+  recordEvent(event: FollowerEventInput): Promise<boolean>;
+  get(appid: string, openid: string): Promise<Follower | null>;
+  list(query: FollowerQuery): Promise<{ followers: Follower[]; nextCursor: string | null }>;
+  /** Oldest first. */
+  events(appid: string, openid: string): Promise<FollowerEvent[]>;
+  /**
+   * Takes up to `limit` followers due for enrichment (never enriched, or re-queued, and not leased or whose
+   * lease ran out), leasing them for `leaseMs` so other instances skip them.
+   */
+  claimForEnrichment(limit: number, leaseMs: number): Promise<Array<{ appid: string; openid: string }>>;
+  /** Stores enrichment results and clears the queue flag for them. */
+  saveEnrichment(appid: string, infos: UserInfoFields[]): Promise<void>;
+  /** Puts followers back in the queue, not to be retried before `retryAt` (Unix ms). */
+  deferEnrichment(appid: string, openids: string[], retryAt: number): Promise<void>;
+  /** Number of followers waiting for enrichment. */
+  pendingEnrichment(appid?: string): Promise<number>;
+  /** Sync: ensures these openids exist as subscribed followers and queues them; stamps them with `syncId`. */
+  markListed(appid: string, openids: string[], syncId: string): Promise<void>;
+  /**
+   * Sync end: followers not stamped with `syncId` are marked unsubscribed, `now` (Unix seconds) becoming their
+   * unsubscribeTime. A follow or scan recorded while sync state holds `syncId` is stamped too. Returns how many.
+   */
+  markUnlisted(appid: string, syncId: string, now: number): Promise<number>;
+  /** Every follower, in openid order, in constant memory (keyset pages). */
+  iterate(appid?: string): AsyncIterable<Follower>;
+  sceneStats(appid: string): Promise<SceneStats[]>;
+  /** All identities (followers of any account, OAuth visitors) sharing a unionid. */
+  unionIdentities(unionid: string): Promise<UnionIdentity[]>;
+}
