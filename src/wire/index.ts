@@ -6,10 +6,14 @@ export { WireError, type WireErrorKind } from './errors.js';
 export { safeEqual, verifySignature, wechatSignature } from './signature.js';
 export { decodeAesKey, MessageCrypto } from './crypto.js';
 export {
+  checkPushQuery,
   checkTimestamp,
+  verifyMsgSignature,
   verifyPush,
   verifyUrl,
   type FreshnessParams,
+  type MsgSignatureParams,
+  type PushQueryParams,
   type PushQuery,
   type VerifyPushParams,
   type VerifyUrlParams,
