@@ -22,6 +22,7 @@ export * from './inbound-types.js';
 export { parseEnvelope, parseInbound, type Envelope } from './inbound.js';
 export { FILTER_NAMES, filterName, isFilterName, type FilterName } from './filter-name.js';
 export { dedupKey } from './dedup-key.js';
+export { decodeUtf8 } from './utf8.js';
 export {
   MAX_NEWS_ARTICLES,
   REPLY_TYPES,
