@@ -31,7 +31,8 @@ const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x09 |
 
 /**
  * Parses a WeChat document strictly and returns the children of its `<xml>` root; anything else is a
- * WireError 'xml' (§2.7: -40002). One pass, no backtracking, linear in the input.
+ * WireError 'xml' (§2.7: -40002). The common flat push takes one regex pass ({@link readFlatXml}); the
+ * rest one pass of {@link Reader}, linear in the input: no backtracking, no expansion.
  *
  * Refused as not well-formed XML 1.0 (INTERFACE.md §3): a character that is not a Char, a missing or
  * mismatched end tag, `]]>` or a bare `&` in text, an undeclared entity, a character reference to a
@@ -45,15 +46,50 @@ const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x09 |
  * array, an empty element `''`.
  */
 export function readXmlRoot(input: string): XmlObject {
-  const bad = NOT_CHAR.exec(input);
+  const xml = input.includes('\r') ? input.replace(/\r\n?/g, '\n') : input;
+  const flat = readFlatXml(xml);
+  if (flat !== undefined) return flat;
+  const bad = NOT_CHAR.exec(xml);
   if (bad !== null) {
     const code = bad[0].codePointAt(0) as number;
     throw xmlError(
       `character U+${code.toString(16).toUpperCase().padStart(4, '0')} at offset ${bad.index} is not allowed in XML`,
     );
   }
-  const xml = input.includes('\r') ? input.replace(/\r\n?/g, '\n') : input;
   return new Reader(xml).document();
+}
+
+// The value classes leave out every non-Char; with the `u` flag a lone surrogate is one code point in
+// \uD800-\uDFFF, while a valid pair is one astral code point. Line ends are normalised before.
+const FLAT_START = /^\uFEFF?<xml>/;
+const FLAT_ELEMENT =
+  /[ \t\n]*<([A-Za-z_][\w.-]*)>(?:<!\[CDATA\[([^\]\0-\x08\x0B\x0C\x0E-\x1F\uD800-\uDFFF\uFFFE\uFFFF]*)\]\]>|([^<&\]\0-\x08\x0B\x0C\x0E-\x1F\uD800-\uDFFF\uFFFE\uFFFF]*))<\/\1>/uy;
+const FLAT_END = /[ \t\n]*<\/xml>[ \t\n]*$/y;
+
+/**
+ * The fast path, for the common flat push: `<xml>` (no declaration) whose children are all text-only
+ * elements, a bare value without `&` or `]`, or one CDATA section without `]`, every character an XML
+ * Char. Anything else — nesting, references, a declaration, a repeated or inherited name — is undefined,
+ * for the strict reader. Whatever it accepts is well-formed, and it gives what the strict reader gives.
+ * Measured on the subscribe push (bench/micro.mjs): 1.1 µs against 22.8 µs through fast-xml-parser.
+ */
+export function readFlatXml(xml: string): XmlObject | undefined {
+  const start = FLAT_START.exec(xml);
+  if (start === null) return undefined;
+  const values: Record<string, string> = {};
+  let pos = start[0].length;
+  for (;;) {
+    FLAT_ELEMENT.lastIndex = pos;
+    const m = FLAT_ELEMENT.exec(xml);
+    if (m === null) break;
+    const name = m[1] as string;
+    if (name in values) return undefined;
+    const bare = m[3];
+    values[name] = bare === undefined ? (m[2] as string) : trimStart(trimEnd(bare));
+    pos = FLAT_ELEMENT.lastIndex;
+  }
+  FLAT_END.lastIndex = pos;
+  return FLAT_END.test(xml) ? values : undefined;
 }
 
 /** The name {@link readXmlRoot} had before it became the only reader (inbound.ts reads through it). */
@@ -68,7 +104,7 @@ class Reader {
     if (xml.charCodeAt(0) === 0xfeff) this.pos = 1;
     XML_DECL.lastIndex = this.pos;
     if (XML_DECL.test(xml)) this.pos = XML_DECL.lastIndex;
-    else if (/^<\?xml[ \t\n?]/.test(xml.slice(this.pos, this.pos + 6))) {
+    else if (xml.startsWith('<?xml', this.pos) && !isNameChar(xml.charCodeAt(this.pos + 5))) {
       throw xmlError('malformed XML declaration');
     }
     this.misc();
@@ -150,9 +186,10 @@ class Reader {
       }
       const next = xml.charCodeAt(lt + 1);
       if (next === 0x2f /* / */) {
-        const end = this.name(lt + 2);
-        if (end !== name) throw xmlError(`end tag </${end ?? ''}> does not match <${name}>`);
         let at = lt + 2 + name.length;
+        if (!xml.startsWith(name, lt + 2) || isNameChar(xml.charCodeAt(at))) {
+          throw xmlError(`end tag </${this.name(lt + 2) ?? ''}> does not match <${name}>`);
+        }
         while (isSpace(xml.charCodeAt(at))) at++;
         if (xml.charCodeAt(at) !== 0x3e) throw xmlError(`malformed end tag </${name}>`);
         this.pos = at + 1;
@@ -252,6 +289,18 @@ class Reader {
     if (end !== after && !isSpace(xml.charCodeAt(after))) throw xmlError('malformed processing instruction');
     this.pos = end + 2;
   }
+}
+
+/** A character that continues a name of WeChat's subset. */
+function isNameChar(c: number): boolean {
+  return (
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x5f ||
+    c === 0x2e ||
+    c === 0x2d
+  );
 }
 
 /** XML 1.0 Char (§2.2) as a code point. */
