@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
 import type { Context, Middleware } from 'koa';
+import { WebhookError } from '../bot/webhook-errors.js';
 import { createWebhookHandler, type WebhookHandler, type WebhookOptions } from '../bot/webhook-handler.js';
 import { silentLogger } from '../logger.js';
-import { WebhookError } from '../bot/webhook-errors.js';
 import { WireError } from '../wire/errors.js';
 import { decodeUtf8 } from '../wire/utf8.js';
 import { webhookErrorResponse } from './errors.js';
@@ -50,6 +50,12 @@ export function wechatWebhook(options: WechatWebhookOptions): WechatWebhookMiddl
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const timeoutMs = options.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
   const maxInFlight = options.maxBodiesInFlight ?? MAX_BODIES_IN_FLIGHT;
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new TypeError(`bodyTimeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
+  }
+  if (!(Number.isSafeInteger(maxInFlight) && maxInFlight > 0)) {
+    throw new TypeError(`maxBodiesInFlight must be a positive integer, got ${maxInFlight}`);
+  }
   let inFlight = 0;
 
   const middleware = async (ctx: Context): Promise<void> => {
