@@ -71,7 +71,7 @@ const FLAT_END = /[ \t\n]*<\/xml>[ \t\n]*$/y;
  * elements, a bare value without `&` or `]`, or one CDATA section without `]`, every character an XML
  * Char. Anything else — nesting, references, a declaration, a repeated or inherited name — is undefined,
  * for the strict reader. Whatever it accepts is well-formed, and it gives what the strict reader gives.
- * Measured on the subscribe push (bench/micro.mjs): 1.1 µs against 22.8 µs through fast-xml-parser.
+ * This regex pass measured 1.1 µs on the subscribe push (bench/micro.mjs), fast-xml-parser 22.8 µs.
  */
 export function readFlatXml(xml: string): XmlObject | undefined {
   const start = FLAT_START.exec(xml);
@@ -92,7 +92,7 @@ export function readFlatXml(xml: string): XmlObject | undefined {
   return FLAT_END.test(xml) ? values : undefined;
 }
 
-/** The name {@link readXmlRoot} had before it became the only reader (inbound.ts reads through it). */
+/** What inbound.ts reads pushes and envelopes with: {@link readXmlRoot} (fast path, else strict). */
 export const readWechatXml = readXmlRoot;
 
 class Reader {
