@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
@@ -228,7 +228,12 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     authBrake,
     apiFor,
     async listen(port = config.port, host = config.host) {
-      const s = app.listen(port, host);
+      // Node enforces requestTimeout only every connectionsCheckingInterval (30 s by default): check each
+      // second, so a trickled request is cut off near its limit. The webhook cuts its bodies at 10 s itself.
+      const s = createServer(
+        { headersTimeout: 10_000, requestTimeout: 15_000, connectionsCheckingInterval: 1_000 },
+        app.callback(),
+      ).listen(port, host);
       server = s;
       await new Promise<void>((resolve, reject) => {
         s.once('listening', resolve);

@@ -8,15 +8,12 @@ export interface WebhookAccount {
   token: string;
   /** The 43-character EncodingAESKey; without it only plaintext (and compatible-mode) pushes work. */
   encodingAesKey?: string | undefined;
-  /** The account's original ID (`gh_…`); when set, a push addressed to another ToUserName is refused. */
-  ghId?: string | undefined;
 }
 
 /** An account ready for the hot path: the AES key is decoded once. */
 export interface ResolvedAccount {
   readonly appid: string;
   readonly token: string;
-  readonly ghId: string | undefined;
   readonly crypto: MessageCrypto | undefined;
 }
 
@@ -50,7 +47,6 @@ export class AccountTable {
       byAppid.set(account.appid, {
         appid: account.appid,
         token: account.token,
-        ghId: account.ghId === '' ? undefined : account.ghId,
         crypto,
       });
     });

@@ -5,6 +5,8 @@
 export type WebhookErrorKind =
   | 'unknown_account' // no account with the requested AppID → 404
   | 'bad_request' // a request the webhook cannot act on, e.g. GET without echostr → 400
+  | 'timeout' // the body had not arrived in time → 408
+  | 'busy' // too many bodies being read at once → 503, so WeChat retries
   | 'store'; // the reply store failed before any handler ran → 500, so WeChat retries
 
 /** A refusal of the webhook itself; handlers never ran and nothing was stored. */

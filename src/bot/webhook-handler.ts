@@ -1,23 +1,12 @@
 import { silentLogger, type Logger } from '../logger.js';
 import { MemoryReplyRecordStore } from './memory-reply-store.js';
-import {
-  dedupKey,
-  parseEnvelope,
-  parseInbound,
-  renderEncryptedEnvelope,
-  verifyPush,
-  verifyUrl,
-  WireError,
-  type InboundMessage,
-  type PushQuery,
-  type Reply,
-} from '../wire/index.js';
+import { dedupKey, renderEncryptedEnvelope, type InboundMessage, type Reply } from '../wire/index.js';
 import type { MiddlewareObj } from './composer.js';
 import { pushIdentity, type Context } from './context.js';
 import { DeliveryDedup } from './delivery-dedup.js';
 import { dispatch, SUCCESS } from './dispatch.js';
+import { checkPush, receivePush, receiveUrlCheck, type Freshness, type WebhookQuery } from './receive.js';
 import { AccountTable, type ResolvedAccount, type WebhookAccount } from './webhook-accounts.js';
-import { WebhookError } from './webhook-errors.js';
 import type { ReplyRecordStore } from './reply-store.js';
 
 /** The push a reply belongs to: enough to send a customer-service message or record the conversation. */
@@ -55,8 +44,7 @@ export interface WebhookOptions {
   clock?: (() => number) | undefined;
 }
 
-/** The query string as a framework parses it (Koa's `ctx.query`, `URLSearchParams` made an object). */
-export type WebhookQuery = Readonly<Record<string, string | readonly string[] | undefined>>;
+export type { WebhookQuery } from './receive.js';
 
 /** A request to the webhook, framework-free. */
 export interface WebhookRequest {
@@ -77,6 +65,11 @@ export interface WebhookAnswer {
 export interface WebhookHandler {
   /** GET URL verification (WECHAT-PROTOCOL.md §1.2): returns the `echostr` to send back verbatim. */
   verifyUrl(request: Omit<WebhookRequest, 'body'>): string;
+  /**
+   * The checks of a push that need no body (timestamp, nonce, the 3-part signature): lets a server refuse
+   * an unsigned or stale push before reading its body. `handlePush` makes them again.
+   */
+  checkPush(request: Omit<WebhookRequest, 'body'>): void;
   /** POST: verifies, decrypts and parses a push, runs the handlers once per push, returns the answer. */
   handlePush(request: WebhookRequest): Promise<WebhookAnswer>;
   /** The AppIDs served, the default first. */
@@ -109,6 +102,7 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
   }
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? Date.now;
+  const now = (): Freshness => ({ nowSeconds: Math.floor(clock() / 1000), toleranceSeconds: toleranceS });
   const sink = options.lateReplySink;
   const onPassiveReply = options.onPassiveReply;
   const middleware = options.bot.middleware();
@@ -190,53 +184,17 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
     appids: accounts.appids,
 
     verifyUrl({ query, appid }) {
-      const account = accounts.get(appid);
-      const q = signedQuery(query);
-      const echostr = verifyUrl({
-        token: account.token,
-        query: q,
-        crypto: account.crypto,
-        nowSeconds: Math.floor(clock() / 1000),
-        toleranceSeconds: toleranceS,
-      });
-      if (q.echostr === undefined) throw new WebhookError('bad_request', 'GET without echostr');
-      return echostr;
+      return receiveUrlCheck(accounts.get(appid), query, now());
+    },
+
+    checkPush({ query, appid }) {
+      checkPush(accounts.get(appid), query, now());
     },
 
     async handlePush({ query, body, appid }) {
       const started = performance.now();
       const account = accounts.get(appid);
-      const q = signedQuery(query);
-      const encryptType = q.encrypt_type;
-      if (encryptType !== undefined && encryptType !== 'aes' && encryptType !== 'raw') {
-        throw new WebhookError('bad_request', `unknown encrypt_type ${encryptType}`);
-      }
-      const freshness = {
-        token: account.token,
-        query: q,
-        nowSeconds: Math.floor(clock() / 1000),
-        toleranceSeconds: toleranceS,
-      };
-      // A push without encrypt_type is plaintext and answered so, even with an AES key configured. An
-      // `aes` push to an account without a key can only be a compatible-mode one (plaintext fields next to
-      // Encrypt, WECHAT-PROTOCOL.md §1.1): it is checked on `signature` and answered in plaintext, which
-      // compatible mode accepts, so an operator can switch the console before configuring the key.
-      const crypto = encryptType === 'aes' ? account.crypto : undefined;
-      let message: InboundMessage;
-      if (crypto !== undefined) {
-        // The envelope is read before the signature check because msg_signature covers its Encrypt: the
-        // only signature over the body (§1.3). The decrypted content is all that is trusted — in compatible
-        // mode the plaintext copy next to Encrypt is covered by no signature at all.
-        const envelope = parseEnvelope(body);
-        verifyPush({ ...freshness, encrypt: envelope.Encrypt });
-        message = parseInbound(crypto.decrypt(envelope.Encrypt));
-      } else {
-        verifyPush(freshness);
-        message = parseInbound(body);
-      }
-      if (account.ghId !== undefined && message.ToUserName !== account.ghId) {
-        throw new WireError('appid', `push addressed to ${message.ToUserName}, not to ${account.ghId}`);
-      }
+      const { message, crypto, query: q } = receivePush(account, query, body, now());
 
       const key = dedupKey(message);
       const record = await dedup.claim(key);
@@ -273,25 +231,6 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
       await dedup.drain();
     },
   };
-}
-
-const SIGNED_PARAMS = [
-  'signature',
-  'timestamp',
-  'nonce',
-  'msg_signature',
-  'encrypt_type',
-  'echostr',
-] as const;
-
-/** The parameters the checks read; a repeated one is left out (so it fails) rather than guessed. */
-function signedQuery(query: WebhookQuery): PushQuery {
-  const out: Record<string, string> = {};
-  for (const name of SIGNED_PARAMS) {
-    const value = query[name];
-    if (typeof value === 'string') out[name] = value;
-  }
-  return out;
 }
 
 function performanceNow(): number {

@@ -29,6 +29,9 @@ const WIRE: Record<WireErrorKind, readonly [number, string]> = {
 const WEBHOOK: Record<WebhookError['kind'], readonly [number, string]> = {
   unknown_account: [404, 'not found'],
   bad_request: [400, 'bad request'],
+  timeout: [408, 'request timeout'],
+  // Load shedding, not a fault: WeChat retries; logged as a refusal, not as an error.
+  busy: [503, 'busy'],
   store: [500, 'internal error'],
 };
 
@@ -37,7 +40,11 @@ export function webhookErrorResponse(err: unknown): WebhookErrorResponse {
   const entry =
     err instanceof WireError ? WIRE[err.kind] : err instanceof WebhookError ? WEBHOOK[err.kind] : undefined;
   const [status, body] = entry ?? [500, 'internal error'];
-  return { status, body, serverError: status >= 500 };
+  return {
+    status,
+    body,
+    serverError: status >= 500 && !(err instanceof WebhookError && err.kind === 'busy'),
+  };
 }
 
 /** The log message of a request whose client went away before it could be answered. */

@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
 import type { Context, Middleware } from 'koa';
+import { WebhookError } from '../bot/webhook-errors.js';
 import { createWebhookHandler, type WebhookHandler, type WebhookOptions } from '../bot/webhook-handler.js';
 import { silentLogger } from '../logger.js';
 import { WireError } from '../wire/errors.js';
+import { decodeUtf8 } from '../wire/utf8.js';
 import { CLIENT_GONE, clientGone, refusalHint, webhookErrorResponse } from './errors.js';
 
 /** Options of `wechatWebhook`: the webhook's own plus how a Koa request picks its account. */
@@ -15,6 +17,13 @@ export interface WechatWebhookOptions extends WebhookOptions {
   accountFor?: ((ctx: Context) => string | undefined) | undefined;
   /** Largest body accepted, in bytes; default 1 MiB (INTERFACE.md §3: over it → 413). */
   maxBodyBytes?: number | undefined;
+  /** Milliseconds from a request's start until its whole body must have arrived; default 10 000 (→ 408). */
+  bodyTimeoutMs?: number | undefined;
+  /**
+   * Push bodies read at once; one more is answered 503 with `Retry-After` (WeChat retries) instead of
+   * being buffered, so memory stays bounded by this × `maxBodyBytes`. Default 64.
+   */
+  maxBodiesInFlight?: number | undefined;
 }
 
 /** The Koa middleware, with the framework-free handler it wraps (for `drain()` at shutdown). */
@@ -22,6 +31,10 @@ export type WechatWebhookMiddleware = Middleware & { readonly webhook: WebhookHa
 
 /** INTERFACE.md §3's body limit. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** INTERFACE.md §3: a body not arrived 10 s after the request started → 408 (WeChat gives up after 5 s). */
+export const BODY_TIMEOUT_MS = 10_000;
+/** Default of `maxBodiesInFlight`: a push body is a few hundred bytes and arrives with its headers. */
+export const MAX_BODIES_IN_FLIGHT = 64;
 
 const TEXT_TYPE = 'text/plain; charset=utf-8';
 
@@ -35,17 +48,42 @@ export function wechatWebhook(options: WechatWebhookOptions): WechatWebhookMiddl
   const logger = options.logger ?? silentLogger;
   const accountFor = options.accountFor ?? routeAppid;
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const timeoutMs = options.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
+  const maxInFlight = options.maxBodiesInFlight ?? MAX_BODIES_IN_FLIGHT;
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new TypeError(`bodyTimeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
+  }
+  if (!(Number.isSafeInteger(maxInFlight) && maxInFlight > 0)) {
+    throw new TypeError(`maxBodiesInFlight must be a positive integer, got ${maxInFlight}`);
+  }
+  let inFlight = 0;
 
   const middleware = async (ctx: Context): Promise<void> => {
+    const started = performance.now();
     const method = ctx.method;
+    // Until the body is read, an error answer closes the connection: the rest is not worth receiving.
+    let bodyRead = method !== 'POST';
     try {
       if (method === 'POST') {
-        const body = await readBody(ctx.req, limit);
         // node:querystring over ctx.querystring, not ctx.query: Koa's parser (URLSearchParams, getAll and
         // defineProperty per key) took 2.7 µs against 1.35 µs for a push's query. Same values: a repeated
         // name becomes an array either way, which the handler refuses to guess from.
         const query = parseQueryString(ctx.querystring);
-        const answer = await webhook.handlePush({ query, body, appid: accountFor(ctx) });
+        const appid = accountFor(ctx);
+        // Unsigned or stale → 401 before a byte of the body is buffered (every mode signs without the body).
+        webhook.checkPush({ query, appid });
+        if (inFlight >= maxInFlight) {
+          throw new WebhookError('busy', `${inFlight} push bodies already being read`);
+        }
+        inFlight++;
+        let body: string;
+        try {
+          body = await readBody(ctx.req, limit, Math.max(0, timeoutMs - (performance.now() - started)));
+        } finally {
+          inFlight--;
+        }
+        bodyRead = true;
+        const answer = await webhook.handlePush({ query, body, appid });
         // The header first: with a Content-Type set, Koa's body setter skips its own type sniffing.
         ctx.set('Content-Type', answer.contentType);
         ctx.body = answer.body;
@@ -76,10 +114,11 @@ export function wechatWebhook(options: WechatWebhookOptions): WechatWebhookMiddl
           'webhook request refused',
         );
       }
-      if (response.status === 413) {
-        // The rest of an oversized body is not worth reading: close the connection after the answer.
+      if (!bodyRead) {
+        // The rest of a refused, oversized or late body is not worth reading: close after the answer.
         ctx.set('Connection', 'close');
       }
+      if (response.status === 503) ctx.set('Retry-After', '1');
       ctx.status = response.status;
       ctx.set('Content-Type', TEXT_TYPE);
       ctx.body = response.body;
@@ -95,11 +134,11 @@ function routeAppid(ctx: Context): string | undefined {
 }
 
 /**
- * Reads the whole body up to `limit` bytes. Plain 'data'/'end' listeners: the async iterator measured about
- * a third slower on this path (../shared/bench/README.md). A declared Content-Length over the limit is
- * refused before reading anything.
+ * Reads the whole body up to `limit` bytes and `timeoutMs`, as UTF-8 (invalid sequences → WireError 'xml').
+ * Plain 'data'/'end' listeners: the async iterator measured about a third slower on this path
+ * (../shared/bench/README.md). A declared Content-Length over the limit is refused before reading anything.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export function readBody(req: IncomingMessage, limit: number, timeoutMs = BODY_TIMEOUT_MS): Promise<string> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(tooLarge(limit));
@@ -109,17 +148,22 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
     let rest: Buffer[] | undefined;
     let size = 0;
     const cleanup = (): void => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
       req.off('close', onClose);
     };
+    const fail = (err: Error): void => {
+      cleanup();
+      first = rest = undefined; // let what was buffered go now, not when the socket closes
+      reject(err);
+    };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
-        cleanup();
+        fail(tooLarge(limit));
         req.resume(); // discard the rest instead of buffering it
-        reject(tooLarge(limit));
       } else if (first === undefined) {
         first = chunk;
       } else {
@@ -130,17 +174,19 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
       cleanup();
       // One chunk is the common case (a push is a few hundred bytes): no concat then.
       const buffer = rest !== undefined ? Buffer.concat(rest, size) : first;
-      resolve(buffer === undefined ? '' : buffer.toString('utf8'));
+      try {
+        resolve(buffer === undefined ? '' : decodeUtf8(buffer));
+      } catch (err) {
+        reject(err as Error);
+      }
     };
-    const onError = (err: Error): void => {
-      cleanup();
-      reject(err);
-    };
+    const onError = (err: Error): void => fail(err);
     // 'close' before 'end': the client went away mid-body.
-    const onClose = (): void => {
-      cleanup();
-      reject(new Error('request closed before its body ended'));
-    };
+    const onClose = (): void => fail(new Error('request closed before its body ended'));
+    const timer = setTimeout(() => {
+      fail(new WebhookError('timeout', `the body had not arrived ${timeoutMs} ms after the request started`));
+      req.pause();
+    }, timeoutMs);
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);

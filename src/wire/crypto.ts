@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, type Cipher, type Decipher } from 'node:crypto';
 import { WireError } from './errors.js';
 import { fillRandom } from './random-pool.js';
+import { decodeUtf8 } from './utf8.js';
 
 /**
  * WXBizMsgCrypt (WECHAT-PROTOCOL.md §2): AES-256-CBC, IV = first 16 key bytes, PKCS#7 padding to 32-byte
@@ -126,7 +127,7 @@ export class MessageCrypto {
     }
     return {
       random: full.subarray(0, RANDOM_LENGTH),
-      message: full.toString('utf8', HEADER_LENGTH, HEADER_LENGTH + length),
+      message: decodeUtf8(full.subarray(HEADER_LENGTH, HEADER_LENGTH + length)),
       receiveId: full.toString('utf8', HEADER_LENGTH + length),
     };
   }

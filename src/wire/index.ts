@@ -6,10 +6,14 @@ export { WireError, type WireErrorKind } from './errors.js';
 export { safeEqual, verifySignature, wechatSignature } from './signature.js';
 export { decodeAesKey, MessageCrypto } from './crypto.js';
 export {
+  checkPushQuery,
   checkTimestamp,
+  verifyMsgSignature,
   verifyPush,
   verifyUrl,
   type FreshnessParams,
+  type MsgSignatureParams,
+  type PushQueryParams,
   type PushQuery,
   type VerifyPushParams,
   type VerifyUrlParams,
@@ -18,6 +22,7 @@ export * from './inbound-types.js';
 export { parseEnvelope, parseInbound, type Envelope } from './inbound.js';
 export { FILTER_NAMES, filterName, isFilterName, type FilterName } from './filter-name.js';
 export { dedupKey } from './dedup-key.js';
+export { decodeUtf8 } from './utf8.js';
 export {
   MAX_NEWS_ARTICLES,
   REPLY_TYPES,

@@ -37,31 +37,61 @@ export function checkTimestamp(
 
 const mismatch = (name: string): WireError => new WireError('signature', `${name} does not match`, -40001);
 
-/** What {@link verifyPush} checks. */
-export interface VerifyPushParams extends FreshnessParams {
+/** What {@link checkPushQuery} checks: the query alone. */
+export interface PushQueryParams extends FreshnessParams {
   token: string;
   query: PushQuery;
+}
+
+/**
+ * The checks of a POST push that need no body (§1.3): `timestamp` fresh, `nonce` present, and the 3-part
+ * `signature` valid. WeChat sends `signature` in every mode (in safe and compatible mode next to
+ * `msg_signature`), so a request without one is refused. Throws WireError 'timestamp' or 'signature'.
+ */
+export function checkPushQuery(params: PushQueryParams): void {
+  const { token, query } = params;
+  const timestamp = checkTimestamp(query.timestamp, params.nowSeconds, params.toleranceSeconds);
+  const nonce = query.nonce;
+  if (nonce === undefined || nonce === '') {
+    throw new WireError('signature', 'the nonce parameter is missing', -40001);
+  }
+  if (query.signature === undefined) {
+    throw new WireError('signature', 'the request carries no signature', -40001);
+  }
+  if (!verifySignature(query.signature, token, timestamp, nonce)) throw mismatch('signature');
+}
+
+/** What {@link verifyMsgSignature} checks. */
+export interface MsgSignatureParams {
+  token: string;
+  query: PushQuery;
+  /** The body's `Encrypt` text. */
+  encrypt: string;
+}
+
+/** The 4-part `msg_signature` over the body's `Encrypt` (§1.3): the one signature that covers the body. */
+export function verifyMsgSignature(params: MsgSignatureParams): void {
+  const { token, query, encrypt } = params;
+  const timestamp = query.timestamp ?? '';
+  if (!verifySignature(query.msg_signature, token, timestamp, query.nonce ?? '', encrypt)) {
+    throw mismatch('msg_signature');
+  }
+}
+
+/** What {@link verifyPush} checks. */
+export interface VerifyPushParams extends PushQueryParams {
   /** The body's `Encrypt` text when the push has `encrypt_type=aes`; absent for a plaintext push. */
   encrypt?: string | undefined;
 }
 
 /**
- * Verifies a POST push (§1.3). Plaintext: the 3-part `signature`. Encrypted: the 4-part `msg_signature`
- * over `Encrypt` — the one that covers the body — and the 3-part `signature` too when WeChat sends it.
- * Throws WireError 'timestamp' or 'signature'.
+ * Verifies a POST push (§1.3): {@link checkPushQuery}, then for an encrypted push the 4-part
+ * `msg_signature` over `Encrypt`. Throws WireError 'timestamp' or 'signature'.
  */
 export function verifyPush(params: VerifyPushParams): void {
-  const { token, query, encrypt } = params;
-  const timestamp = checkTimestamp(query.timestamp, params.nowSeconds, params.toleranceSeconds);
-  const nonce = query.nonce ?? '';
-  if (encrypt !== undefined) {
-    if (!verifySignature(query.msg_signature, token, timestamp, nonce, encrypt))
-      throw mismatch('msg_signature');
-    if (query.signature !== undefined && !verifySignature(query.signature, token, timestamp, nonce)) {
-      throw mismatch('signature');
-    }
-  } else if (!verifySignature(query.signature, token, timestamp, nonce)) {
-    throw mismatch('signature');
+  checkPushQuery(params);
+  if (params.encrypt !== undefined) {
+    verifyMsgSignature({ token: params.token, query: params.query, encrypt: params.encrypt });
   }
 }
 

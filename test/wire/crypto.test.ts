@@ -287,6 +287,17 @@ describe('wire/crypto', () => {
       });
     });
 
+    it('rejects a decrypted message that is not valid UTF-8, instead of storing U+FFFD', () => {
+      const message = Buffer.concat([
+        Buffer.from('<xml><Content>'),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from('</Content></xml>'),
+      ]);
+      expectWireError(() => crypto.decrypt(sealRaw(KEY, fullStr(message, APPID))), 'xml', {
+        message: /UTF-8/,
+      });
+    });
+
     it('rejects a buffer too short to hold its header', () => {
       expectWireError(() => crypto.decrypt(sealRaw(KEY, Buffer.alloc(32, 32))), 'crypto', {
         code: -40008,

@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { checkTimestamp, verifyPush, verifyUrl } from '../../src/wire/index.js';
+import {
+  checkPushQuery,
+  checkTimestamp,
+  verifyMsgSignature,
+  verifyPush,
+  verifyUrl,
+  wechatSignature as sign,
+} from '../../src/wire/index.js';
 import { expectWireError, vector } from './helpers.js';
 
 describe('wire/verify-push', () => {
@@ -85,6 +92,7 @@ describe('wire/verify-push', () => {
 
     it('refuses an aes push whose Encrypt is not the one msg_signature covers', () => {
       const query = {
+        signature: safe.signature,
         timestamp: safe.timestamp,
         nonce: safe.nonce,
         msg_signature: safe.msgSignature as string,
@@ -119,6 +127,50 @@ describe('wire/verify-push', () => {
         () => verifyPush({ token: safe.token, query, encrypt: safe.encrypt as string, ...at(safe) }),
         'signature',
         { message: /^signature/ },
+      );
+    });
+
+    it('refuses a push without nonce, or with an empty one (INTERFACE.md §3)', () => {
+      for (const nonce of [undefined, '']) {
+        const query = {
+          signature: sign(plain.token, plain.timestamp, nonce ?? ''),
+          timestamp: plain.timestamp,
+          nonce,
+        };
+        expectWireError(() => verifyPush({ token: plain.token, query, ...at(plain) }), 'signature', {
+          message: /nonce/,
+        });
+      }
+    });
+
+    it('refuses an aes push without the 3-part signature, which WeChat sends in every mode (§1.3)', () => {
+      const query = {
+        timestamp: safe.timestamp,
+        nonce: safe.nonce,
+        encrypt_type: 'aes',
+        msg_signature: safe.msgSignature as string,
+      };
+      expectWireError(
+        () => verifyPush({ token: safe.token, query, encrypt: safe.encrypt as string, ...at(safe) }),
+        'signature',
+        { message: /no signature/ },
+      );
+    });
+
+    it('checks a push query without its body, and msg_signature over Encrypt on its own', () => {
+      const query = {
+        signature: safe.signature,
+        timestamp: safe.timestamp,
+        nonce: safe.nonce,
+        msg_signature: safe.msgSignature as string,
+      };
+      expect(() => checkPushQuery({ token: safe.token, query, ...at(safe) })).not.to.throw();
+      expect(() =>
+        verifyMsgSignature({ token: safe.token, query, encrypt: safe.encrypt as string }),
+      ).not.to.throw();
+      expectWireError(
+        () => verifyMsgSignature({ token: safe.token, query, encrypt: 'x' + (safe.encrypt as string) }),
+        'signature',
       );
     });
 
