@@ -195,6 +195,14 @@ export interface PeriodicSyncOptions {
   store: Pick<Store, 'followers' | 'syncState'>;
   accounts: SyncAccount[];
   logger?: Logger;
+  /** Calls `run` once after `ms`; tests pass a manual one. Default: an unref'd `setTimeout`. */
+  setTimer?: (run: () => void, ms: number) => { cancel(): void };
+}
+
+function realTimer(run: () => void, ms: number): { cancel(): void } {
+  const timer = setTimeout(run, ms);
+  timer.unref();
+  return { cancel: () => clearTimeout(timer) };
 }
 
 /**
@@ -203,7 +211,8 @@ export interface PeriodicSyncOptions {
  */
 export function createPeriodicSync(intervalSeconds: number, options: PeriodicSyncOptions): PeriodicSync {
   const log = options.logger ?? silentLogger;
-  let timer: NodeJS.Timeout | null = null;
+  const setTimer = options.setTimer ?? realTimer;
+  let timer: { cancel(): void } | null = null;
   let current: Promise<SyncResult[]> | null = null;
   let abort: AbortController | null = null;
   let active = false;
@@ -233,11 +242,10 @@ export function createPeriodicSync(intervalSeconds: number, options: PeriodicSyn
 
   const schedule = () => {
     if (!active) return;
-    timer = setTimeout(() => {
+    timer = setTimer(() => {
       timer = null;
       void runOnce().finally(schedule);
     }, intervalSeconds * 1000);
-    timer.unref();
   };
 
   return {
@@ -248,7 +256,7 @@ export function createPeriodicSync(intervalSeconds: number, options: PeriodicSyn
     },
     async stop() {
       active = false;
-      if (timer) clearTimeout(timer);
+      timer?.cancel();
       timer = null;
       abort?.abort();
       await current?.catch(() => undefined);

@@ -15,6 +15,36 @@ import {
 
 const userGetCalls = (sim: Simulator) => sim.calls.filter((c) => c.path === '/cgi-bin/user/get');
 
+/** A `setTimer` for the periodic sync that fires only when the test says so. */
+function manualTimers() {
+  const pending: Array<{ run: () => void; ms: number }> = [];
+  const waiters: Array<() => void> = [];
+  const timers = {
+    pending,
+    cancelled: 0,
+    setTimer(run: () => void, ms: number) {
+      const timer = { run, ms };
+      pending.push(timer);
+      waiters.splice(0).forEach((wake) => wake());
+      return {
+        cancel() {
+          const i = pending.indexOf(timer);
+          if (i >= 0) pending.splice(i, 1), timers.cancelled++;
+        },
+      };
+    },
+    /** Runs the oldest pending timer, as its time having come. */
+    fire() {
+      const timer = pending.shift();
+      if (!timer) throw new Error('no timer is pending');
+      timer.run();
+    },
+    /** Resolves when the next timer is set. */
+    next: () => new Promise<void>((resolve) => waiters.push(resolve)),
+  };
+  return timers;
+}
+
 for (const engine of ENGINES) {
   describe(`follower sync (${engine})`, function () {
     this.timeout(120_000);
@@ -179,30 +209,48 @@ for (const engine of ENGINES) {
       }
     });
 
-    it('runs the periodic sync every interval until stopped', async () => {
+    it('runs the periodic sync one interval after the previous run ends, until stopped', async () => {
       account.seedFollowers(50);
-      const periodic = createPeriodicSync(1, { store, accounts: [{ appid: account.appid, api }] });
+      const timers = manualTimers();
+      const periodic = createPeriodicSync(60, {
+        store,
+        accounts: [{ appid: account.appid, api }],
+        setTimer: timers.setTimer,
+      });
       periodic.start();
-      try {
-        // Each sync starts with a user/get without next_openid.
-        const starts = () => userGetCalls(sim).filter((c) => c.query['next_openid'] === undefined).length;
-        await eventually('two syncs ran', async () => starts() >= 2, 10_000);
-        expect((await store.followers.list({ appid: account.appid, limit: 100 })).followers).to.have.length(
-          50,
-        );
-      } finally {
-        await periodic.stop();
+      periodic.start(); // a second start schedules nothing more
+      expect(timers.pending.map((t) => t.ms)).to.deep.equal([60_000]);
+      expect(sim.calls).to.have.length(0);
+
+      // Each sync starts with a user/get without next_openid.
+      const starts = () => userGetCalls(sim).filter((c) => c.query['next_openid'] === undefined).length;
+      for (let run = 1; run <= 2; run++) {
+        timers.fire();
+        // While the run is in progress, nothing else is scheduled: runs never overlap.
+        expect(timers.pending).to.have.length(0);
+        const rescheduled = timers.next();
+        await periodic.runOnce(); // joins the run in progress
+        await rescheduled;
+        expect(starts()).to.equal(run);
+        expect(timers.pending.map((t) => t.ms)).to.deep.equal([60_000]);
       }
-      const calls = sim.calls.length;
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect(sim.calls.length).to.equal(calls);
+      expect((await store.followers.list({ appid: account.appid, limit: 100 })).followers).to.have.length(50);
+
+      await periodic.stop();
+      expect(timers.pending).to.have.length(0);
+      expect(timers.cancelled).to.equal(1);
     });
 
     it('does not sync periodically when the interval is 0', async () => {
       account.seedFollowers(5);
-      const periodic = createPeriodicSync(0, { store, accounts: [{ appid: account.appid, api }] });
+      const timers = manualTimers();
+      const periodic = createPeriodicSync(0, {
+        store,
+        accounts: [{ appid: account.appid, api }],
+        setTimer: timers.setTimer,
+      });
       periodic.start();
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(timers.pending).to.have.length(0);
       await periodic.stop();
       expect(sim.calls).to.have.length(0);
     });
