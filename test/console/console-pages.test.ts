@@ -138,7 +138,7 @@ describe('console pages', () => {
       await older.follow();
       await newer.follow();
       await older.sendText('first question');
-      await new Promise((resolve) => setTimeout(resolve, 1100)); // CreateTime is in seconds
+      // Both in the same second of CreateTime, most likely: the later message (higher id) still comes first.
       await newer.sendText('second question');
       const inbox = await c.get('/admin/conversations');
       const order = [...inbox.markup.matchAll(/<li class="(unanswered|answered)" data-openid="([^"]+)"/g)];
