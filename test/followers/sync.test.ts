@@ -192,18 +192,17 @@ for (const engine of ENGINES) {
         const seeded = account.seedFollowers(10_000);
         let running = true;
         const sync = syncFollowers({ store, api, appid: account.appid }).finally(() => (running = false));
-        const latencies: number[] = [];
+        let answered = 0;
         // Scans by listed followers: pushes that go through capture but do not grow the list being synced.
         for (let i = 0; running; i++) {
-          const started = Date.now();
           const result = await seeded[i]!.scan(`during-sync`);
           expect(result.status).to.equal(200);
-          latencies.push(Date.now() - started);
+          // Answered before the simulator's 5 s, as WeChat waits: no second delivery.
+          expect(result.deliveries).to.equal(1);
+          answered++;
         }
         await sync;
-        expect(latencies.length).to.be.at.least(3);
-        // WeChat gives 5 s and the server's budget is 4 s: half of that even on a busy test machine.
-        expect(Math.max(...latencies)).to.be.below(2000);
+        expect(answered).to.be.at.least(3);
       } finally {
         await server.close();
       }
