@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
+import { MemoryTokenStore } from '../../src/store/index.js';
 import {
   buildOAuthAuthorizeUrl,
   QrCodeRequestError,
@@ -149,8 +150,10 @@ describe('WechatApi against the simulator', () => {
     });
 
     it('gives up on a slow API with WechatHttpError "timeout" after a bounded number of attempts', async () => {
-      const client = api({ timeoutMs: 100, retries: 2 });
-      await client.getAccessToken();
+      // The token first, without the short timeout: only the slow calls may time out.
+      const tokenStore = new MemoryTokenStore();
+      await api({ tokenStore }).getAccessToken();
+      const client = api({ tokenStore, timeoutMs: 100, retries: 2 });
       sim.misbehave({ path: '/cgi-bin/tags/get', kind: 'slow', ms: 400, times: 3 });
       const err = (await client.getTags().catch((e: unknown) => e)) as WechatHttpError;
       expect(err).to.be.instanceOf(WechatHttpError);
