@@ -3,15 +3,7 @@ import { createPeriodicSync, syncFollowers, type SyncProgress } from '../../src/
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
 import type { Store } from '../../src/store/types.js';
 import type { WechatApi } from '../../src/wechat-api/index.js';
-import {
-  apiFor,
-  batchgetCalls,
-  ENGINES,
-  eventually,
-  startCaptureServer,
-  testDb,
-  type TestDb,
-} from './support.js';
+import { apiFor, batchgetCalls, ENGINES, startCaptureServer, testDb, type TestDb } from './support.js';
 
 const userGetCalls = (sim: Simulator) => sim.calls.filter((c) => c.path === '/cgi-bin/user/get');
 
@@ -29,7 +21,9 @@ function manualTimers() {
       return {
         cancel() {
           const i = pending.indexOf(timer);
-          if (i >= 0) pending.splice(i, 1), timers.cancelled++;
+          if (i < 0) return;
+          pending.splice(i, 1);
+          timers.cancelled++;
         },
       };
     },

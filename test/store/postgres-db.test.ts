@@ -76,7 +76,7 @@ describe('store on PostgreSQL: adapter and start-up', () => {
       // Another key is not held up: c runs to its end while a holds k1.
       await hold('c', 'k2');
       // b is queued behind a on k1: PostgreSQL shows its advisory lock request waiting.
-      for (let deadline = Date.now() + 10_000; ; ) {
+      for (let deadline = Date.now() + 10_000; ;) {
         const row = await db.get<{ n: number }>(
           `SELECT count(*)::int AS n FROM pg_locks
            WHERE locktype = 'advisory' AND NOT granted

@@ -38,7 +38,8 @@ describe('store tick batch (batchedWrite)', () => {
     await raw.close();
   });
 
-  const names = async () => (await raw.all<{ name: string }>('SELECT name FROM t ORDER BY id')).map((r) => r.name);
+  const names = async () =>
+    (await raw.all<{ name: string }>('SELECT name FROM t ORDER BY id')).map((r) => r.name);
 
   it('commits the writes of one turn in one transaction, in order, each caller getting its own result', async () => {
     const order: string[] = [];
@@ -164,7 +165,9 @@ describe('store tick batch (batchedWrite)', () => {
       },
     } as unknown as Db;
     const atomic = batchedWrite(pg, true, async () => calls.push('atomic body'));
-    const plain = batchedWrite(pg, false, async (q) => calls.push(q === pg ? 'plain body on the pool' : 'plain body'));
+    const plain = batchedWrite(pg, false, async (q) =>
+      calls.push(q === pg ? 'plain body on the pool' : 'plain body'),
+    );
     // Started synchronously, not deferred to the end of the turn.
     expect(calls).to.deep.equal(['transaction', 'atomic body', 'plain body on the pool']);
     await Promise.all([atomic, plain]);

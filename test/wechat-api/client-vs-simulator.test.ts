@@ -160,7 +160,7 @@ describe('WechatApi against the simulator', () => {
       expect(err.kind).to.equal('timeout'); // not the answer the simulator gives after 400 ms
       expect(err.endpoint).to.equal('/cgi-bin/tags/get');
       // The simulator records a call once it has answered it: wait for its three late answers.
-      for (let deadline = Date.now() + 10_000; callsTo('/cgi-bin/tags/get').length < 3; ) {
+      for (let deadline = Date.now() + 10_000; callsTo('/cgi-bin/tags/get').length < 3;) {
         if (Date.now() > deadline) throw new Error('the simulator did not answer the three attempts');
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
