@@ -12,7 +12,7 @@ export class SingleFlight<K, V> {
     // Started from a resolved promise, so `work` runs after the key is set: a `work` that throws before
     // returning a promise would otherwise clear the key before it is set, leaving its failure cached forever.
     const started = Promise.resolve()
-      .then(work)
+      .then(() => work())
       .finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, started);
     return started;
