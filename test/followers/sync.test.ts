@@ -234,6 +234,25 @@ for (const engine of ENGINES) {
       expect(timers.cancelled).to.equal(1);
     });
 
+    it('keeps one timer when restarted while a run is in progress', async () => {
+      account.seedFollowers(5);
+      const timers = manualTimers();
+      const periodic = createPeriodicSync(60, {
+        store,
+        accounts: [{ appid: account.appid, api }],
+        setTimer: timers.setTimer,
+      });
+      periodic.start();
+      timers.fire(); // a run starts
+      const stopped = periodic.stop(); // aborts it; start again before it has wound down
+      periodic.start();
+      await stopped;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(timers.pending).to.have.length(1);
+      await periodic.stop();
+      expect(timers.pending).to.have.length(0);
+    });
+
     it('does not sync periodically when the interval is 0', async () => {
       account.seedFollowers(5);
       const timers = manualTimers();
