@@ -241,7 +241,9 @@ export function createPeriodicSync(intervalSeconds: number, options: PeriodicSyn
   };
 
   const schedule = () => {
-    if (!active) return;
+    // Already scheduled: restarted (stop, start) while a run was winding down, whose end calls this again.
+    // A second timer would start a second chain that stop() could not cancel.
+    if (!active || timer) return;
     timer = setTimer(() => {
       timer = null;
       void runOnce().finally(schedule);
