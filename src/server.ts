@@ -44,11 +44,12 @@ export interface WxoaOptions {
   handlers?: Composer<Context>;
   /**
    * Timings of the enrichment worker (debounce, retry backoff, queue poll); its defaults otherwise. Tests
-   * shorten them so a follower deferred by an API failure is retried in milliseconds, not seconds.
+   * shorten them so a follower deferred by an API failure is retried in milliseconds, not seconds, or give
+   * it the clock of the `store` they pass.
    */
   enrichment?: Pick<
     EnrichmentWorkerOptions,
-    'debounceMs' | 'leaseMs' | 'retryBaseMs' | 'retryMaxMs' | 'pollMs'
+    'debounceMs' | 'leaseMs' | 'retryBaseMs' | 'retryMaxMs' | 'pollMs' | 'clock'
   >;
   /** The brake on wrong admin tokens (clock, proxy trust, policies); defaults in http/auth-brake.ts. */
   authBrake?: Partial<AuthBrakeOptions>;

@@ -196,6 +196,14 @@ export interface PeriodicSyncOptions {
   store: { followers: FollowerRepo; syncState: SyncStateRepo };
   accounts: SyncAccount[];
   logger?: Logger;
+  /** Calls `run` once after `ms`; tests pass a manual one. Default: an unref'd `setTimeout`. */
+  setTimer?: (run: () => void, ms: number) => { cancel(): void };
+}
+
+function realTimer(run: () => void, ms: number): { cancel(): void } {
+  const timer = setTimeout(run, ms);
+  timer.unref();
+  return { cancel: () => clearTimeout(timer) };
 }
 
 /**
@@ -204,7 +212,8 @@ export interface PeriodicSyncOptions {
  */
 export function createPeriodicSync(intervalSeconds: number, options: PeriodicSyncOptions): PeriodicSync {
   const log = options.logger ?? silentLogger;
-  let timer: NodeJS.Timeout | null = null;
+  const setTimer = options.setTimer ?? realTimer;
+  let timer: { cancel(): void } | null = null;
   let current: Promise<SyncResult[]> | null = null;
   let abort: AbortController | null = null;
   let active = false;
@@ -233,12 +242,13 @@ export function createPeriodicSync(intervalSeconds: number, options: PeriodicSyn
   };
 
   const schedule = () => {
-    if (!active) return;
-    timer = setTimeout(() => {
+    // Already scheduled: restarted (stop, start) while a run was winding down, whose end calls this again.
+    // A second timer would start a second chain that stop() could not cancel.
+    if (!active || timer) return;
+    timer = setTimer(() => {
       timer = null;
       void runOnce().finally(schedule);
     }, intervalSeconds * 1000);
-    timer.unref();
   };
 
   return {
@@ -249,7 +259,7 @@ export function createPeriodicSync(intervalSeconds: number, options: PeriodicSyn
     },
     async stop() {
       active = false;
-      if (timer) clearTimeout(timer);
+      timer?.cancel();
       timer = null;
       abort?.abort();
       await current?.catch(() => undefined);

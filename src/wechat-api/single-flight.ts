@@ -9,13 +9,11 @@ export class SingleFlight<K, V> {
   run(key: K, work: () => Promise<V>): Promise<V> {
     const current = this.inFlight.get(key);
     if (current) return current;
-    const started = (async () => {
-      try {
-        return await work();
-      } finally {
-        this.inFlight.delete(key);
-      }
-    })();
+    // Started from a resolved promise, so `work` runs after the key is set: a `work` that throws before
+    // returning a promise would otherwise clear the key before it is set, leaving its failure cached forever.
+    const started = Promise.resolve()
+      .then(() => work())
+      .finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, started);
     return started;
   }

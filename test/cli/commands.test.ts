@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
-import { callsTo, e2eEnv, eventually, startE2eServer } from '../support/server.js';
+import { callsTo, e2eEnv, startE2eServer } from '../support/server.js';
 import { runCli, type CliResult } from './run-cli.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/menus/${name}`, import.meta.url));
@@ -240,15 +240,12 @@ describe('wxoa commands', function () {
         sim,
         account,
         databaseUrl: env['DATABASE_URL']!,
-        enrichment: { debounceMs: 10 },
       });
       try {
         const followers = [account.follower(), account.follower()];
         for (const f of followers) await f.follow({ scene: 'spring' });
-        await eventually(
-          'both are enriched',
-          async () => (await server.wxoa.store.followers.pendingEnrichment()) === 0,
-        );
+        await server.wxoa.enrichment.drain();
+        expect(await server.wxoa.store.followers.pendingEnrichment()).to.equal(0);
         captured = followers.map((f) => f.openid);
       } finally {
         await server.close();

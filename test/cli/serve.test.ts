@@ -13,7 +13,7 @@ import { expect } from 'chai';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
 import { openStore } from '../../src/store/index.js';
 import { eventXml, openReply, readXml, signPush, type PushAccount } from '../support/push.js';
-import { ADMIN_TOKEN, e2eEnv, eventually, freePort, sleep } from '../support/server.js';
+import { ADMIN_TOKEN, e2eEnv, eventually, freePort } from '../support/server.js';
 import { finished, runCli, spawnCli, type CliResult } from './run-cli.js';
 
 /** Whether a GET on a new connection (no keep-alive pool) gets any answer. */
@@ -137,12 +137,17 @@ describe('wxoa serve', function () {
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     const body = Buffer.from(signed.body, 'utf8');
     const half = Math.floor(body.length / 2);
+    // `Expect: 100-continue`: Node answers `100 Continue` once it has parsed the headers, so the request is
+    // known to be in flight (not an idle connection that a stopping server may drop) before the signal.
+    const parsed = new Promise<void>((resolve) =>
+      socket.on('data', () => response.startsWith('HTTP/1.1 100 Continue\r\n\r\n') && resolve()),
+    );
     socket.write(
       `POST /wechat${signed.search} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: text/xml\r\n` +
-        `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+        `Content-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
     );
+    await parsed;
     socket.write(body.subarray(0, half));
-    await sleep(200);
     server.child.kill('SIGTERM');
     await eventually('the server says it is stopping', () => server.output().includes('stopping'), 10_000);
     // No new connection is taken any more, while the push in flight is still waiting for its body.
@@ -154,7 +159,10 @@ describe('wxoa serve', function () {
     socket.write(body.subarray(half));
     await closed;
 
-    const [head, payload] = response.split('\r\n\r\n') as [string, string];
+    const [head, payload] = response.replace('HTTP/1.1 100 Continue\r\n\r\n', '').split('\r\n\r\n') as [
+      string,
+      string,
+    ];
     expect(head).to.match(/^HTTP\/1\.1 200/);
     const reply = readXml(openReply(push, payload).xml);
     expect(reply).to.include({ MsgType: 'text', Content: 'Welcome!', ToUserName: openid });

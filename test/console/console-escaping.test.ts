@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ConsoleClient } from './console-client.js';
-import { ADMIN_TOKEN, eventually, startConsoleServer, type ConsoleServer } from './console-server.js';
+import { ADMIN_TOKEN, startConsoleServer, type ConsoleServer } from './console-server.js';
 
 /** Markup a follower (or anyone feeding WeChat data) might send, and what must never reach a page raw. */
 const MESSAGE_SCRIPT = '<script>alert(1)</script>';
@@ -28,7 +28,8 @@ describe('console escaping of follower-supplied text', () => {
     const { followers } = server.wxoa.store;
     const appid = server.account.appid;
     // Enrichment runs after the follow; the remark is set once it is done, so it is not overwritten.
-    await eventually(async () => (await followers.get(appid, openid))?.enrichedAt ?? undefined);
+    await server.wxoa.enrichment.drain();
+    expect((await followers.get(appid, openid))?.enrichedAt).to.be.a('string');
     await followers.saveEnrichment(appid, [{ openid, subscribe: 1, remark: REMARK }]);
     c = new ConsoleClient(server.origin);
     await c.login(ADMIN_TOKEN);

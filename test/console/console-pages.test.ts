@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ConsoleClient, squash } from './console-client.js';
-import { ADMIN_TOKEN, eventually, startConsoleServer, type ConsoleServer } from './console-server.js';
+import { ADMIN_TOKEN, startConsoleServer, type ConsoleServer } from './console-server.js';
 
 const CONFIG = {
   replies: {
@@ -43,8 +43,11 @@ describe('console pages', () => {
   });
 
   const appid = () => server.account.appid;
-  const enriched = (openid: string) =>
-    eventually(async () => (await server.wxoa.store.followers.get(appid(), openid))?.enrichedAt ?? undefined);
+  /** Enriches now what the follows queued (rather than waiting out the worker's debounce). */
+  const enriched = async (openid: string) => {
+    await server.wxoa.enrichment.drain();
+    expect((await server.wxoa.store.followers.get(appid(), openid))?.enrichedAt).to.be.a('string');
+  };
 
   describe('followers', () => {
     it('shows a follower’s profile with scene and UnionID, the identities, the history and the conversation', async () => {
@@ -138,7 +141,7 @@ describe('console pages', () => {
       await older.follow();
       await newer.follow();
       await older.sendText('first question');
-      await new Promise((resolve) => setTimeout(resolve, 1100)); // CreateTime is in seconds
+      // Both in the same second of CreateTime, most likely: the later message (higher id) still comes first.
       await newer.sendText('second question');
       const inbox = await c.get('/admin/conversations');
       const order = [...inbox.markup.matchAll(/<li class="(unanswered|answered)" data-openid="([^"]+)"/g)];
@@ -308,10 +311,8 @@ describe('console pages', () => {
         /<li class="in" data-reply><div class="bubble">Welcome, spring visitor<\/div>/,
       );
       expect(panel.markup).to.contain(`href="/admin/followers/${openid}" data-follower-link`);
-      const record = await eventually(async () => {
-        const f = await server.wxoa.store.followers.get(appid(), openid);
-        return f?.enrichedAt ? f : undefined;
-      });
+      await enriched(openid);
+      const record = await server.wxoa.store.followers.get(appid(), openid);
       expect(record).to.include({ scene: 'spring', subscribed: true });
     });
 

@@ -72,14 +72,3 @@ export async function startConsoleServer(
     },
   };
 }
-
-/** Polls `check` until it returns a value (not undefined/false) or `ms` pass. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

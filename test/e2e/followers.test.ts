@@ -8,7 +8,6 @@ import { startSimulator, type SimAccount, type Simulator } from '../../src/simul
 import {
   callsTo,
   e2eDatabase,
-  eventually,
   startE2eServer,
   type E2eDatabase,
   type E2eServer,
@@ -51,7 +50,6 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
         account: main,
         extraAccounts: [second],
         databaseUrl: db.url,
-        enrichment: { debounceMs: 20 },
       });
     });
 
@@ -70,11 +68,11 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
       return (await response.json()) as { subscribeTime: number; unsubscribeTime: number | null };
     }
 
+    /** Works through the enrichment queue now, then checks this follower came out enriched. */
     async function enriched(openid: string, appid?: string): Promise<void> {
-      await eventually(`${openid} is enriched`, async () => {
-        const { body } = await server.api(`/api/followers/${openid}${appid ? `?appid=${appid}` : ''}`);
-        return typeof body?.enrichedAt === 'string';
-      });
+      await server.wxoa.enrichment.drain();
+      const { body } = await server.api(`/api/followers/${openid}${appid ? `?appid=${appid}` : ''}`);
+      expect(body?.enrichedAt, `${openid} is enriched`).to.be.a('string');
     }
 
     it('stores a follow through a QR scene and shows it enriched with UnionID and every user/info field', async () => {

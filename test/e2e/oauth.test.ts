@@ -6,7 +6,6 @@ import { expect } from 'chai';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
 import {
   e2eDatabase,
-  eventually,
   freePort,
   startE2eServer,
   type E2eDatabase,
@@ -113,10 +112,8 @@ describe('e2e: web authorization (OAuth) through the simulator', function () {
     expect(sim.calls.filter((c) => c.path === '/sns/userinfo')).to.have.length(1);
 
     // The follower's own UnionID arrives with its enrichment.
-    await eventually(
-      'the follower is enriched',
-      async () => (await server.api(`/api/followers/${follower.openid}`)).body.unionid !== null,
-    );
+    await server.wxoa.enrichment.drain();
+    expect((await server.api(`/api/followers/${follower.openid}`)).body.unionid).to.equal(follower.unionid);
     const { body } = await server.api(`/api/unions/${follower.unionid}`);
     // The visitor is that follower: one person, listed once.
     expect(body.identities).to.deep.equal([

@@ -120,34 +120,52 @@ for (const engine of ENGINES) {
       it(`retries with backoff after WeChat answers ${kind === 'system_error' ? 'errcode -1' : 'HTTP 500'}`, async () => {
         await follows(30);
         sim.misbehave({ kind, path: '/cgi-bin/user/info/batchget', times: 2 });
+        // The worker and its store on a clock of the test's: retry times come due when the test says so.
+        let now = Date.now();
+        const clock = () => now;
+        const w = worker({ retryBaseMs: 100, clock }, await db.open({ clock }));
+        const codes = () =>
+          sim.calls.filter((c) => c.path === '/cgi-bin/user/info/batchget').map((c) => c.errcode);
 
-        worker({ retryBaseMs: 100 }).start();
-        await eventually('every follower is enriched', allEnriched);
-
-        const calls = sim.calls.filter((c) => c.path === '/cgi-bin/user/info/batchget');
-        expect(calls.map((c) => c.errcode)).to.deep.equal([-1, -1, 0]);
-        // Exponential: the second wait (about 200 ms) is longer than the first (about 100 ms).
-        const [a, b, c] = calls.map((call) => call.time) as [number, number, number];
-        expect(b - a).to.be.at.least(70);
-        expect(c - b).to.be.at.least(150);
+        expect(await w.drain()).to.include({ enriched: 0, deferred: 30 });
+        expect(codes()).to.deep.equal([-1]);
+        // The first wait is 100 ms ±20 %: not due before 80 ms, due at 120 ms.
+        now += 79;
+        expect(await w.drain()).to.include({ calls: 0 });
+        now += 41;
+        expect(await w.drain()).to.include({ enriched: 0, deferred: 30 });
+        expect(codes()).to.deep.equal([-1, -1]);
+        // Exponential: the second wait is 200 ms ±20 %.
+        now += 159;
+        expect(await w.drain()).to.include({ calls: 0 });
+        now += 81;
+        expect(await w.drain()).to.include({ enriched: 30, calls: 1 });
+        expect(codes()).to.deep.equal([-1, -1, 0]);
+        expect(await allEnriched()).to.equal(true);
       });
     }
 
     it('picks up followers a crashed instance left, once their lease runs out', async () => {
       await follows(120);
+      let now = Date.now();
+      const clock = () => now;
       // The crashed instance: it had claimed 100 followers (leased for 300 ms) when it died.
-      const crashed = await db.open();
+      const crashed = await db.open({ clock });
       expect(await crashed.followers.claimForEnrichment(100, 300)).to.have.length(100);
       await crashed.close();
       await server?.close();
       server = null;
 
       // The restart: a new store and worker on the same database.
-      const restarted = await db.open();
-      worker({ pollMs: 100 }, restarted).start();
-      await eventually('every follower is enriched', allEnriched);
+      const w = worker({ clock }, await db.open({ clock }));
+      expect(await w.drain()).to.include({ enriched: 20 });
+      now += 299;
+      expect(await w.drain()).to.include({ enriched: 0, calls: 0 });
+      now += 1;
+      expect(await w.drain()).to.include({ enriched: 100 });
       // The 20 free ones at start, the 100 after the lease: no follower twice.
       expect(batchgetLists(sim).map((list) => list.length)).to.deep.equal([20, 100]);
+      expect(await allEnriched()).to.equal(true);
     });
 
     it('enriches the others when WeChat refuses one OpenID of a batch (40003)', async () => {

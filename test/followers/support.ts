@@ -26,7 +26,8 @@ export const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
 /** A database for one test: open as many stores on it as the test has "instances" or "restarts". */
 export interface TestDb {
   url: string;
-  open(): Promise<Store>;
+  /** A store on this database; `clock` drives its leases and retry times (default Date.now). */
+  open(options?: { clock?: () => number }): Promise<Store>;
   /** Closes every store opened and deletes the database. */
   dispose(): Promise<void>;
 }
@@ -47,8 +48,8 @@ export async function testDb(engine: Engine, ctx: Mocha.Context): Promise<TestDb
   }
   return {
     url,
-    async open() {
-      const store = await openStore(url);
+    async open(options = {}) {
+      const store = await openStore(url, options);
       stores.push(store);
       return store;
     },

@@ -2,9 +2,8 @@
  * Helpers for the simulator's own tests: JSON over fetch, a token for an account, and a tiny webhook that
  * checks every push the way a WeChat server must (§1.3, §2) and answers what each test tells it to.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { MessageCrypto } from '../../src/wire/crypto.js';
 import { safeEqual, wechatSignature } from '../../src/wire/signature.js';
 import type { SimAccount, Simulator } from '../../src/simulator/index.js';
@@ -70,7 +69,7 @@ export interface Receiver {
   pushes: ReceivedPush[];
   /** Decides the answer; `delivery` counts deliveries from 1. Default: `success`. */
   answer: (push: ReceivedPush, delivery: number) => ReceiverAnswer | Promise<ReceiverAnswer>;
-  /** Milliseconds to wait before answering delivery n (for retry tests). */
+  /** Milliseconds to wait before answering delivery n (for retry tests); Infinity: until WeChat hangs up. */
   delay: (delivery: number) => number;
   close(): Promise<void>;
 }
@@ -99,7 +98,7 @@ export async function startReceiver(account: SimAccount): Promise<Receiver> {
         res.writeHead(401).end('bad signature');
         return;
       }
-      await sleep(receiver.delay(delivery));
+      await waitUnlessHungUp(res, receiver.delay(delivery));
       if (res.destroyed || req.socket.destroyed) return; // WeChat hung up (a retry is on its way)
       const answer = await receiver.answer(push, delivery);
       if ('raw' in answer) {
@@ -118,6 +117,20 @@ export async function startReceiver(account: SimAccount): Promise<Receiver> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/wechat`;
   return receiver;
+}
+
+/** Waits `ms` (may be Infinity), or less if the client hangs up first; leaves no timer behind. */
+function waitUnlessHungUp(res: ServerResponse, ms: number): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      if (timer) clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = Number.isFinite(ms) ? setTimeout(done, ms) : null;
+    res.once('close', done);
+  });
 }
 
 function verify(account: SimAccount, q: Record<string, string>, rawBody: string): ReceivedPush {

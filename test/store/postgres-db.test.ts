@@ -57,19 +57,39 @@ describe('store on PostgreSQL: adapter and start-up', () => {
   it('serialises transactions that lock the same key, and only those', async () => {
     const db = openPostgresDb(database.url, silentLogger);
     const order: string[] = [];
-    const hold = (name: string, key: string, ms: number) =>
+    let locked!: () => void;
+    const aLocked = new Promise<void>((resolve) => (locked = resolve));
+    let release!: () => void;
+    const aMayEnd = new Promise<void>((resolve) => (release = resolve));
+    const hold = (name: string, key: string, until: Promise<void> = Promise.resolve()) =>
       db.transaction(async (tx) => {
         await tx.lock(key);
         order.push(`${name}+`);
-        await new Promise((resolve) => setTimeout(resolve, ms));
+        if (name === 'a') locked();
+        await until;
         order.push(`${name}-`);
       });
     try {
-      const first = hold('a', 'k1', 150);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await Promise.all([first, hold('b', 'k1', 0), hold('c', 'k2', 0)]);
-      expect(order.indexOf('b+')).to.be.greaterThan(order.indexOf('a-'));
-      expect(order.indexOf('c+')).to.be.lessThan(order.indexOf('a-'));
+      const a = hold('a', 'k1', aMayEnd);
+      await aLocked;
+      const b = hold('b', 'k1');
+      // Another key is not held up: c runs to its end while a holds k1.
+      await hold('c', 'k2');
+      // b is queued behind a on k1: PostgreSQL shows its advisory lock request waiting.
+      for (let deadline = Date.now() + 10_000; ;) {
+        const row = await db.get<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_locks
+           WHERE locktype = 'advisory' AND NOT granted
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        );
+        if (row?.n === 1) break;
+        if (Date.now() > deadline) throw new Error('b never waited for the lock');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(order).to.deep.equal(['a+', 'c+', 'c-']);
+      release();
+      await Promise.all([a, b]);
+      expect(order).to.deep.equal(['a+', 'c+', 'c-', 'a-', 'b+', 'b-']);
     } finally {
       await db.close();
     }

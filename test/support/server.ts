@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Logger } from '../../src/logger.js';
 import { createWxoa, type Wxoa, type WxoaOptions } from '../../src/server.js';
 import type { SimAccount, Simulator } from '../../src/simulator/index.js';
+import type { Store } from '../../src/store/types.js';
 import { createTestDatabase } from './postgres.js';
 
 /** The admin token every e2e server is configured with. */
@@ -98,6 +99,8 @@ export interface E2eServerOptions {
   enrichment?: WxoaOptions['enrichment'];
   /** Extra routes (e.g. the console), mounted as `createWxoa({ extend })` does. */
   extend?: WxoaOptions['extend'];
+  /** An open store for the server to use (on a clock of the test's); the test closes it. */
+  store?: Store;
   /** Leave the simulated accounts' webhook URLs alone (for a second instance behind the first). */
   keepWebhookUrls?: boolean;
   /** Listen port; default a free one. Give one (see {@link freePort}) when PUBLIC_URL must name it. */
@@ -136,6 +139,7 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
       ...(options.handlers ? { handlers: options.handlers } : {}),
       ...(options.enrichment ? { enrichment: options.enrichment } : {}),
       ...(options.extend ? { extend: options.extend } : {}),
+      ...(options.store ? { store: options.store } : {}),
     });
   } finally {
     // The file is read once, at load: it is not needed afterwards.

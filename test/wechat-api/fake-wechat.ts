@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -89,7 +89,7 @@ export async function startFakeWechat(): Promise<FakeWechat> {
       } else {
         reply = await handler(call);
       }
-      if (reply.delayMs !== undefined) await new Promise((r) => setTimeout(r, reply.delayMs));
+      if (reply.delayMs !== undefined) await delayUnlessClosed(res, reply.delayMs);
       if (res.destroyed) return;
       res.statusCode = reply.status ?? 200;
       res.setHeader('content-type', reply.raw === undefined ? 'application/json' : 'text/plain');
@@ -119,4 +119,17 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Waits `ms`, or less if the client gives up first: no timer outlives the request it delays. */
+function delayUnlessClosed(res: ServerResponse, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.once('close', done);
+  });
 }

@@ -576,9 +576,8 @@ describe('wire/inbound', () => {
 
   describe('rejections (WireError "xml")', () => {
     it('rejects a billion-laughs body at once, without expanding it', () => {
-      const started = performance.now();
+      // Refused for its DOCTYPE, before any entity is read (a time bound would only measure the machine's load).
       expectWireError(() => parseInbound(billionLaughs()), 'xml', { code: -40002, message: /DOCTYPE/ });
-      expect(performance.now() - started).to.be.lessThan(50);
     });
 
     it('rejects DOCTYPE or ENTITY declarations anywhere, in any case', () => {
