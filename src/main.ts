@@ -1,12 +1,24 @@
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { ConfigError, type AccountConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { expandMenu } from './menu/expand-menu.js';
+import type { MenuFileButton } from './menu/menu-types.js';
 import { renderMenuText } from './menu/render-menu.js';
 import { parseMenu } from './menu/validate-menu.js';
+import type { ReplyRules } from './replies/reply-rules.js';
+import {
+  removeSandboxState,
+  sandboxStatePath,
+  withRunningSandbox,
+  writeSandboxState,
+} from './sandbox-state.js';
 import type { Wxoa } from './server.js';
 import type { Simulator } from './simulator/index.js';
+import { assertPortFree, databaseLocation, explainDatabaseError } from './startup-errors.js';
+import type { Store } from './store/index.js';
 import { WechatApi, type TokenStore } from './wechat-api/index.js';
 
 /**
@@ -101,6 +113,8 @@ export interface RunningServer {
 
 /** Starts the server; in sandbox mode first starts the simulator and points the configuration at it. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  // Before the database is created or the simulator started: a taken port is the likelier mistake.
+  await assertPortFree(config.port, config.host);
   if (config.port === 0) {
     // PORT=0 picks a free port; it must be known before the app is built, because OAuth redirect URIs and
     // menu links are made from PUBLIC_URL, whose default names the port.
@@ -111,6 +125,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   let effective = config;
   let simulator: Simulator | null = null;
+  const { openStore } = await import('./store/index.js');
+  let createdDatabase = false;
+  let store: Store;
+  try {
+    store = await openStore(config.databaseUrl, {
+      logger,
+      onMigrated: (applied) => (createdDatabase = applied.includes(1)),
+    });
+  } catch (err) {
+    throw explainDatabaseError(err, config.databaseUrl);
+  }
   if (config.sandbox) {
     const { startSimulator } = await import('./simulator/index.js');
     simulator = await startSimulator({
@@ -143,6 +168,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     wxoa = await createWxoa({
       config: effective,
       logger,
+      store,
       extend: (w) => mountConsole(w, { simulator }),
     });
     url = await wxoa.listen();
@@ -150,19 +176,44 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // A port in use or an unreachable database: release what did start (the simulator's server, the store's
     // pool), or they would keep the process alive after the error was printed.
     await wxoa?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
     await simulator?.close().catch(() => undefined);
     throw err;
   }
   const running = wxoa;
   const port = new URL(url).port;
   const publicUrl = config.publicUrl;
+  const statePath = sandboxStatePath(config.databaseUrl);
   if (simulator) {
     simulator.account(SANDBOX_ACCOUNT.appid).webhookUrl = `http://127.0.0.1:${port}/wechat`;
+    // So `wxoa qrcode create` and the other commands find this sandbox (sandbox-state.ts).
+    try {
+      mkdirSync(dirname(statePath), { recursive: true });
+      writeSandboxState(statePath, {
+        pid: process.pid,
+        serverUrl: publicUrl,
+        simulatorUrl: simulator.url,
+        account: SANDBOX_ACCOUNT,
+      });
+    } catch (err) {
+      logger.warn(
+        { err, path: statePath },
+        'could not write the sandbox state file; commands will not find it',
+      );
+    }
+  }
+  if (!config.sandbox && !config.publicUrlSet) {
+    logger.warn(
+      { publicUrl },
+      'PUBLIC_URL is not set: OAuth redirect URIs and menu links point to localhost, which followers cannot open',
+    );
   }
   printBanner(effective, {
     url: publicUrl,
     simulatorUrl: simulator?.url ?? null,
     loginUrl: await consoleLoginUrl(running, publicUrl),
+    rules: running.rules,
+    database: `${createdDatabase ? 'created a new database at ' : ''}${databaseLocation(config.databaseUrl)}`,
   });
   return {
     wxoa: running,
@@ -170,6 +221,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     simulatorUrl: simulator?.url ?? null,
     async close() {
       await running.close();
+      await store.close();
+      if (simulator) removeSandboxState(statePath);
       await simulator?.close();
     },
   };
@@ -192,18 +245,44 @@ async function consoleLoginUrl(wxoa: Wxoa, publicUrl: string): Promise<string> {
   return createLoginLink(wxoa, publicUrl);
 }
 
+/** How many reply rules `rules` holds (each scene, keyword and click entry counts one). */
+export function countRules(rules: ReplyRules): number {
+  return (
+    (rules.subscribe ? 1 : 0) +
+    rules.scenes.size +
+    rules.keywords.length +
+    rules.clicks.size +
+    (rules.default ? 1 : 0)
+  );
+}
+
 function printBanner(
   config: Config,
-  where: { url: string; simulatorUrl: string | null; loginUrl: string },
+  where: { url: string; simulatorUrl: string | null; loginUrl: string; rules: ReplyRules; database: string },
 ): void {
+  const n = countRules(where.rules);
+  const rules = `${n} reply rule${n === 1 ? '' : 's'}`;
+  const source = config.configFile
+    ? `${config.configFile} (${rules} loaded)`
+    : config.sandbox
+      ? `no config file: demo rules (${rules}) and the demo menu`
+      : `no config file (set WXOA_CONFIG or add ./wxoa.config.json): ${rules}`;
   const lines = [
     '',
     `wxoa is serving on ${where.url}`,
     `  console:   ${where.loginUrl}   (one-time login link)`,
     `  webhook:   ${where.url}/wechat`,
     `  admin API: ${where.url}/api  (Authorization: Bearer ${config.adminTokenGenerated ? config.adminToken : '$ADMIN_TOKEN'})`,
-    `  data:      ${config.databaseUrl.replace(/:[^:@/]*@/, ':***@')}`,
+    `  data:      ${where.database}`,
+    `  config:    ${source}`,
   ];
+  if (!config.sandbox && !config.publicUrlSet) {
+    lines.push(
+      '',
+      `warning: PUBLIC_URL is not set, so OAuth redirect URIs and menu links use ${where.url},`,
+      "  which followers cannot open. Set PUBLIC_URL to this server's public https address.",
+    );
+  }
   if (where.simulatorUrl) {
     lines.push(
       '',
@@ -219,13 +298,26 @@ function accountOf(config: Config, appid?: string): AccountConfig {
   const all = config.account ? [config.account, ...config.extraAccounts] : config.extraAccounts;
   const account = appid ? all.find((a) => a.appid === appid) : all[0];
   if (!account) {
-    throw new ConfigError([
+    throw new ConfigError(
       appid
-        ? `no configured account has the AppID ${appid}`
-        : 'this command needs WECHAT_APPID and WECHAT_APPSECRET',
-    ]);
+        ? [`no configured account has the AppID ${appid}`]
+        : [
+            "WECHAT_APPID is not set (the Official Account's AppID)",
+            'WECHAT_APPSECRET is not set (its AppSecret)',
+            `no running sandbox was found either (${sandboxStatePath(config.databaseUrl)}); ` +
+              'start one with `npm start` without WECHAT_APPID, in this folder',
+          ],
+    );
   }
   return account;
+}
+
+/**
+ * The configuration of a command that calls the WeChat API: with no WECHAT_APPID, the running sandbox's
+ * account and simulator (sandbox-state.ts).
+ */
+export function commandConfig(config: Config): Config {
+  return withRunningSandbox(config).config;
 }
 
 function apiOf(config: Config, account: AccountConfig, tokenStore?: TokenStore) {
@@ -301,10 +393,25 @@ export async function runMenuPush(config: Config, file: string): Promise<number>
     for (const p of result.problems) process.stderr.write(`  ${p.path || '(root)'}: ${p.message}\n`);
     return 1;
   }
+  const oauthButtons = oauthButtonNames(result.menu.button);
+  if (!config.sandbox && !config.publicUrlSet && oauthButtons.length > 0) {
+    // The default would publish http://localhost links to real followers (INTERFACE.md §2).
+    process.stderr.write(
+      `${file}: PUBLIC_URL is not set, and the oauth button(s) ${oauthButtons.map((n) => `"${n}"`).join(', ')} ` +
+        `would link to ${config.publicUrl}, which followers cannot open; nothing was sent to WeChat.\n` +
+        "  Set PUBLIC_URL to this server's public https address (e.g. PUBLIC_URL=https://wx.example.com).\n",
+    );
+    return 1;
+  }
   const menu = expandMenu(result.menu, config.publicUrl);
   await apiOf(config, accountOf(config)).createMenu({ button: [...menu.button] });
   process.stdout.write(`menu pushed: WeChat answered ok\n${renderMenuText(menu)}\n`);
   return 0;
+}
+
+/** Names of the buttons (at any level) written with `oauth`. */
+function oauthButtonNames(buttons: readonly MenuFileButton[]): string[] {
+  return buttons.flatMap((b) => [...(b.oauth ? [b.name] : []), ...oauthButtonNames(b.sub_button ?? [])]);
 }
 
 /** `wxoa menu show`. */
@@ -359,4 +466,32 @@ export async function runFollowersExport(
   } finally {
     await store.close();
   }
+}
+
+/** `wxoa doctor`. */
+export async function runDoctorCommand(config: Config): Promise<number> {
+  accountOf(config);
+  const { formatDoctor, runDoctor } = await import('./doctor.js');
+  const { text, code } = formatDoctor(config, await runDoctor(config));
+  process.stdout.write(text);
+  return code;
+}
+
+/** `wxoa sandbox env`: `export` lines for the running sandbox, or exit 1 saying none runs. */
+export async function runSandboxEnv(config: Config): Promise<number> {
+  const { readSandboxState, sandboxExports } = await import('./sandbox-state.js');
+  const path = sandboxStatePath(config.databaseUrl);
+  const state = readSandboxState(path);
+  if (!state) {
+    process.stderr.write(
+      `no running sandbox found (no live ${path}); start one with \`npm start\` (no WECHAT_APPID) in this folder\n`,
+    );
+    return 1;
+  }
+  process.stdout.write(
+    `# The sandbox of ${state.serverUrl}; wxoa commands in this folder find it without these.\n` +
+      '# Unset them before `npm start`, or it would run against this simulator as a real account.\n' +
+      `${sandboxExports(state)}\n`,
+  );
+  return 0;
 }
