@@ -50,7 +50,7 @@ export function explainDatabaseError(err: unknown, databaseUrl: string, cwd = pr
   const where = databaseLocation(databaseUrl, cwd);
   if (parseDatabaseUrl(databaseUrl).kind === 'sqlite') {
     if (
-      ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_PERM'].includes(
+      ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_PERM'].includes(
         code ?? '',
       )
     ) {

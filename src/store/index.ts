@@ -37,7 +37,8 @@ export async function openStore(databaseUrl: string, opts: OpenStoreOptions = {}
   const db: Db =
     target.kind === 'sqlite' ? openSqliteDb(target.path) : openPostgresDb(target.connectionString, logger);
   try {
-    opts.onMigrated?.(await migrate(db, migrations, logger));
+    const applied = await migrate(db, migrations, logger);
+    opts.onMigrated?.(applied);
   } catch (error) {
     await db.close().catch(() => undefined);
     throw error;
