@@ -50,9 +50,16 @@ export function explainDatabaseError(err: unknown, databaseUrl: string, cwd = pr
   const where = databaseLocation(databaseUrl, cwd);
   if (parseDatabaseUrl(databaseUrl).kind === 'sqlite') {
     if (
-      ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_PERM'].includes(
-        code ?? '',
-      )
+      [
+        'EACCES',
+        'EPERM',
+        'EROFS',
+        'ENOTDIR',
+        'EEXIST',
+        'SQLITE_CANTOPEN',
+        'SQLITE_READONLY',
+        'SQLITE_PERM',
+      ].includes(code ?? '')
     ) {
       return new StartupError(
         `cannot write the SQLite database at ${where} (${code}): make its folder writable by this user, ` +

@@ -8,6 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
@@ -250,6 +251,22 @@ describe('wxoa for the operator', function () {
       expect(result.stderr).to.contain('DATABASE_URL');
     });
 
+    it('names PORT when the port is taken, before creating the database', async () => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = taken.address() as AddressInfo;
+        const db = join(dir, 'port-taken.db');
+        const result = await wxoa(['serve'], { DATABASE_URL: `sqlite:${db}`, PORT: String(port) });
+        expect(result.code).to.equal(1);
+        expect(result.stderr).to.contain(`port ${port} on 127.0.0.1 is already in use (EADDRINUSE)`);
+        expect(result.stderr).to.contain('set PORT');
+        expect(existsSync(db), 'no database is created').to.equal(false);
+      } finally {
+        taken.close();
+      }
+    });
+
     it('shows the SQLite path it cannot write', async () => {
       const blocker = join(dir, 'a-file');
       writeFileSync(blocker, '');
@@ -268,7 +285,7 @@ describe('wxoa for the operator', function () {
         const server = await serve({ LOG_LEVEL: 'warn' }, home);
         started.push(server.child);
         expect(server.output()).to.contain(
-          'config:    no config file: demo rules (6 reply rules) and the demo menu',
+          'config:    no config file: demo rules (5 reply rules) and the demo menu',
         );
         expect(server.output()).to.contain(`created a new database at ${join(home, 'data', 'wxoa.db')}`);
         const state = join(home, 'data', 'sandbox.json');
