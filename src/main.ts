@@ -19,7 +19,7 @@ import type { Wxoa } from './server.js';
 import type { Simulator } from './simulator/index.js';
 import { assertPortFree, databaseLocation, explainDatabaseError } from './startup-errors.js';
 import type { Store } from './store/index.js';
-import { WechatApi, type TokenStore } from './wechat-api/index.js';
+import { apiFailureRecorder, WechatApi } from './wechat-api/index.js';
 
 /**
  * The commands behind `wxoa …` (cli.ts parses the arguments; this wires the modules together). The server,
@@ -320,12 +320,17 @@ export function commandConfig(config: Config): Config {
   return withRunningSandbox(config).config;
 }
 
-function apiOf(config: Config, account: AccountConfig, tokenStore?: TokenStore) {
+function apiOf(config: Config, account: AccountConfig, store?: Pick<Store, 'tokens' | 'apiStatus'>) {
   return new WechatApi({
     appid: account.appid,
     appsecret: account.appsecret,
     apiBase: config.apiBase,
-    ...(tokenStore ? { tokenStore } : {}),
+    ...(store
+      ? {
+          tokenStore: store.tokens,
+          onOutcome: apiFailureRecorder({ appid: account.appid, store: store.apiStatus }),
+        }
+      : {}),
   });
 }
 
@@ -343,7 +348,7 @@ export async function runSyncCommand(config: Config, opts: { appid?: string }): 
   try {
     const result = await syncFollowers({
       store,
-      api: apiOf(config, account, store.tokens),
+      api: apiOf(config, account, store),
       appid: account.appid,
       onProgress: (p) => progress.update(p),
       signal: abort.signal,

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { Db } from './db.js';
+import { SqlApiStatusRepo } from './sql-api-status-repo.js';
 import { SqlFollowerRepo } from './sql-follower-repo.js';
 import { SqlMessageRepo } from './sql-message-repo.js';
 import { SqlOAuthRepo } from './sql-oauth-repo.js';
@@ -32,6 +33,7 @@ export function createSqlStore(db: Db, options: SqlStoreOptions): Store {
     syncState: new SqlSyncStateRepo(db, clock),
     tokens: new SqlTokenStore(db, clock),
     replies: new SqlReplyRecordStore(db, { clock, logger }),
+    apiStatus: new SqlApiStatusRepo(db),
     async ping() {
       await db.get('SELECT 1 AS ok');
     },

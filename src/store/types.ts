@@ -1,4 +1,5 @@
 import type { ReplyRecordStore } from '../bot/reply-store.js';
+import type { ApiFailureStore } from '../wechat-api/api-failure.js';
 import type { TokenStore } from '../wechat-api/token-store.js';
 
 /** A follower as the admin API shows it (INTERFACE.md §5). */
@@ -211,6 +212,8 @@ export interface Store {
   syncState: SyncStateRepo;
   tokens: TokenStore;
   replies: ReplyRecordStore;
+  /** The last WeChat API failure of each account (cleared by a later success). */
+  apiStatus: ApiFailureStore;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -28,6 +28,15 @@ export {
   type CustomMessageType,
 } from './custom-message.js';
 export type { StoredToken, TokenStore } from './token-store.js';
+export {
+  apiFailureRecorder,
+  describeFailure,
+  type ApiFailure,
+  type ApiFailureRecorderOptions,
+  type ApiFailureStore,
+  type ApiOutcome,
+  type ApiOutcomeListener,
+} from './api-failure.js';
 export type {
   FollowerPage,
   OAuthToken,
