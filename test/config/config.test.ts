@@ -21,7 +21,8 @@ describe('loadConfig', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const withFile = (content: unknown) => writeFileSync(join(dir, 'wxoa.config.json'), JSON.stringify(content));
+  const withFile = (content: unknown) =>
+    writeFileSync(join(dir, 'wxoa.config.json'), JSON.stringify(content));
   const problemsOf = (env: Record<string, string>, uses?: ConfigUse): string[] => {
     try {
       loadConfig(env, dir, uses ? { uses } : {});
@@ -81,7 +82,9 @@ describe('loadConfig', () => {
 
   it('asks an API command for the AppID and AppSecret only, not the Token', () => {
     const env = { WECHAT_APPID: ACCOUNT.WECHAT_APPID, WECHAT_APPSECRET: 'secret' };
-    expect(problemsOf(env)).to.have.length(1).and.to.match(/WECHAT_TOKEN/);
+    expect(problemsOf(env))
+      .to.have.length(1)
+      .and.to.match(/WECHAT_TOKEN/);
     expect(problemsOf(env, 'api')).to.deep.equal([]);
     expect(problemsOf({ WECHAT_APPID: ACCOUNT.WECHAT_APPID }, 'api')).to.deep.equal([
       'WECHAT_APPSECRET is required with WECHAT_APPID',

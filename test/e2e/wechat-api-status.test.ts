@@ -92,9 +92,7 @@ describe('WeChat API failures, seen by the operator', function () {
     await follower.follow();
 
     await eventually('the failure is recorded', async () => 'wechatApi' in (await health()));
-    expect((await browser.get('/admin/followers')).markup).to.contain(
-      '/cgi-bin/user/info/batchget 40001',
-    );
+    expect((await browser.get('/admin/followers')).markup).to.contain('/cgi-bin/user/info/batchget 40001');
     const qr = await fetch(`${url}/api/qrcodes`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },

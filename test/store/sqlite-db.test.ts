@@ -41,7 +41,10 @@ describe('store on SQLite: file, schema and transactions', () => {
     const path = join(dir, 'data', 'wxoa.db');
     const store = await openStore(`sqlite:${path}`);
     try {
-      await store.tokens.refresh('wx1', null, 0, async () => ({ token: 't', expiresAt: Date.now() + 60_000 }));
+      await store.tokens.refresh('wx1', null, 0, async () => ({
+        token: 't',
+        expiresAt: Date.now() + 60_000,
+      }));
       for (const file of [path, `${path}-wal`, `${path}-shm`]) {
         expect(statSync(file).mode & 0o777, file).to.equal(0o600);
       }
