@@ -296,6 +296,10 @@ describe('wxoa for the operator', function () {
         const simUrl = /simulator: (http:\/\/\S+)/.exec(server.output())![1]!;
         expect((JSON.parse(qr.stdout) as { imageUrl: string }).imageUrl.startsWith(simUrl)).to.equal(true);
 
+        const doctor = await runCli(['doctor'], { cwd: home });
+        expect(doctor.code, doctor.stdout + doctor.stderr).to.equal(0);
+        expect(doctor.stdout).to.match(/✓ webhook: http:\/\/\S+\/wechat answered/);
+
         const exports = await runCli(['sandbox', 'env'], { cwd: home });
         expect(exports.code, exports.stderr).to.equal(0);
         expect(exports.stdout).to.contain(`export WECHAT_API_BASE='${simUrl}'`);

@@ -14,7 +14,7 @@ import { createWxoa, type Wxoa } from '../../src/server.js';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
 import { openStore } from '../../src/store/index.js';
 import { ConsoleClient } from '../console/console-client.js';
-import { ADMIN_TOKEN, e2eEnv, eventually } from '../support/server.js';
+import { ADMIN_TOKEN, callsTo, e2eEnv, eventually } from '../support/server.js';
 
 describe('WeChat API failures, seen by the operator', function () {
   this.timeout(30_000);
@@ -55,7 +55,8 @@ describe('WeChat API failures, seen by the operator', function () {
     const { browser, health } = await start(account, 'wrong-secret.db', {
       WECHAT_APPSECRET: 'not-the-secret',
     });
-    const follow = await account.follower().follow();
+    const follower = account.follower();
+    const follow = await follower.follow();
     expect(follow.status).to.equal(200);
 
     await eventually('the failure is recorded', async () => 'wechatApi' in (await health()));
@@ -80,6 +81,10 @@ describe('WeChat API failures, seen by the operator', function () {
     expect(page.markup).to.contain('/cgi-bin/stable_token 40125');
     expect(page.markup).to.contain('WECHAT_APPSECRET');
     expect(page.body).to.not.contain('not-the-secret');
+    // The UnionID no longer says "waiting for WeChat…" while nothing can arrive.
+    const profile = await browser.get(`/admin/followers/${follower.openid}`);
+    expect(profile.markup).to.contain('not fetched: the WeChat API is failing');
+    expect(profile.markup).to.not.contain('waiting for WeChat');
   });
 
   it('clears the failure on the next successful call', async () => {
@@ -91,8 +96,16 @@ describe('WeChat API failures, seen by the operator', function () {
     const follower = account.follower();
     await follower.follow();
 
-    await eventually('the failure is recorded', async () => 'wechatApi' in (await health()));
-    expect((await browser.get('/admin/followers')).markup).to.contain('/cgi-bin/user/info/batchget 40001');
+    // The token renewal between the two answers is a success, which clears the first failure for a moment.
+    await eventually(
+      'batchget is called twice and the second failure is recorded',
+      async () =>
+        callsTo(sim, '/cgi-bin/user/info/batchget', account.appid).length === 2 &&
+        'wechatApi' in (await health()),
+    );
+    await eventually('the console shows the failure', async () =>
+      (await browser.get('/admin/followers')).markup.includes('/cgi-bin/user/info/batchget 40001'),
+    );
     const qr = await fetch(`${url}/api/qrcodes`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
