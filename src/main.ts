@@ -5,7 +5,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { ConfigError, type AccountConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { expandMenu } from './menu/expand-menu.js';
-import type { MenuFileButton } from './menu/menu-types.js';
+import { oauthButtonNames } from './menu/oauth-buttons.js';
 import { renderMenuText } from './menu/render-menu.js';
 import { parseMenu } from './menu/validate-menu.js';
 import type { ReplyRules } from './replies/reply-rules.js';
@@ -412,11 +412,6 @@ export async function runMenuPush(config: Config, file: string): Promise<number>
   await apiOf(config, accountOf(config)).createMenu({ button: [...menu.button] });
   process.stdout.write(`menu pushed: WeChat answered ok\n${renderMenuText(menu)}\n`);
   return 0;
-}
-
-/** Names of the buttons (at any level) written with `oauth`. */
-function oauthButtonNames(buttons: readonly MenuFileButton[]): string[] {
-  return buttons.flatMap((b) => [...(b.oauth ? [b.name] : []), ...oauthButtonNames(b.sub_button ?? [])]);
 }
 
 /** `wxoa menu show`. */
