@@ -340,7 +340,9 @@ export async function runSyncCommand(config: Config, opts: { appid?: string }): 
   const { openStore } = await import('./store/index.js');
   const { syncFollowers } = await import('./followers/sync.js');
   const { createSyncProgress } = await import('./followers/sync-progress.js');
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl).catch((err: unknown) => {
+    throw explainDatabaseError(err, config.databaseUrl);
+  });
   const progress = createSyncProgress();
   const abort = new AbortController();
   const onSignal = () => abort.abort();
@@ -459,7 +461,9 @@ export async function runFollowersExport(
 ): Promise<number> {
   const { openStore } = await import('./store/index.js');
   const { exportFollowers } = await import('./followers/export.js');
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl).catch((err: unknown) => {
+    throw explainDatabaseError(err, config.databaseUrl);
+  });
   try {
     await exportFollowers(store.followers, { format: opts.format, appid: opts.appid, out: process.stdout });
     return 0;

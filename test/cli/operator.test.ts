@@ -249,6 +249,14 @@ describe('wxoa for the operator', function () {
       expect(result.code).to.equal(1);
       expect(result.stderr).to.contain(`PostgreSQL at 127.0.0.1:${closed}/wxoa refused the connection`);
       expect(result.stderr).to.contain('DATABASE_URL');
+
+      const exported = await runCli(['followers', 'export'], {
+        cwd: dir,
+        env: { DATABASE_URL: `postgres://postgres:pw@127.0.0.1:${closed}/wxoa` },
+      });
+      expect(exported.code).to.equal(1);
+      expect(exported.stderr).to.contain('refused the connection');
+      expect(exported.stderr).to.not.contain(':pw@');
     });
 
     it('names PORT when the port is taken, before creating the database', async () => {
