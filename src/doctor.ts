@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
+import type { ApiFailure } from './wechat-api/api-failure.js';
 import { WechatApi, WechatApiError, WechatHttpError } from './wechat-api/index.js';
 import { wechatSignature } from './wire/signature.js';
 
@@ -56,12 +57,26 @@ export async function runDoctor(config: Config, options: DoctorOptions = {}): Pr
 }
 
 /** Prints the checks with ✓/✗ and fixes; returns the exit code (1 when any failed). */
-export function formatDoctor(config: Config, checks: readonly DoctorCheck[]): { text: string; code: number } {
+export function formatDoctor(
+  config: Config,
+  checks: readonly DoctorCheck[],
+  recorded: ApiFailure | null = null,
+  now = Date.now(),
+): { text: string; code: number } {
   const lines = [`wxoa doctor: account ${config.account?.appid ?? '?'}, API ${config.apiBase}`, ''];
   for (const c of checks) {
     const mark = c.ok === null ? '-' : c.ok ? '✓' : '✗';
     lines.push(`${mark} ${c.name}: ${c.detail}`);
     if (c.fix && c.ok !== true) lines.push(`    fix: ${c.fix}`);
+  }
+  if (recorded) {
+    // What the running server last saw: it clears on the server's next successful call, not on this run.
+    const minutes = Math.max(0, Math.round((now - recorded.at) / 60_000));
+    lines.push(
+      '',
+      `note: the server recorded a failed call ${minutes} min ago: ${recorded.endpoint}` +
+        `${recorded.errcode === null ? '' : ` ${recorded.errcode}`} — ${recorded.hint ?? recorded.message}`,
+    );
   }
   const failed = checks.filter((c) => c.ok === false).length;
   lines.push('', failed === 0 ? 'All checks passed.' : `${failed} check(s) failed.`);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -476,9 +476,28 @@ export async function runFollowersExport(
 export async function runDoctorCommand(config: Config): Promise<number> {
   accountOf(config);
   const { formatDoctor, runDoctor } = await import('./doctor.js');
-  const { text, code } = formatDoctor(config, await runDoctor(config));
+  const checks = await runDoctor(config);
+  const { text, code } = formatDoctor(config, checks, await recordedFailure(config));
   process.stdout.write(text);
   return code;
+}
+
+/** The last API failure the server recorded in the database, or null (also when the database is out of reach). */
+async function recordedFailure(config: Config) {
+  const { openStore, parseDatabaseUrl } = await import('./store/index.js');
+  try {
+    // Never create a database just to look into it.
+    const target = parseDatabaseUrl(config.databaseUrl);
+    if (target.kind === 'sqlite' && !existsSync(target.path)) return null;
+    const store = await openStore(config.databaseUrl);
+    try {
+      return await store.apiStatus.lastFailure(accountOf(config).appid);
+    } finally {
+      await store.close();
+    }
+  } catch {
+    return null;
+  }
 }
 
 /** `wxoa sandbox env`: `export` lines for the running sandbox, or exit 1 saying none runs. */

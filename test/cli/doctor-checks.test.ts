@@ -44,4 +44,21 @@ describe('wxoa doctor checks', () => {
     expect(text).to.match(/✓ PUBLIC_URL: https:\/\/wx\.example\.test is https/);
     expect(text).to.not.contain('the-secret');
   });
+
+  it('adds what the server last recorded, as a note that does not change the exit code', () => {
+    const recorded = {
+      appid: 'wx0123456789abcdef',
+      at: 1_000_000,
+      endpoint: '/cgi-bin/stable_token',
+      errcode: 40125,
+      message: 'WeChat API /cgi-bin/stable_token failed: 40125 invalid appsecret',
+      hint: 'invalid AppSecret: copy WECHAT_APPSECRET again',
+    };
+    const ok = [{ name: 'credentials', ok: true, detail: 'fine' }];
+    const { text, code } = formatDoctor(config, ok, recorded, 1_000_000 + 5 * 60_000);
+    expect(code).to.equal(0);
+    expect(text).to.contain(
+      'note: the server recorded a failed call 5 min ago: /cgi-bin/stable_token 40125 — invalid AppSecret',
+    );
+  });
 });
