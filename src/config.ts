@@ -150,25 +150,26 @@ export function loadConfig(
     );
   }
   const sandbox = !env['WECHAT_APPID'];
-  const account =
-    sandbox || uses === 'database'
-      ? null
-      : checkAccount(
-          {
-            appid: env['WECHAT_APPID'],
-            appsecret: env['WECHAT_APPSECRET'],
-            token: env['WECHAT_TOKEN'],
-            encodingAesKey: env['WECHAT_ENCODING_AES_KEY'],
-          },
-          {
-            appid: 'WECHAT_APPID',
-            appsecret: 'WECHAT_APPSECRET',
-            token: 'WECHAT_TOKEN',
-            encodingAesKey: 'WECHAT_ENCODING_AES_KEY',
-          },
-          problems,
-          needs,
-        );
+  // A command that uses no account (`followers export`) is not stopped by one it does not use.
+  const accountProblems = uses === 'database' ? [] : problems;
+  const account = sandbox
+    ? null
+    : checkAccount(
+        {
+          appid: env['WECHAT_APPID'],
+          appsecret: env['WECHAT_APPSECRET'],
+          token: env['WECHAT_TOKEN'],
+          encodingAesKey: env['WECHAT_ENCODING_AES_KEY'],
+        },
+        {
+          appid: 'WECHAT_APPID',
+          appsecret: 'WECHAT_APPSECRET',
+          token: 'WECHAT_TOKEN',
+          encodingAesKey: 'WECHAT_ENCODING_AES_KEY',
+        },
+        accountProblems,
+        needs,
+      );
   const apiBase = urlSetting(env, 'WECHAT_API_BASE', 'https://api.weixin.qq.com', problems);
   const openBase = urlSetting(env, 'WECHAT_OPEN_BASE', 'https://open.weixin.qq.com', problems);
   const timestampToleranceSeconds = intSetting(env, 'WECHAT_TIMESTAMP_TOLERANCE', 300, problems);
@@ -204,7 +205,7 @@ export function loadConfig(
     } catch (e) {
       problems.push(`${candidate} is not a JSON object: ${(e as Error).message}`);
     }
-    for (const p of configFileProblems(file, { publicUrl }))
+    for (const p of uses === 'database' ? [] : configFileProblems(file, { publicUrl }))
       problems.push(`${candidate}: ${p.path || '(root)'}: ${p.message}`);
   }
   const extraAccounts: AccountConfig[] = [];
