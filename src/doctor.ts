@@ -27,32 +27,44 @@ export interface DoctorOptions {
   timeoutMs?: number;
 }
 
-/** Runs every check for the primary account of `config` (which must have one). */
+/**
+ * Runs every check: PUBLIC_URL once, then credentials, IP whitelist and webhook for each configured account
+ * (the config file's `accounts` too, at `/wechat/:appid`). `config` must have an account.
+ */
 export async function runDoctor(config: Config, options: DoctorOptions = {}): Promise<DoctorCheck[]> {
-  const account = config.account;
-  if (!account) throw new Error('doctor needs an account (WECHAT_APPID) or a running sandbox');
+  const primary = config.account;
+  if (!primary) throw new Error('doctor needs an account (WECHAT_APPID) or a running sandbox');
   const fetchFn = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? 5000;
+  const accounts = [primary, ...config.extraAccounts];
   const checks: DoctorCheck[] = [publicUrlCheck(config)];
 
-  // A client of its own with an empty in-memory token store: the token is fetched now, whatever is cached.
-  const api = new WechatApi({
-    appid: account.appid,
-    appsecret: account.appsecret,
-    apiBase: config.apiBase,
-    fetch: fetchFn,
-    timeoutMs,
-    retries: 0,
-  });
-  let tokenError: unknown = null;
-  try {
-    await api.getAccessToken();
-  } catch (err) {
-    tokenError = err;
+  for (const account of accounts) {
+    // A client of its own with an empty in-memory token store: the token is fetched now, whatever is cached.
+    const api = new WechatApi({
+      appid: account.appid,
+      appsecret: account.appsecret,
+      apiBase: config.apiBase,
+      fetch: fetchFn,
+      timeoutMs,
+      retries: 0,
+    });
+    let tokenError: unknown = null;
+    try {
+      await api.getAccessToken();
+    } catch (err) {
+      tokenError = err;
+    }
+    const path = account === primary ? '/wechat' : `/wechat/${account.appid}`;
+    const accountChecks = [
+      credentialsCheck(config, tokenError),
+      await whitelistCheck(api, tokenError),
+      await webhookCheck(config, path, account.token, fetchFn, timeoutMs),
+    ];
+    // With several accounts, each check says whose it is.
+    for (const c of accountChecks)
+      checks.push(accounts.length > 1 ? { ...c, name: `${c.name} (${account.appid})` } : c);
   }
-  checks.push(credentialsCheck(config, tokenError));
-  checks.push(await whitelistCheck(api, tokenError));
-  checks.push(await webhookCheck(config, account.token, fetchFn, timeoutMs));
   return checks;
 }
 
@@ -63,7 +75,8 @@ export function formatDoctor(
   recorded: ApiFailure | null = null,
   now = Date.now(),
 ): { text: string; code: number } {
-  const lines = [`wxoa doctor: account ${config.account?.appid ?? '?'}, API ${config.apiBase}`, ''];
+  const appids = [config.account, ...config.extraAccounts].flatMap((a) => (a ? [a.appid] : []));
+  const lines = [`wxoa doctor: account ${appids.join(', ') || '?'}, API ${config.apiBase}`, ''];
   for (const c of checks) {
     const mark = c.ok === null ? '-' : c.ok ? '✓' : '✗';
     lines.push(`${mark} ${c.name}: ${c.detail}`);
@@ -150,12 +163,13 @@ async function whitelistCheck(api: WechatApi, tokenError: unknown): Promise<Doct
 
 async function webhookCheck(
   config: Config,
+  path: string,
   token: string,
   fetchFn: typeof fetch,
   timeoutMs: number,
 ): Promise<DoctorCheck> {
   const name = 'webhook';
-  const url = `${config.publicUrl}/wechat`;
+  const url = `${config.publicUrl}${path}`;
   const timestamp = String(Math.floor(Date.now() / 1000));
   const nonce = randomBytes(8).toString('hex');
   const echostr = randomBytes(12).toString('hex');

@@ -13,7 +13,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
-import { callsTo, e2eEnv, eventually, freePort, startE2eServer, type E2eServer } from '../support/server.js';
+import {
+  accountEntry,
+  callsTo,
+  e2eEnv,
+  eventually,
+  freePort,
+  startE2eServer,
+  type E2eServer,
+} from '../support/server.js';
 import { finished, runCli, spawnCli, type CliResult } from './run-cli.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/menus/${name}`, import.meta.url));
@@ -179,6 +187,34 @@ describe('wxoa for the operator', function () {
       expect(result.code).to.equal(1);
       expect(result.stdout).to.match(/✗ webhook: .* refused the signature \(401\)/);
       expect(result.stdout).to.contain('WECHAT_TOKEN');
+    });
+
+    it('checks every configured account, each webhook at its own path', async () => {
+      const extra = sim.createAccount({ mode: 'plain' });
+      const port2 = await freePort();
+      const second = await startE2eServer({
+        sim,
+        account,
+        extraAccounts: [extra],
+        databaseUrl: `sqlite:${join(dir, 'doctor-extra.db')}`,
+        port: port2,
+        env: { PUBLIC_URL: `http://127.0.0.1:${port2}` },
+      });
+      try {
+        const file = join(dir, 'doctor-extra.config.json');
+        // The extra account's Token here differs from the server's: its webhook check fails, the rest pass.
+        writeFileSync(file, JSON.stringify({ accounts: [{ ...accountEntry(extra), token: 'othertoken' }] }));
+        const result = await wxoa(['doctor'], { PUBLIC_URL: second.url, WXOA_CONFIG: file });
+        expect(result.code).to.equal(1);
+        expect(result.stdout).to.contain(`✓ credentials (${account.appid})`);
+        expect(result.stdout).to.contain(`✓ credentials (${extra.appid})`);
+        expect(result.stdout).to.match(new RegExp(`✓ webhook \\(${account.appid}\\): \\S+/wechat answered`));
+        expect(result.stdout).to.match(
+          new RegExp(`✗ webhook \\(${extra.appid}\\): \\S+/wechat/${extra.appid} refused the signature`),
+        );
+      } finally {
+        await second.close();
+      }
     });
 
     it('says when nothing answers at PUBLIC_URL', async () => {
