@@ -60,11 +60,20 @@ export default {
       to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
     },
     {
-      name: 'leaves-stay-leaves',
-      comment: 'logger.ts and config.ts are imported from everywhere, so they import nothing of ours',
+      name: 'logger-is-a-leaf',
+      comment: 'logger.ts is imported from everywhere, so it imports nothing of ours',
       severity: 'error',
-      from: { path: '^src/(logger|config)\\.ts$' },
+      from: { path: '^src/logger\\.ts$' },
       to: { path: '^src/' },
+    },
+    {
+      name: 'config-reads-only-validators',
+      comment:
+        "config.ts (and the config file checker) validate with the domain's pure validators and nothing else, " +
+        'so every layer may read Config without pulling in I/O',
+      severity: 'error',
+      from: { path: '^src/config(-file)?\\.ts$' },
+      to: { path: '^src/', pathNot: ['^src/config(-file)?\\.ts$', '^src/(replies|menu|wire)/'] },
     },
     {
       name: 'simulator-only-on-demand',

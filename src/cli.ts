@@ -1,14 +1,16 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, type Config, type ConfigUse } from './config.js';
 
 /**
  * `wxoa …` (INTERFACE.md §1). Every command reads the same configuration; each subcommand imports its
  * module on demand so `wxoa --help` stays instant.
  */
 
-function config(): Config {
+/** The configuration, asking only for the settings of `uses` (INTERFACE.md §2). */
+function config(uses: ConfigUse = 'serve'): Config {
   try {
-    return loadConfig();
+    return loadConfig(process.env, process.cwd(), { uses });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -36,9 +38,27 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>)
   };
 }
 
+/** This package's version: package.json is two folders up from dist/src/cli.js, one from src/cli.ts. */
+function packageVersion(): string {
+  for (const rel of ['../package.json', '../../package.json']) {
+    const path = new URL(rel, import.meta.url);
+    if (!existsSync(path)) continue;
+    const pkg = JSON.parse(readFileSync(path, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'wxoa' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
+}
+
+/** A command that calls the WeChat API: the running sandbox stands in for a missing WECHAT_APPID. */
+async function apiConfig(uses: ConfigUse = 'api'): Promise<Config> {
+  const { commandConfig } = await import('./main.js');
+  return commandConfig(config(uses));
+}
+
 export function buildProgram(): Command {
   const program = new Command('wxoa')
     .description('Self-hosted WeChat Official Account server')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .addHelpText(
       'after',
@@ -96,7 +116,7 @@ export function buildProgram(): Command {
     .action(
       action(async (opts: { appid?: string }) => {
         const { runSyncCommand } = await import('./main.js');
-        return runSyncCommand(config(), opts);
+        return runSyncCommand(await apiConfig(), opts);
       }),
     );
 
@@ -116,7 +136,7 @@ export function buildProgram(): Command {
     .action(
       action(async (file: string) => {
         const { runMenuPush } = await import('./main.js');
-        return runMenuPush(config(), file);
+        return runMenuPush(await apiConfig(), file);
       }),
     );
   menu
@@ -126,7 +146,7 @@ export function buildProgram(): Command {
     .action(
       action(async (opts: { json?: boolean }) => {
         const { runMenuShow } = await import('./main.js');
-        return runMenuShow(config(), opts);
+        return runMenuShow(await apiConfig(), opts);
       }),
     );
 
@@ -141,7 +161,7 @@ export function buildProgram(): Command {
     .action(
       action(async (opts: { scene: string; permanent?: boolean; expire: string; json?: boolean }) => {
         const { runQrcodeCreate } = await import('./main.js');
-        return runQrcodeCreate(config(), opts);
+        return runQrcodeCreate(await apiConfig(), opts);
       }),
     );
 
@@ -154,7 +174,33 @@ export function buildProgram(): Command {
     .action(
       action(async (opts: { format: 'csv' | 'jsonl'; appid?: string }) => {
         const { runFollowersExport } = await import('./main.js');
-        return runFollowersExport(config(), opts);
+        return runFollowersExport(config('database'), opts);
+      }),
+    );
+
+  program
+    .command('doctor')
+    .description(
+      'check against the WeChat API that the credentials work, the IP is whitelisted, the webhook answers ' +
+        'at PUBLIC_URL and PUBLIC_URL is https; exit code 1 if anything fails',
+    )
+    .action(
+      action(async () => {
+        const { runDoctorCommand } = await import('./main.js');
+        return runDoctorCommand(await apiConfig('serve'));
+      }),
+    );
+
+  const sandbox = program
+    .command('sandbox')
+    .description('the running sandbox (`npm start` without WECHAT_APPID)');
+  sandbox
+    .command('env')
+    .description('print `export` lines that point a shell at the running sandbox’s simulated WeChat')
+    .action(
+      action(async () => {
+        const { runSandboxEnv } = await import('./main.js');
+        return runSandboxEnv(config('database'));
       }),
     );
 

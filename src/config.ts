@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { configFileProblems } from './config-file.js';
 
 /**
  * The only reader of process.env (ARCHITECTURE.md): returns one validated, frozen Config, or throws a
@@ -30,6 +31,8 @@ export interface Config {
   openBase: string;
   timestampToleranceSeconds: number;
   publicUrl: string;
+  /** False when PUBLIC_URL was not set and `publicUrl` is the localhost default. */
+  publicUrlSet: boolean;
   adminToken: string;
   /** True when ADMIN_TOKEN was unset and a random one was made (printed at start). */
   adminTokenGenerated: boolean;
@@ -55,6 +58,22 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/**
+ * What a command uses, so it asks only for that (INTERFACE.md §2): `serve` (and `doctor`) the whole
+ * account; `api` the AppID and AppSecret but not the Token or AES key (`wxoa qrcode create`);
+ * `database` no account at all (`wxoa followers export`).
+ */
+export type ConfigUse = 'serve' | 'api' | 'database';
+
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** Default `serve`. */
+  uses?: ConfigUse;
+}
+
+/** pino's levels: a typo would otherwise crash the logger after the configuration was accepted. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const APPID = /^wx[0-9a-zA-Z]{16}$/;
 const TOKEN = /^[A-Za-z0-9]{3,32}$/;
@@ -89,6 +108,7 @@ export function checkAccount(
   a: { appid?: unknown; appsecret?: unknown; token?: unknown; encodingAesKey?: unknown },
   names: { appid: string; appsecret: string; token: string; encodingAesKey: string },
   problems: string[],
+  needs: { token: boolean } = { token: true },
 ): AccountConfig {
   const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
   const appid = str(a.appid);
@@ -98,12 +118,12 @@ export function checkAccount(
   if (!APPID.test(appid))
     problems.push(`${names.appid} must look like wx followed by 16 letters or digits (got "${appid}")`);
   if (!appsecret) problems.push(`${names.appsecret} is required with ${names.appid}`);
-  if (!TOKEN.test(token)) {
+  if (needs.token && !TOKEN.test(token)) {
     problems.push(
       `${names.token} must be the 3–32 letters or digits set in the WeChat console (got ${token.length} characters)`,
     );
   }
-  if (key && !AES_KEY.test(key)) {
+  if (needs.token && key && !AES_KEY.test(key)) {
     problems.push(
       `${names.encodingAesKey} must be 43 letters or digits (got ${key.length})` +
         (key.length === 44 && key.endsWith('=') ? "; copy it from the console without a trailing '='" : ''),
@@ -133,7 +153,13 @@ function adminTokenProblems(token: string): string[] {
 }
 
 /** Reads and validates the configuration. */
-export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+export function loadConfig(
+  env: Env = process.env,
+  cwd = process.cwd(),
+  options: LoadConfigOptions = {},
+): Config {
+  const uses = options.uses ?? 'serve';
+  const needs = { token: uses === 'serve' };
   const problems: string[] = [];
   const port = intSetting(env, 'PORT', 3000, problems, 0, 65535);
   const host = env['HOST'] || '0.0.0.0';
@@ -144,6 +170,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     );
   }
   const sandbox = !env['WECHAT_APPID'];
+  // A command that uses no account (`followers export`) is not stopped by one it does not use.
+  const accountProblems = uses === 'database' ? [] : problems;
   const account = sandbox
     ? null
     : checkAccount(
@@ -159,19 +187,26 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
           token: 'WECHAT_TOKEN',
           encodingAesKey: 'WECHAT_ENCODING_AES_KEY',
         },
-        problems,
+        accountProblems,
+        needs,
       );
   const apiBase = urlSetting(env, 'WECHAT_API_BASE', 'https://api.weixin.qq.com', problems);
   const openBase = urlSetting(env, 'WECHAT_OPEN_BASE', 'https://open.weixin.qq.com', problems);
   const timestampToleranceSeconds = intSetting(env, 'WECHAT_TIMESTAMP_TOLERANCE', 300, problems);
   const publicUrl = urlSetting(env, 'PUBLIC_URL', `http://localhost:${port}`, problems);
+  const publicUrlSet = Boolean(env['PUBLIC_URL']);
+  const logLevel = env['LOG_LEVEL'] || 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
   const replyBudgetMs = intSetting(env, 'WXOA_REPLY_BUDGET_MS', 4000, problems, 100, 4800);
   const syncIntervalSeconds = intSetting(env, 'WXOA_SYNC_INTERVAL', 0, problems);
 
   let adminToken = env['ADMIN_TOKEN'] ?? '';
   const adminTokenGenerated = adminToken === '';
   if (adminTokenGenerated) adminToken = randomBytes(24).toString('base64url');
-  else problems.push(...adminTokenProblems(adminToken));
+  // Only the server takes the token: a CLI command that never checks it is not stopped by a weak one.
+  else if (uses === 'serve') problems.push(...adminTokenProblems(adminToken));
 
   // The optional JSON file: replies, menu, more accounts.
   let configFile: string | null = null;
@@ -190,9 +225,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     } catch (e) {
       problems.push(`${candidate} is not a JSON object: ${(e as Error).message}`);
     }
+    for (const p of uses === 'database' ? [] : configFileProblems(file, { publicUrl }))
+      problems.push(`${candidate}: ${p.path || '(root)'}: ${p.message}`);
   }
   const extraAccounts: AccountConfig[] = [];
-  if (file['accounts'] !== undefined) {
+  if (file['accounts'] !== undefined && uses !== 'database') {
     if (!Array.isArray(file['accounts'])) problems.push('accounts in the config file must be an array');
     else {
       file['accounts'].forEach((a: unknown, i: number) => {
@@ -206,6 +243,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
             encodingAesKey: `${p}.encodingAesKey`,
           },
           problems,
+          needs,
         );
         if (acc.appid === account?.appid || extraAccounts.some((x) => x.appid === acc.appid)) {
           problems.push(`${p}.appid ${acc.appid} is configured twice`);
@@ -227,6 +265,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     openBase,
     timestampToleranceSeconds,
     publicUrl,
+    publicUrlSet,
     adminToken,
     adminTokenGenerated,
     configFile,
@@ -234,6 +273,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     menuInput: file['menu'] ?? null,
     replyBudgetMs,
     syncIntervalSeconds,
-    logLevel: env['LOG_LEVEL'] || 'info',
+    logLevel,
   });
 }

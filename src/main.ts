@@ -1,13 +1,25 @@
+import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { ConfigError, type AccountConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { expandMenu } from './menu/expand-menu.js';
+import { oauthButtonNames } from './menu/oauth-buttons.js';
 import { renderMenuText } from './menu/render-menu.js';
 import { parseMenu } from './menu/validate-menu.js';
+import type { ReplyRules } from './replies/reply-rules.js';
+import {
+  removeSandboxState,
+  sandboxStatePath,
+  withRunningSandbox,
+  writeSandboxState,
+} from './sandbox-state.js';
 import type { Wxoa } from './server.js';
 import type { Simulator } from './simulator/index.js';
-import { WechatApi, type TokenStore } from './wechat-api/index.js';
+import { assertPortFree, databaseLocation, explainDatabaseError } from './startup-errors.js';
+import type { Store } from './store/index.js';
+import { apiFailureRecorder, WechatApi } from './wechat-api/index.js';
 
 /**
  * The commands behind `wxoa …` (cli.ts parses the arguments; this wires the modules together). The server,
@@ -101,6 +113,8 @@ export interface RunningServer {
 
 /** Starts the server; in sandbox mode first starts the simulator and points the configuration at it. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  // Before the database is created or the simulator started: a taken port is the likelier mistake.
+  await assertPortFree(config.port, config.host);
   if (config.port === 0) {
     // PORT=0 picks a free port; it must be known before the app is built, because OAuth redirect URIs and
     // menu links are made from PUBLIC_URL, whose default names the port.
@@ -111,6 +125,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   let effective = config;
   let simulator: Simulator | null = null;
+  const { openStore } = await import('./store/index.js');
+  let createdDatabase = false;
+  let store: Store;
+  try {
+    store = await openStore(config.databaseUrl, {
+      logger,
+      onMigrated: (applied) => (createdDatabase = applied.includes(1)),
+    });
+  } catch (err) {
+    throw explainDatabaseError(err, config.databaseUrl);
+  }
   if (config.sandbox) {
     const { startSimulator } = await import('./simulator/index.js');
     simulator = await startSimulator({
@@ -145,6 +170,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     wxoa = await createWxoa({
       config: effective,
       logger,
+      store,
       extend: (w) => mountConsole(w, { sandbox }),
     });
     url = await wxoa.listen();
@@ -152,19 +178,44 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // A port in use or an unreachable database: release what did start (the simulator's server, the store's
     // pool), or they would keep the process alive after the error was printed.
     await wxoa?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
     await simulator?.close().catch(() => undefined);
     throw err;
   }
   const running = wxoa;
   const port = new URL(url).port;
   const publicUrl = config.publicUrl;
+  const statePath = sandboxStatePath(config.databaseUrl);
   if (simulator) {
     simulator.account(SANDBOX_ACCOUNT.appid).webhookUrl = `http://127.0.0.1:${port}/wechat`;
+    // So `wxoa qrcode create` and the other commands find this sandbox (sandbox-state.ts).
+    try {
+      mkdirSync(dirname(statePath), { recursive: true });
+      writeSandboxState(statePath, {
+        pid: process.pid,
+        serverUrl: publicUrl,
+        simulatorUrl: simulator.url,
+        account: SANDBOX_ACCOUNT,
+      });
+    } catch (err) {
+      logger.warn(
+        { err, path: statePath },
+        'could not write the sandbox state file; commands will not find it',
+      );
+    }
+  }
+  if (!config.sandbox && !config.publicUrlSet) {
+    logger.warn(
+      { publicUrl },
+      'PUBLIC_URL is not set: OAuth redirect URIs and menu links point to localhost, which followers cannot open',
+    );
   }
   printBanner(effective, {
     url: publicUrl,
     simulatorUrl: simulator?.url ?? null,
     loginUrl: await consoleLoginUrl(running, publicUrl),
+    rules: running.rules,
+    database: `${createdDatabase ? 'created a new database at ' : ''}${databaseLocation(config.databaseUrl)}`,
   });
   return {
     wxoa: running,
@@ -172,6 +223,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     simulatorUrl: simulator?.url ?? null,
     async close() {
       await running.close();
+      await store.close();
+      if (simulator) removeSandboxState(statePath);
       await simulator?.close();
     },
   };
@@ -194,18 +247,44 @@ async function consoleLoginUrl(wxoa: Wxoa, publicUrl: string): Promise<string> {
   return createLoginLink(wxoa, publicUrl);
 }
 
+/** How many reply rules `rules` holds (each scene, keyword and click entry counts one). */
+export function countRules(rules: ReplyRules): number {
+  return (
+    (rules.subscribe ? 1 : 0) +
+    rules.scenes.size +
+    rules.keywords.length +
+    rules.clicks.size +
+    (rules.default ? 1 : 0)
+  );
+}
+
 function printBanner(
   config: Config,
-  where: { url: string; simulatorUrl: string | null; loginUrl: string },
+  where: { url: string; simulatorUrl: string | null; loginUrl: string; rules: ReplyRules; database: string },
 ): void {
+  const n = countRules(where.rules);
+  const rules = `${n} reply rule${n === 1 ? '' : 's'}`;
+  const source = config.configFile
+    ? `${config.configFile} (${rules} loaded)`
+    : config.sandbox
+      ? `no config file: demo rules (${rules}) and the demo menu`
+      : `no config file (set WXOA_CONFIG or add ./wxoa.config.json): ${rules}`;
   const lines = [
     '',
     `wxoa is serving on ${where.url}`,
     `  console:   ${where.loginUrl}   (one-time login link)`,
     `  webhook:   ${where.url}/wechat`,
     `  admin API: ${where.url}/api  (Authorization: Bearer ${config.adminTokenGenerated ? config.adminToken : '$ADMIN_TOKEN'})`,
-    `  data:      ${config.databaseUrl.replace(/:[^:@/]*@/, ':***@')}`,
+    `  data:      ${where.database}`,
+    `  config:    ${source}`,
   ];
+  if (!config.sandbox && !config.publicUrlSet) {
+    lines.push(
+      '',
+      `warning: PUBLIC_URL is not set, so OAuth redirect URIs and menu links use ${where.url},`,
+      "  which followers cannot open. Set PUBLIC_URL to this server's public https address.",
+    );
+  }
   if (where.simulatorUrl) {
     lines.push(
       '',
@@ -221,21 +300,39 @@ function accountOf(config: Config, appid?: string): AccountConfig {
   const all = config.account ? [config.account, ...config.extraAccounts] : config.extraAccounts;
   const account = appid ? all.find((a) => a.appid === appid) : all[0];
   if (!account) {
-    throw new ConfigError([
+    throw new ConfigError(
       appid
-        ? `no configured account has the AppID ${appid}`
-        : 'this command needs WECHAT_APPID and WECHAT_APPSECRET',
-    ]);
+        ? [`no configured account has the AppID ${appid}`]
+        : [
+            "WECHAT_APPID is not set (the Official Account's AppID)",
+            'WECHAT_APPSECRET is not set (its AppSecret)',
+            `no running sandbox was found either (${sandboxStatePath(config.databaseUrl)}); ` +
+              'start one with `npm start` without WECHAT_APPID, in this folder',
+          ],
+    );
   }
   return account;
 }
 
-function apiOf(config: Config, account: AccountConfig, tokenStore?: TokenStore) {
+/**
+ * The configuration of a command that calls the WeChat API: with no WECHAT_APPID, the running sandbox's
+ * account and simulator (sandbox-state.ts).
+ */
+export function commandConfig(config: Config): Config {
+  return withRunningSandbox(config).config;
+}
+
+function apiOf(config: Config, account: AccountConfig, store?: Pick<Store, 'tokens' | 'apiStatus'>) {
   return new WechatApi({
     appid: account.appid,
     appsecret: account.appsecret,
     apiBase: config.apiBase,
-    ...(tokenStore ? { tokenStore } : {}),
+    ...(store
+      ? {
+          tokenStore: store.tokens,
+          onOutcome: apiFailureRecorder({ appid: account.appid, store: store.apiStatus }),
+        }
+      : {}),
   });
 }
 
@@ -245,7 +342,9 @@ export async function runSyncCommand(config: Config, opts: { appid?: string }): 
   const { openStore } = await import('./store/index.js');
   const { syncFollowers } = await import('./followers/sync.js');
   const { createSyncProgress } = await import('./followers/sync-progress.js');
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl).catch((err: unknown) => {
+    throw explainDatabaseError(err, config.databaseUrl);
+  });
   const progress = createSyncProgress();
   const abort = new AbortController();
   const onSignal = () => abort.abort();
@@ -253,7 +352,7 @@ export async function runSyncCommand(config: Config, opts: { appid?: string }): 
   try {
     const result = await syncFollowers({
       store,
-      api: apiOf(config, account, store.tokens),
+      api: apiOf(config, account, store),
       appid: account.appid,
       onProgress: (p) => progress.update(p),
       signal: abort.signal,
@@ -301,6 +400,16 @@ export async function runMenuPush(config: Config, file: string): Promise<number>
   if ('problems' in result) {
     process.stderr.write(`${file}: ${result.problems.length} problem(s); nothing was sent to WeChat\n`);
     for (const p of result.problems) process.stderr.write(`  ${p.path || '(root)'}: ${p.message}\n`);
+    return 1;
+  }
+  const oauthButtons = oauthButtonNames(result.menu.button);
+  if (!config.sandbox && !config.publicUrlSet && oauthButtons.length > 0) {
+    // The default would publish http://localhost links to real followers (INTERFACE.md §2).
+    process.stderr.write(
+      `${file}: PUBLIC_URL is not set, and the oauth button(s) ${oauthButtons.map((n) => `"${n}"`).join(', ')} ` +
+        `would link to ${config.publicUrl}, which followers cannot open; nothing was sent to WeChat.\n` +
+        "  Set PUBLIC_URL to this server's public https address (e.g. PUBLIC_URL=https://wx.example.com).\n",
+    );
     return 1;
   }
   const menu = expandMenu(result.menu, config.publicUrl);
@@ -354,11 +463,60 @@ export async function runFollowersExport(
 ): Promise<number> {
   const { openStore } = await import('./store/index.js');
   const { exportFollowers } = await import('./followers/export.js');
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl).catch((err: unknown) => {
+    throw explainDatabaseError(err, config.databaseUrl);
+  });
   try {
     await exportFollowers(store.followers, { format: opts.format, appid: opts.appid, out: process.stdout });
     return 0;
   } finally {
     await store.close();
   }
+}
+
+/** `wxoa doctor`. */
+export async function runDoctorCommand(config: Config): Promise<number> {
+  accountOf(config);
+  const { formatDoctor, runDoctor } = await import('./doctor.js');
+  const checks = await runDoctor(config);
+  const { text, code } = formatDoctor(config, checks, await recordedFailure(config));
+  process.stdout.write(text);
+  return code;
+}
+
+/** The last API failure the server recorded in the database, or null (also when the database is out of reach). */
+async function recordedFailure(config: Config) {
+  const { openStore, parseDatabaseUrl } = await import('./store/index.js');
+  try {
+    // Never create a database just to look into it.
+    const target = parseDatabaseUrl(config.databaseUrl);
+    if (target.kind === 'sqlite' && !existsSync(target.path)) return null;
+    const store = await openStore(config.databaseUrl);
+    try {
+      return await store.apiStatus.lastFailure(accountOf(config).appid);
+    } finally {
+      await store.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
+/** `wxoa sandbox env`: `export` lines for the running sandbox, or exit 1 saying none runs. */
+export async function runSandboxEnv(config: Config): Promise<number> {
+  const { readSandboxState, sandboxExports } = await import('./sandbox-state.js');
+  const path = sandboxStatePath(config.databaseUrl);
+  const state = readSandboxState(path);
+  if (!state) {
+    process.stderr.write(
+      `no running sandbox found (no live ${path}); start one with \`npm start\` (no WECHAT_APPID) in this folder\n`,
+    );
+    return 1;
+  }
+  process.stdout.write(
+    `# The sandbox of ${state.serverUrl}; wxoa commands in this folder find it without these.\n` +
+      '# Unset them before `npm start`, or it would run against this simulator as a real account.\n' +
+      `${sandboxExports(state)}\n`,
+  );
+  return 0;
 }

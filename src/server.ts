@@ -25,7 +25,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { replyRulesHandler } from './replies/rules-handler.js';
 import { validateReplyRules, type ReplyRules } from './replies/reply-rules.js';
 import { openStore, type Store } from './store/index.js';
-import { WechatApi } from './wechat-api/index.js';
+import { apiFailureRecorder, WechatApi, type ApiFailure } from './wechat-api/index.js';
 
 /**
  * The composition root of the server (ARCHITECTURE.md): builds the store, the API clients, the bot with
@@ -114,6 +114,8 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
         apiBase: config.apiBase,
         tokenStore: store.tokens,
         logger: logger.child({ module: 'wechat-api', appid: a.appid }),
+        // The last failure goes to the database, where the console and /healthz of every instance see it.
+        onOutcome: apiFailureRecorder({ appid: a.appid, store: store.apiStatus, logger }),
       }),
     );
   }
@@ -173,7 +175,25 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   router.get('/healthz', async (ctx) => {
     try {
       await store.ping();
-      ctx.body = { status: 'ok' };
+      // Still 200 (the server serves: pushes are answered); the field says why WeChat calls fail.
+      const failures = (await Promise.all(accounts.map((a) => store.apiStatus.lastFailure(a.appid)))).filter(
+        (f): f is ApiFailure => f !== null,
+      );
+      ctx.body =
+        failures.length === 0
+          ? { status: 'ok' }
+          : {
+              status: 'ok',
+              wechatApi: {
+                lastFailures: failures.map((f) => ({
+                  appid: f.appid,
+                  at: new Date(f.at).toISOString(),
+                  endpoint: f.endpoint,
+                  errcode: f.errcode,
+                  hint: f.hint,
+                })),
+              },
+            };
     } catch {
       ctx.status = 503;
       ctx.body = { status: 'unavailable' };

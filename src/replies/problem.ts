@@ -52,12 +52,47 @@ export function unknownFieldProblems(
   const problems: Problem[] = [];
   for (const key of Object.keys(object)) {
     if (allowed.includes(key)) continue;
-    const loose = looseName(key);
-    const near = allowed.find((name) => looseName(name) === loose);
+    const near = nearestName(key, allowed);
     const hint = near === undefined ? `allowed: ${allowed.join(', ')}` : `did you mean "${near}"?`;
     problems.push({ path: childPath(path, key), message: `unknown field in ${what} (${hint})` });
   }
   return problems;
+}
+
+/**
+ * The allowed name `key` most likely misspells: one that differs only by case or underscores (`media_id`
+ * for `mediaId`), else the closest by edit distance when close enough to be a typo (`reples` → `replies`);
+ * undefined when nothing is near.
+ */
+export function nearestName(key: string, allowed: readonly string[]): string | undefined {
+  const loose = looseName(key);
+  const same = allowed.find((name) => looseName(name) === loose);
+  if (same !== undefined) return same;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const name of allowed) {
+    const d = editDistance(loose, looseName(name));
+    if (d < bestDistance) [best, bestDistance] = [name, d];
+  }
+  // Two edits, and fewer than half the word: "reples" → "replies", but not "foo" → "menu".
+  return bestDistance <= Math.min(2, Math.floor(loose.length / 2)) ? best : undefined;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 function looseName(name: string): string {

@@ -18,6 +18,8 @@ export interface OpenStoreOptions {
   logger?: Logger;
   /** Unix milliseconds: leases, expiries, enrichedAt. Injectable for tests. */
   clock?: () => number;
+  /** Called with the migrations this start applied: `[1, …]` means the database was new. */
+  onMigrated?: (applied: number[]) => void;
 }
 
 /**
@@ -33,7 +35,8 @@ export async function openStore(databaseUrl: string, opts: OpenStoreOptions = {}
   const db: Db =
     target.kind === 'sqlite' ? openSqliteDb(target.path) : openPostgresDb(target.connectionString, logger);
   try {
-    await migrate(db, migrations, logger);
+    const applied = await migrate(db, migrations, logger);
+    opts.onMigrated?.(applied);
   } catch (error) {
     await db.close().catch(() => undefined);
     throw error;

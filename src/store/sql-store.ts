@@ -2,6 +2,7 @@ import type { Logger } from '../logger.js';
 import type { Db } from './db.js';
 import { SqlAuthFailureRepo } from './sql-auth-failure-repo.js';
 import { SqlConsoleSessionRepo } from './sql-console-session-repo.js';
+import { SqlApiStatusRepo } from './sql-api-status-repo.js';
 import { SqlFollowerRepo } from './sql-follower-repo.js';
 import { SqlMessageRepo } from './sql-message-repo.js';
 import { SqlOAuthRepo } from './sql-oauth-repo.js';
@@ -36,6 +37,7 @@ export function createSqlStore(db: Db, options: SqlStoreOptions): Store {
     replies: new SqlReplyRecordStore(db, { clock, logger }),
     consoleSessions: new SqlConsoleSessionRepo(db, clock),
     authFailures: new SqlAuthFailureRepo(db, { logger }),
+    apiStatus: new SqlApiStatusRepo(db),
     async ping() {
       await db.get('SELECT 1 AS ok');
     },

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
@@ -23,7 +23,19 @@ type Statement = Database.Statement<unknown[], unknown>;
 /** Opens (creating the file and its folder on first start) an SQLite database in WAL mode. */
 export function openSqliteDb(path: string): Db {
   const memory = path === ':memory:';
-  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  if (!memory) {
+    mkdirSync(dirname(resolve(path)), { recursive: true, mode: 0o700 });
+    // The file holds access tokens: created readable by its owner only. SQLite gives the -wal and -shm files
+    // it creates beside it the same mode.
+    if (!existsSync(path)) {
+      try {
+        writeFileSync(path, '', { mode: 0o600, flag: 'wx' });
+      } catch (err) {
+        // Another process starting at the same moment created it first.
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+  }
   const conn = new Database(path, { timeout: BUSY_TIMEOUT_MS });
   // WAL lets readers (a `wxoa followers export`) run while the server writes; NORMAL is safe under WAL.
   if (!memory) conn.pragma('journal_mode = WAL');

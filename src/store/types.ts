@@ -3,6 +3,7 @@ import type { FollowerRepo } from '../followers/follower-repo.js';
 import type { SyncStateRepo } from '../followers/sync-state-repo.js';
 import type { MessageRepo } from '../kf/message-repo.js';
 import type { OAuthRepo } from '../oauth/oauth-repo.js';
+import type { ApiFailureStore } from '../wechat-api/api-failure.js';
 import type { TokenStore } from '../wechat-api/token-store.js';
 import type { AuthFailureRepo } from '../access/auth-failure-repo.js';
 import type { ConsoleSessionRepo } from '../access/console-session-repo.js';
@@ -46,6 +47,8 @@ export interface Store {
   replies: ReplyRecordStore;
   consoleSessions: ConsoleSessionRepo;
   authFailures: AuthFailureRepo;
+  /** The last WeChat API failure of each account (cleared by a later success). */
+  apiStatus: ApiFailureStore;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -2,6 +2,7 @@ import { silentLogger, withBindings, type Logger } from '../logger.js';
 import { MemoryTokenStore } from './memory-token-store.js';
 import { AccessTokenProvider, type TokenEndpoint } from './access-token.js';
 import { customMessageBody, type CustomMessage } from './custom-message.js';
+import type { ApiOutcomeListener } from './api-failure.js';
 import { ACCESS_TOKEN_ERROR_CODES } from './error-hints.js';
 import { WechatApiError, WechatHttpError } from './errors.js';
 import { buildQrCodeBody, qrCodeImageUrl, type QrCodeRequest } from './qrcode-request.js';
@@ -54,6 +55,11 @@ export interface WechatApiOptions {
   /** Unix milliseconds, for token expiry; default Date.now. */
   clock?: () => number;
   logger?: Logger;
+  /**
+   * Told how each request ended (after retries), e.g. {@link apiFailureRecorder} keeping the last failure
+   * where the console sees it. Never given a secret.
+   */
+  onOutcome?: ApiOutcomeListener;
 }
 
 /**
@@ -88,6 +94,7 @@ export class WechatApi {
       retries: opts.retries ?? 3,
       backoffMs: opts.backoffMs ?? 200,
       logger: this.#logger,
+      onOutcome: opts.onOutcome,
     });
     this.#tokens = new AccessTokenProvider({
       appid: opts.appid,

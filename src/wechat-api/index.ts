@@ -29,6 +29,15 @@ export {
 } from './custom-message.js';
 export { MemoryTokenStore, type MemoryTokenStoreOptions } from './memory-token-store.js';
 export type { StoredToken, TokenStore } from './token-store.js';
+export {
+  apiFailureRecorder,
+  describeFailure,
+  type ApiFailure,
+  type ApiFailureRecorderOptions,
+  type ApiFailureStore,
+  type ApiOutcome,
+  type ApiOutcomeListener,
+} from './api-failure.js';
 export type {
   FollowerPage,
   OAuthToken,

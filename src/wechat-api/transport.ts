@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { WechatApiError, WechatHttpError } from './errors.js';
+import type { ApiOutcomeListener } from './api-failure.js';
 import { hintFor } from './error-hints.js';
 import { networkErrorCode, redact, redactedCause } from './redact.js';
 
@@ -37,6 +38,8 @@ export interface TransportOptions {
   retries: number;
   backoffMs: number;
   logger: Logger;
+  /** Told how each request ended, after its last attempt (api-failure.ts records failures with it). */
+  onOutcome?: ApiOutcomeListener | undefined;
 }
 
 /** Network errors that mean the request never reached the server, so even a non-idempotent call may be repeated. */
@@ -61,14 +64,28 @@ export class ApiTransport {
     const { retries, logger } = this.#opts;
     for (let attempt = 0; ; attempt++) {
       const result = await this.#attempt(req);
-      if (result.ok) return result.json;
-      if (!result.retryable || attempt >= retries) throw result.error;
+      if (result.ok) {
+        this.#report({ ok: true, endpoint: req.path });
+        return result.json;
+      }
+      if (!result.retryable || attempt >= retries) {
+        this.#report({ ok: false, endpoint: req.path, error: result.error });
+        throw result.error;
+      }
       const delayMs = this.#backoff(attempt);
       logger.warn(
         { endpoint: req.path, attempt: attempt + 1, delayMs, reason: result.error.message },
         'WeChat API call failed; retrying',
       );
       await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+
+  #report(outcome: Parameters<ApiOutcomeListener>[0]): void {
+    try {
+      this.#opts.onOutcome?.(outcome);
+    } catch (err) {
+      this.#opts.logger.warn({ err }, 'WeChat API outcome listener failed');
     }
   }
 

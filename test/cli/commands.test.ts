@@ -74,9 +74,11 @@ describe('wxoa commands', function () {
       ['qrcode', 'create'],
       ['followers'],
       ['followers', 'export'],
+      ['doctor'],
+      ['sandbox', 'env'],
     ];
     it('prints the usage of every command and exits 0', async function () {
-      this.timeout(60_000); // twelve processes: seconds each on a busy machine
+      this.timeout(60_000); // fourteen processes: seconds each on a busy machine
       const results: CliResult[] = [];
       for (let i = 0; i < commands.length; i += 4) {
         const batch = commands

@@ -18,9 +18,10 @@ describe('simulator: `wxoa simulator` command', () => {
     try {
       const account = sim.account('wxcli0000000000001');
       expect(printed).to.contain(`listening on ${sim.url}`);
-      expect(printed).to.contain(`WECHAT_API_BASE=${sim.url}`);
-      expect(printed).to.contain(`WECHAT_APPSECRET=${account.appsecret}`);
-      expect(printed).to.contain(`WECHAT_ENCODING_AES_KEY=${account.encodingAesKey}`);
+      expect(printed).to.contain(`export WECHAT_API_BASE=${sim.url}\n`);
+      expect(printed).to.contain(`export WECHAT_APPSECRET=${account.appsecret}\n`);
+      expect(printed).to.contain(`export WECHAT_ENCODING_AES_KEY=${account.encodingAesKey}\n`);
+      expect(printed).to.contain('--webhook');
       expect(printed).to.match(
         /curl -X POST http:\/\/127\.0\.0\.1:\d+\/sim\/accounts\/wxcli0000000000001\/followers\/o[\w-]+\/follow/,
       );

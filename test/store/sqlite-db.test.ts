@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -35,6 +35,23 @@ describe('store on SQLite: file, schema and transactions', () => {
     const second = await openStore(`sqlite:${path}`);
     expect(await second.syncState.get('wx1')).to.deep.equal({ syncId: 's', nextOpenid: null, listed: 1 });
     await second.close();
+  });
+
+  it('creates the database file, and the WAL files beside it, readable by their owner only (they hold tokens)', async () => {
+    const path = join(dir, 'data', 'wxoa.db');
+    const store = await openStore(`sqlite:${path}`);
+    try {
+      await store.tokens.refresh('wx1', null, 0, async () => ({
+        token: 't',
+        expiresAt: Date.now() + 60_000,
+      }));
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+        expect(statSync(file).mode & 0o777, file).to.equal(0o600);
+      }
+      expect(statSync(join(dir, 'data')).mode & 0o077, 'the folder').to.equal(0);
+    } finally {
+      await store.close();
+    }
   });
 
   it('opens a throwaway in-memory database', async () => {

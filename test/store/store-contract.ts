@@ -703,6 +703,35 @@ export function describeStoreContract(
       replyRecordStoreContract({ store: () => store.replies, advance: (ms) => (now += ms) });
     });
 
+    describe('apiStatus', () => {
+      const failure = (at: number, errcode: number | null) => ({
+        appid: APPID,
+        at,
+        endpoint: '/cgi-bin/stable_token',
+        errcode,
+        message: `WeChat API /cgi-bin/stable_token failed: ${errcode}`,
+        hint: errcode === null ? null : 'a hint',
+      });
+
+      it('keeps the last failure of an account until a later success clears it', async () => {
+        expect(await store.apiStatus.lastFailure(APPID)).to.equal(null);
+        await store.apiStatus.recordFailure(failure(T0, 40125));
+        await store.apiStatus.recordFailure(failure(T0 + 1, null));
+        expect(await store.apiStatus.lastFailure(APPID)).to.deep.equal(failure(T0 + 1, null));
+        expect(await (another ?? store).apiStatus.lastFailure(APPID)).to.deep.equal(failure(T0 + 1, null));
+        expect(await store.apiStatus.lastFailure('wx-other')).to.equal(null);
+
+        // A success reported as of before the failure does not clear it.
+        expect(await store.apiStatus.clearFailure(APPID, T0)).to.equal(false);
+        expect(await store.apiStatus.clearFailure(APPID, T0 + 2)).to.equal(true);
+        expect(await store.apiStatus.lastFailure(APPID)).to.equal(null);
+        expect(await store.apiStatus.clearFailure(APPID, T0 + 3)).to.equal(false);
+
+        await store.apiStatus.recordFailure(failure(T0 + 4, 40164));
+        expect(await store.apiStatus.lastFailure(APPID)).to.include({ errcode: 40164, at: T0 + 4 });
+      });
+    });
+
     describe('ping and close', () => {
       it('pings an open store', async () => {
         await store.ping();

@@ -44,6 +44,7 @@ main { max-width: 1180px; margin: 0 auto; padding: 1rem; }
 .flash.ok { background: var(--ok-bg); border-color: #abefc6; }
 .flash.error { background: var(--danger-bg); border-color: #fecdca; color: var(--danger); }
 .flash.warn { background: var(--warn-bg); border-color: #fedf89; color: var(--warn); }
+.api-status { background: var(--danger-bg); color: var(--danger); border-bottom: 1px solid #fecdca; padding: 0.5rem 1.5rem; font-size: 0.9rem; }
 
 form.stack { display: grid; gap: 0.8rem; }
 form.inline { display: flex; flex-wrap: wrap; gap: 0.6rem; align-items: flex-end; }

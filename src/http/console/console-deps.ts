@@ -7,6 +7,7 @@ import type { ConversationService } from '../../kf/conversation-service.js';
 import type { MessageRepo } from '../../kf/message-repo.js';
 import type { Logger } from '../../logger.js';
 import type { OAuthRepo } from '../../oauth/oauth-repo.js';
+import type { ApiFailureStore } from '../../wechat-api/api-failure.js';
 import type { WechatApi } from '../../wechat-api/client.js';
 import type { Simulator } from '../../simulator/index.js';
 import type { AuthBrake } from '../auth-brake.js';
@@ -27,6 +28,7 @@ export interface ConsoleHost {
     messages: MessageRepo;
     oauth: OAuthRepo;
     consoleSessions: ConsoleSessionRepo;
+    apiStatus: ApiFailureStore;
   };
   readonly logger: Logger;
   readonly accounts: readonly AccountConfig[];

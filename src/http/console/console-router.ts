@@ -158,6 +158,9 @@ function requireSession(deps: ConsoleDeps): Middleware {
       primaryAppid,
       accounts,
       now,
+      apiFailure: await deps.wxoa.store.apiStatus.lastFailure(
+        accounts.includes(requested) ? requested : primaryAppid,
+      ),
     };
     if (!accounts.includes(requested))
       return notFoundPage(ctx, view, 'No account with this AppID is configured.');

@@ -144,7 +144,10 @@ function recordPanel(
   identities: readonly UnionIdentity[],
   events: readonly FollowerEvent[],
 ): Html {
-  const waiting = html`<span class="tag amber" data-pending>waiting for WeChat…</span>`;
+  // With the API failing, "waiting" would wait forever: say why instead (the strip above has the details).
+  const waiting = view.apiFailure
+    ? html`<span class="tag red" data-pending>not fetched: the WeChat API is failing (see above)</span>`
+    : html`<span class="tag amber" data-pending>waiting for WeChat…</span>`;
   const profile = html`<h2>Profile</h2>
     <dl class="props">
       <dt>OpenID</dt>

@@ -27,6 +27,11 @@ export interface SandboxConsole {
 
 /** Adds the /admin routes to `wxoa.app`. Call it from `createWxoa({ extend })`, before the server listens. */
 export function mountConsole(wxoa: ConsoleHost, opts: MountConsoleOptions): void {
+  // The server's root leads to the console (which sends a visitor without a session to its login form).
+  wxoa.app.use(async (ctx, next) => {
+    if (ctx.path !== '/' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    ctx.redirect('/admin');
+  });
   wxoa.app.use(
     consoleMiddleware({
       wxoa,

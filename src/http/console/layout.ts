@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { apiStatusStrip } from './api-status-strip.js';
 import { CONSOLE_CSS } from './console-css.js';
 import { CONSOLE_SCRIPT } from './console-script.js';
 import { html, type Html } from './html.js';
@@ -60,7 +61,7 @@ export function consolePage(view: ViewContext, options: PageOptions): string {
   </header>`;
   return document(
     options.title,
-    html`${header}
+    html`${header} ${apiStatusStrip(view.apiFailure, view.now)}
       <main>
         ${flashBox(options.flash)}
         <h1>${options.title}</h1>

@@ -1,6 +1,7 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { expandMenu } from '../../menu/expand-menu.js';
+import { oauthButtonNames } from '../../menu/oauth-buttons.js';
 import { renderMenuText } from '../../menu/render-menu.js';
 import { parseMenu } from '../../menu/validate-menu.js';
 import type { MenuFile } from '../../menu/menu-types.js';
@@ -37,6 +38,19 @@ export function menuRoutes(router: Router, deps: ConsoleDeps): void {
         deps,
         { kind: 'error', text: 'Nothing was sent to WeChat: fix the menu file first.' },
         400,
+      );
+    }
+    const { config } = deps.wxoa;
+    const oauthButtons = oauthButtonNames(checked.menu.button);
+    if (!config.sandbox && !config.publicUrlSet && oauthButtons.length > 0) {
+      return renderMenuPage(
+        ctx,
+        deps,
+        {
+          kind: 'error',
+          text: `Nothing was sent to WeChat: PUBLIC_URL is not set, so the oauth button(s) ${oauthButtons.join(', ')} would link to ${config.publicUrl}, which followers cannot open. Set PUBLIC_URL to this server's public https address and restart.`,
+        },
+        409,
       );
     }
     const api = deps.wxoa.apiFor(view.appid);

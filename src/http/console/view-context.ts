@@ -1,3 +1,4 @@
+import type { ApiFailure } from '../../wechat-api/api-failure.js';
 import type { ConsoleSession } from './console-session.js';
 
 /** The console's pages, as the navigation names them. */
@@ -15,6 +16,8 @@ export interface ViewContext {
   readonly accounts: readonly string[];
   /** Unix ms of the request. */
   readonly now: number;
+  /** The account's last WeChat API failure not yet cleared by a success (the status strip). */
+  readonly apiFailure?: ApiFailure | null;
 }
 
 /**

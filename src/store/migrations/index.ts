@@ -2,6 +2,12 @@ import type { Migration } from '../migrate.js';
 import { initialSchema } from './0001-initial.js';
 import { consoleRevocations } from './0002-console-revocations.js';
 import { authFailures } from './0003-auth-failures.js';
+import { wechatApiStatus } from './0005-wechat-api-status.js';
 
 /** Every schema step, oldest first. Append only. */
-export const migrations: readonly Migration[] = [initialSchema, consoleRevocations, authFailures];
+export const migrations: readonly Migration[] = [
+  initialSchema,
+  consoleRevocations,
+  authFailures,
+  wechatApiStatus,
+];
