@@ -3,6 +3,7 @@ import type { Db } from './db.js';
 import { SqlFollowerRepo } from './sql-follower-repo.js';
 import { SqlMessageRepo } from './sql-message-repo.js';
 import { SqlOAuthRepo } from './sql-oauth-repo.js';
+import { SqlQrCodeRepo } from './sql-qrcode-repo.js';
 import { SqlReplyRecordStore } from './sql-reply-store.js';
 import { SqlSyncStateRepo } from './sql-sync-state-repo.js';
 import { SqlTokenStore } from './sql-token-store.js';
@@ -30,6 +31,7 @@ export function createSqlStore(db: Db, options: SqlStoreOptions): Store {
     messages: new SqlMessageRepo(db, { clock }),
     oauth: new SqlOAuthRepo(db, { clock, logger }),
     syncState: new SqlSyncStateRepo(db, clock),
+    qrcodes: new SqlQrCodeRepo(db, clock),
     tokens: new SqlTokenStore(db, clock),
     replies: new SqlReplyRecordStore(db, { clock, logger }),
     async ping() {
