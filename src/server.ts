@@ -170,7 +170,14 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   for (const r of [
     followersApiRouter({ store, appid: primary.appid, appids, prefix: '' }),
     conversationsApiRouter({ conversations, appid: primary.appid, appids, prefix: '' }),
-    qrcodesApiRouter({ apiFor, appid: primary.appid, appids, prefix: '' }),
+    qrcodesApiRouter({
+      apiFor,
+      qrcodes: store.qrcodes,
+      appid: primary.appid,
+      appids,
+      prefix: '',
+      logger: logger.child({ module: 'admin-api' }),
+    }),
   ]) {
     api.use(r.routes(), r.allowedMethods());
   }
