@@ -17,8 +17,8 @@ export interface StoredQrCode {
   createdAt: number;
 }
 
-/** What {@link QrCodeRepo.add} takes: the code, with createdAt stamped by the store's clock. */
-export type QrCodeInput = Omit<StoredQrCode, 'createdAt'>;
+/** What {@link QrCodeRepo.add} takes: createdAt is the creator's, so it and expiresAt share one clock. */
+export type QrCodeInput = StoredQrCode;
 
 /** Every QR code created through wxoa, per account. */
 export interface QrCodeRepo {

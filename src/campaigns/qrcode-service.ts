@@ -52,6 +52,7 @@ export async function createAndKeepQrCode(options: {
     permanent: code.expireSeconds === null,
     expiresAt: code.expireSeconds === null ? null : now + code.expireSeconds * 1000,
     label,
+    createdAt: now,
   };
   try {
     return { created: code, kept: await options.repo.add(kept) };
@@ -60,6 +61,6 @@ export async function createAndKeepQrCode(options: {
       { err, appid: options.appid, scene: kept.scene },
       'QR code created but storing it failed',
     );
-    return { created: code, kept: { ...kept, createdAt: now } };
+    return { created: code, kept };
   }
 }

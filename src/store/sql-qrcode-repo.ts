@@ -21,13 +21,9 @@ const COLUMNS = 'id, appid, scene, ticket, url, image_url, permanent, expires_at
 
 /** QrCodeRepo on either database. */
 export class SqlQrCodeRepo implements QrCodeRepo {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: () => number,
-  ) {}
+  constructor(private readonly db: Db) {}
 
   async add(code: QrCodeInput): Promise<StoredQrCode> {
-    const createdAt = this.clock();
     // WeChat mints a new ticket per call; a repeated one (a retried insert) keeps the first row.
     await this.db.run(
       `INSERT INTO qrcodes (appid, scene, ticket, url, image_url, permanent, expires_at, label, created_at)
@@ -41,10 +37,10 @@ export class SqlQrCodeRepo implements QrCodeRepo {
         code.permanent,
         code.expiresAt,
         code.label,
-        createdAt,
+        code.createdAt,
       ],
     );
-    return (await this.get(code.appid, code.ticket)) ?? { ...code, createdAt };
+    return (await this.get(code.appid, code.ticket)) ?? code;
   }
 
   async get(appid: string, ticket: string): Promise<StoredQrCode | null> {

@@ -31,7 +31,7 @@ export function createSqlStore(db: Db, options: SqlStoreOptions): Store {
     messages: new SqlMessageRepo(db, { clock }),
     oauth: new SqlOAuthRepo(db, { clock, logger }),
     syncState: new SqlSyncStateRepo(db, clock),
-    qrcodes: new SqlQrCodeRepo(db, clock),
+    qrcodes: new SqlQrCodeRepo(db),
     tokens: new SqlTokenStore(db, clock),
     replies: new SqlReplyRecordStore(db, { clock, logger }),
     async ping() {

@@ -44,10 +44,10 @@ function recording(db: Db, log: Recorded[]): Db {
 async function exerciseReads(db: Db): Promise<Recorded[]> {
   const log: Recorded[] = [];
   const messages = new SqlMessageRepo(recording(db, log), { clock: () => 1_000 });
-  const qrcodes = new SqlQrCodeRepo(recording(db, log), () => 1_000);
+  const qrcodes = new SqlQrCodeRepo(recording(db, log));
   for (let n = 0; n < 3; n++) {
     await messages.add({ appid: 'wx1', openid: `o${n}`, direction: 'in', type: 'text', content: 'hi', createTime: 100 + n, msgId: `m${n}` });
-    await qrcodes.add({ appid: 'wx1', scene: 's', ticket: `t${n}`, url: 'u', imageUrl: 'i', permanent: true, expiresAt: null, label: null });
+    await qrcodes.add({ appid: 'wx1', scene: 's', ticket: `t${n}`, url: 'u', imageUrl: 'i', permanent: true, expiresAt: null, label: null, createdAt: 1_000 + n });
   }
   const page = await messages.inbox({ appid: 'wx1', limit: 1 });
   await messages.inbox({ appid: 'wx1', limit: 1, cursor: page.nextCursor! });

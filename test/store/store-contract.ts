@@ -690,6 +690,7 @@ export function describeStoreContract(
         permanent: false,
         expiresAt: now + 60_000,
         label: extra.label ?? null,
+        createdAt: now,
       });
 
       it('keeps every code, newest first, paged, per account', async () => {

@@ -100,6 +100,10 @@ export interface E2eServerOptions {
   keepWebhookUrls?: boolean;
   /** Listen port; default a free one. Give one (see {@link freePort}) when PUBLIC_URL must name it. */
   port?: number;
+  /** The server's clock (WxoaOptions.clock); give `() => sim.clock.now()` to move both with the simulator. */
+  clock?: () => number;
+  /** Mount the operator console (with a real WeChat account, as `wxoa serve` does outside sandbox mode). */
+  console?: boolean;
 }
 
 /** A started server. */
@@ -133,6 +137,15 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.handlers ? { handlers: options.handlers } : {}),
       ...(options.enrichment ? { enrichment: options.enrichment } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.console
+        ? {
+            extend: async (w: Wxoa) => {
+              const { mountConsole } = await import('../../src/http/console/index.js');
+              mountConsole(w, { simulator: null });
+            },
+          }
+        : {}),
     });
   } finally {
     // The file is read once, at load: it is not needed afterwards.

@@ -22,7 +22,7 @@ export function mountConsole(wxoa: Wxoa, opts: MountConsoleOptions): void {
     consoleMiddleware({
       wxoa,
       simulator: opts.simulator,
-      clock: Date.now,
+      clock: wxoa.clock,
       cookies: { secret: wxoa.sessionSecret, secure: new URL(wxoa.config.publicUrl).protocol === 'https:' },
       log: wxoa.logger.child({ module: 'console' }),
       simulatorLog: new SimulatorLog(),
