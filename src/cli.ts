@@ -138,10 +138,19 @@ export function buildProgram(): Command {
     .option('--permanent', 'a permanent code (at most 100 000 per account)')
     .option('--expire <seconds>', 'lifetime of a temporary code, up to 2592000 (30 days)', '2592000')
     .option('--json', 'print JSON')
-    .option('--label <label>', 'a name for the code in `wxoa qrcode list` and the console (up to 100 characters)')
+    .option(
+      '--label <label>',
+      'a name for the code in `wxoa qrcode list` and the console (up to 100 characters)',
+    )
     .action(
       action(
-        async (opts: { scene: string; permanent?: boolean; expire: string; json?: boolean; label?: string }) => {
+        async (opts: {
+          scene: string;
+          permanent?: boolean;
+          expire: string;
+          json?: boolean;
+          label?: string;
+        }) => {
           const { runQrcodeCreate } = await import('./main.js');
           return runQrcodeCreate(config(), opts);
         },

@@ -371,7 +371,8 @@ export async function runQrcodeList(
   try {
     let cursor: string | undefined;
     let shown = 0;
-    if (!opts.json) process.stdout.write('created (UTC)     scene                 expires (UTC)     label / ticket\n');
+    if (!opts.json)
+      process.stdout.write('created (UTC)     scene                 expires (UTC)     label / ticket\n');
     do {
       const page = await store.qrcodes.list({
         appid,

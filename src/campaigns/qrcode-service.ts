@@ -18,7 +18,9 @@ export function normalizeQrLabel(label: string | null | undefined): string | nul
   const trimmed = (label ?? '').trim();
   if (trimmed === '') return null;
   if ([...trimmed].length > MAX_QR_LABEL_LENGTH) {
-    throw new QrLabelError(`label must be at most ${MAX_QR_LABEL_LENGTH} characters (got ${[...trimmed].length})`);
+    throw new QrLabelError(
+      `label must be at most ${MAX_QR_LABEL_LENGTH} characters (got ${[...trimmed].length})`,
+    );
   }
   return trimmed;
 }

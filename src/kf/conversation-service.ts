@@ -208,7 +208,9 @@ export class ConversationService {
   }
 
   /** One page of a conversation: the newest messages first come, oldest first within the page. */
-  historyPage(query: MessagePageQuery): Promise<{ messages: ConversationMessage[]; nextCursor: string | null }> {
+  historyPage(
+    query: MessagePageQuery,
+  ): Promise<{ messages: ConversationMessage[]; nextCursor: string | null }> {
     return this.#messages.page(query);
   }
 

@@ -127,7 +127,12 @@ export function replyWindow(input: ReplyWindowInput): ReplyWindowState {
     };
   }
   if (open.length > 0) {
-    return { open: false, reason: 'quota', closedAt: lastSend, until: Math.max(...open.map((a) => a.closesAt)) };
+    return {
+      open: false,
+      reason: 'quota',
+      closedAt: lastSend,
+      until: Math.max(...open.map((a) => a.closesAt)),
+    };
   }
   const ended = [message, event].filter((a): a is Allowance => a !== undefined);
   if (ended.length === 0) return { open: false, reason: 'never', closedAt: null };

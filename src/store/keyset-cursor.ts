@@ -23,5 +23,7 @@ export function decodeKeysetCursor(kind: string, cursor: string): { time: number
   } catch {
     // Not base64url JSON: fall through to the one error callers handle.
   }
-  throw new InvalidCursorError('cursor is not one this server issued for this list; start again without a cursor');
+  throw new InvalidCursorError(
+    'cursor is not one this server issued for this list; start again without a cursor',
+  );
 }

@@ -82,7 +82,9 @@ export class SqlMessageRepo implements MessageRepo {
     return rows.reverse().map(toMessage);
   }
 
-  async page(query: MessagePageQuery): Promise<{ messages: ConversationMessage[]; nextCursor: string | null }> {
+  async page(
+    query: MessagePageQuery,
+  ): Promise<{ messages: ConversationMessage[]; nextCursor: string | null }> {
     const limit = Math.max(1, Math.trunc(query.limit));
     const params: SqlValue[] = [query.appid, query.openid];
     let after = '';

@@ -44,10 +44,10 @@ export class SqlQrCodeRepo implements QrCodeRepo {
   }
 
   async get(appid: string, ticket: string): Promise<StoredQrCode | null> {
-    const row = await this.db.get<QrCodeRow>(`SELECT ${COLUMNS} FROM qrcodes WHERE appid = ? AND ticket = ?`, [
-      appid,
-      ticket,
-    ]);
+    const row = await this.db.get<QrCodeRow>(
+      `SELECT ${COLUMNS} FROM qrcodes WHERE appid = ? AND ticket = ?`,
+      [appid, ticket],
+    );
     return row ? toQrCode(row) : null;
   }
 
@@ -73,7 +73,9 @@ export class SqlQrCodeRepo implements QrCodeRepo {
     return {
       qrcodes: page.map(toQrCode),
       nextCursor:
-        rows.length > limit && last ? encodeKeysetCursor(CURSOR, Number(last.created_at), Number(last.id)) : null,
+        rows.length > limit && last
+          ? encodeKeysetCursor(CURSOR, Number(last.created_at), Number(last.id))
+          : null,
     };
   }
 

@@ -255,8 +255,9 @@ describe('console pages', () => {
       });
       const ticket = new URL(posted.location!, server.origin).searchParams.get('created')!;
       const page = await c.get('/admin/campaigns');
-      const row = new RegExp(`<tr data-ticket="${ticket.replace(/[+/=]/g, (m) => `\\${m}`)}">([\\s\\S]*?)</tr>`)
-        .exec(page.markup)?.[1];
+      const row = new RegExp(
+        `<tr data-ticket="${ticket.replace(/[+/=]/g, (m) => `\\${m}`)}">([\\s\\S]*?)</tr>`,
+      ).exec(page.markup)?.[1];
       expect(row).to.be.a('string');
       expect(row).to.contain('>window</a>');
       expect(row).to.contain('permanent');
@@ -265,15 +266,29 @@ describe('console pages', () => {
       expect(image.status).to.equal(200);
       expect(image.headers.get('content-type')).to.equal('image/png');
       expect(image.headers.get('content-disposition')).to.equal('attachment; filename="qr-window.png"');
-      const bytes = new Uint8Array(await (await fetch(new URL(png!, server.origin), { headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } })).arrayBuffer());
+      const bytes = new Uint8Array(
+        await (
+          await fetch(new URL(png!, server.origin), {
+            headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+          })
+        ).arrayBuffer(),
+      );
       expect([...bytes.slice(0, 4)]).to.deep.equal([0x89, 0x50, 0x4e, 0x47]);
 
-      const labelled = await c.post('/admin/campaigns/label', { ticket, label: 'Shop window', _csrf: await c.csrf() });
+      const labelled = await c.post('/admin/campaigns/label', {
+        ticket,
+        label: 'Shop window',
+        _csrf: await c.csrf(),
+      });
       expect(labelled.status).to.equal(303);
       expect(labelled.location).to.equal('/admin/campaigns?labelled=1#codes');
       const after = await c.get('/admin/campaigns');
       expect(after.markup).to.contain('value="Shop window"');
-      const unknown = await c.post('/admin/campaigns/label', { ticket: 'nope', label: 'x', _csrf: await c.csrf() });
+      const unknown = await c.post('/admin/campaigns/label', {
+        ticket: 'nope',
+        label: 'x',
+        _csrf: await c.csrf(),
+      });
       expect(unknown.status).to.equal(404);
     });
 

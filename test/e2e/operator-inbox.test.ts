@@ -7,7 +7,14 @@
 import { expect } from 'chai';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
 import { ConsoleClient } from '../console/console-client.js';
-import { ADMIN_TOKEN, callsTo, e2eDatabase, startE2eServer, type E2eDatabase, type E2eServer } from '../support/server.js';
+import {
+  ADMIN_TOKEN,
+  callsTo,
+  e2eDatabase,
+  startE2eServer,
+  type E2eDatabase,
+  type E2eServer,
+} from '../support/server.js';
 
 const REPLIES = {
   subscribe: { type: 'text', content: 'Welcome!' },
@@ -97,7 +104,9 @@ describe('e2e: the operator’s day (inbox, reply window, QR codes)', function (
       expect(page.markup).to.match(/data-count="unanswered">1</);
       let pages = 1;
       while (!page.markup.includes(`data-openid="${helpMe}"`)) {
-        const older = /<a class="button secondary" rel="next" href="([^"]+)">Older →<\/a>/.exec(page.markup)?.[1];
+        const older = /<a class="button secondary" rel="next" href="([^"]+)">Older →<\/a>/.exec(
+          page.markup,
+        )?.[1];
         expect(older, `page ${pages} has no Older link`).to.be.a('string');
         page = await c.get(older!.replace(/&amp;/g, '&'));
         pages++;
@@ -119,7 +128,10 @@ describe('e2e: the operator’s day (inbox, reply window, QR codes)', function (
       return { state: notice?.[1], text: notice?.[2] ?? '', sendDisabled: Boolean(send?.[1]), page };
     };
     const reply = async (openid: string, text: string) =>
-      c.post(`/admin/conversations/${openid}/reply`, { text, _csrf: await c.csrf(`/admin/conversations/${openid}`) });
+      c.post(`/admin/conversations/${openid}/reply`, {
+        text,
+        _csrf: await c.csrf(`/admin/conversations/${openid}`),
+      });
 
     it('counts down the 5 messages WeChat allows, and turns Send off when they are used (45047)', async () => {
       const f = account.follower();
@@ -133,7 +145,10 @@ describe('e2e: the operator’s day (inbox, reply window, QR codes)', function (
       const reload = await c.get(sent.location!);
       expect(reload.markup).to.contain('Reply sent.');
       expect((await windowOf(f.openid)).text).to.contain('4 of 5 left');
-      for (let n = 2; n <= 5; n++) expect((await post(`/api/conversations/${f.openid}/messages`, { text: `answer ${n}` })).status).to.equal(201);
+      for (let n = 2; n <= 5; n++)
+        expect(
+          (await post(`/api/conversations/${f.openid}/messages`, { text: `answer ${n}` })).status,
+        ).to.equal(201);
 
       const used = await windowOf(f.openid);
       expect(used.state).to.equal('closed');
@@ -142,7 +157,9 @@ describe('e2e: the operator’s day (inbox, reply window, QR codes)', function (
       // WeChat agrees: a sixth is refused with 45047.
       const sixth = await post(`/api/conversations/${f.openid}/messages`, { text: 'one more' });
       expect(sixth.status).to.equal(429);
-      expect(sim.calls.filter((x) => x.path === '/cgi-bin/message/custom/send').at(-1)?.errcode).to.equal(45047);
+      expect(sim.calls.filter((x) => x.path === '/cgi-bin/message/custom/send').at(-1)?.errcode).to.equal(
+        45047,
+      );
     });
 
     it('after an unfollow and re-follow allows only the follow’s minute, then says closed as WeChat does (45015)', async () => {
@@ -168,12 +185,16 @@ describe('e2e: the operator’s day (inbox, reply window, QR codes)', function (
       expect(later.sendDisabled).to.equal(true);
       const refused = await post(`/api/conversations/${f.openid}/messages`, { text: 'still there?' });
       expect(refused.status).to.equal(409);
-      expect(sim.calls.filter((x) => x.path === '/cgi-bin/message/custom/send').at(-1)?.errcode).to.equal(45015);
+      expect(sim.calls.filter((x) => x.path === '/cgi-bin/message/custom/send').at(-1)?.errcode).to.equal(
+        45015,
+      );
 
       // The two identical welcome replies explain themselves: each follows a "Followed" note.
       const thread = later.page.markup;
       const lines = [...thread.matchAll(/<li class="(note|in|out)"[^>]*>([\s\S]*?)<\/li>/g)].map((m) =>
-        m[1] === 'note' ? m[2]!.split('·')[0]!.trim() : `${m[1]}: ${/<div class="bubble">([\s\S]*?)<\/div>/.exec(m[2]!)?.[1]}`,
+        m[1] === 'note'
+          ? m[2]!.split('·')[0]!.trim()
+          : `${m[1]}: ${/<div class="bubble">([\s\S]*?)<\/div>/.exec(m[2]!)?.[1]}`,
       );
       expect(lines).to.deep.equal([
         'Followed',
@@ -214,8 +235,14 @@ describe('e2e: the operator’s day (inbox, reply window, QR codes)', function (
       expect(body.nextCursor).to.equal(null);
       expect(body.qrcodes.map((q: { scene: string }) => q.scene)).to.deep.equal(['poster', 'flyer']);
       expect(body.qrcodes[0]).to.include({ permanent: true, expiresAt: null, label: 'Shop window' });
-      expect(body.qrcodes[1]).to.include({ ticket: viaApi.body.ticket, url: viaApi.body.url, permanent: false });
-      expect(Date.parse(body.qrcodes[1].expiresAt) - Date.parse(body.qrcodes[1].createdAt)).to.equal(3_600_000);
+      expect(body.qrcodes[1]).to.include({
+        ticket: viaApi.body.ticket,
+        url: viaApi.body.url,
+        permanent: false,
+      });
+      expect(Date.parse(body.qrcodes[1].expiresAt) - Date.parse(body.qrcodes[1].createdAt)).to.equal(
+        3_600_000,
+      );
 
       const campaigns = await c.get('/admin/campaigns');
       expect(campaigns.markup).to.contain(`data-ticket="${viaApi.body.ticket}"`);

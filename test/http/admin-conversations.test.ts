@@ -180,7 +180,11 @@ describe('admin API: /api/conversations', () => {
     let cursor: string | null = null;
     do {
       const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
-      const res = await api(server.origin, 'GET', `/api/conversations/${follower.openid}/messages?limit=2${query}`);
+      const res = await api(
+        server.origin,
+        'GET',
+        `/api/conversations/${follower.openid}/messages?limit=2${query}`,
+      );
       expect(res.status).to.equal(200);
       seen.push((res.json['messages'] as Array<{ content: string }>).map((m) => m.content));
       cursor = res.json['nextCursor'] as string | null;
@@ -200,11 +204,35 @@ describe('admin API: /api/conversations', () => {
     );
     try {
       // 130 conversations: the old inbox stopped at 100, hiding the oldest "help me".
-      await store.messages.add({ appid, openid: 'oHelp', direction: 'in', type: 'text', content: 'help me', createTime: 1000, msgId: 'h' });
+      await store.messages.add({
+        appid,
+        openid: 'oHelp',
+        direction: 'in',
+        type: 'text',
+        content: 'help me',
+        createTime: 1000,
+        msgId: 'h',
+      });
       for (let n = 0; n < 129; n++) {
         const openid = `o${String(n).padStart(3, '0')}`;
-        await store.messages.add({ appid, openid, direction: 'in', type: 'text', content: 'hi', createTime: 2000 + n, msgId: openid });
-        await store.messages.add({ appid, openid, direction: 'out', type: 'text', content: 'hello', createTime: 2000 + n, via: 'passive' });
+        await store.messages.add({
+          appid,
+          openid,
+          direction: 'in',
+          type: 'text',
+          content: 'hi',
+          createTime: 2000 + n,
+          msgId: openid,
+        });
+        await store.messages.add({
+          appid,
+          openid,
+          direction: 'out',
+          type: 'text',
+          content: 'hello',
+          createTime: 2000 + n,
+          via: 'passive',
+        });
       }
       const openids: string[] = [];
       let cursor: string | null = null;

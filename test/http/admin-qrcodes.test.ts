@@ -116,7 +116,10 @@ describe('admin API: /api/qrcodes', () => {
 
   it('keeps every created code and lists them newest first, paged, with label and expiry', async () => {
     now += 60_000;
-    const first = await api(server.origin, 'POST', '/api/qrcodes', { scene: 'door', label: ' Poster at the door ' });
+    const first = await api(server.origin, 'POST', '/api/qrcodes', {
+      scene: 'door',
+      label: ' Poster at the door ',
+    });
     now += 1000;
     const second = await api(server.origin, 'POST', '/api/qrcodes', { scene: 7, permanent: true });
     expect([first.status, second.status]).to.deep.equal([201, 201]);
@@ -134,7 +137,11 @@ describe('admin API: /api/qrcodes', () => {
         label: null,
       },
     ]);
-    const next = await api(server.origin, 'GET', `/api/qrcodes?limit=1&cursor=${page.json['nextCursor'] as string}`);
+    const next = await api(
+      server.origin,
+      'GET',
+      `/api/qrcodes?limit=1&cursor=${page.json['nextCursor'] as string}`,
+    );
     const [door] = next.json['qrcodes'] as Array<Record<string, unknown>>;
     expect(door).to.include({
       scene: 'door',

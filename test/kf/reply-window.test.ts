@@ -74,7 +74,11 @@ describe('the reply window as WeChat applies it (protocol §6.7)', () => {
       { events: [event('subscribe', T)] },
       { events: [event('scan', T)] },
     ]) {
-      expect(at(T + 30, input)).to.deep.include({ open: true, remaining: 3, closesAt: T * 1000 + EVENT_WINDOW_MS });
+      expect(at(T + 30, input)).to.deep.include({
+        open: true,
+        remaining: 3,
+        closesAt: T * 1000 + EVENT_WINDOW_MS,
+      });
       expect(at(T + 60, input)).to.include({ open: false, reason: 'expired' });
     }
   });
@@ -108,7 +112,7 @@ describe('the reply window as WeChat applies it (protocol §6.7)', () => {
 
   it('agrees with the simulator’s window on 300 seeded random days of a follower', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (let run = 0; run < 300; run++) {
       const sim = new ServiceWindow();
       const messages: ConversationMessage[] = [];
@@ -131,9 +135,15 @@ describe('the reply window as WeChat applies it (protocol §6.7)', () => {
           expect(predicted.open, `run ${run} step ${step}`).to.equal(accepted);
           if (accepted) messages.push(sent(now));
         } else if (roll < 0.7) {
-          if (subscribed) (sim.onMessage(ms), messages.push(text(now)));
+          if (subscribed) {
+            sim.onMessage(ms);
+            messages.push(text(now));
+          }
         } else if (roll < 0.8) {
-          if (subscribed) (sim.onEvent(ms), messages.push(click(now)));
+          if (subscribed) {
+            sim.onEvent(ms);
+            messages.push(click(now));
+          }
         } else if (roll < 0.9) {
           sim.onEvent(ms);
           events.push(event(subscribed ? 'scan' : 'subscribe', now));

@@ -46,22 +46,50 @@ async function exerciseReads(db: Db): Promise<Recorded[]> {
   const messages = new SqlMessageRepo(recording(db, log), { clock: () => 1_000 });
   const qrcodes = new SqlQrCodeRepo(recording(db, log));
   for (let n = 0; n < 3; n++) {
-    await messages.add({ appid: 'wx1', openid: `o${n}`, direction: 'in', type: 'text', content: 'hi', createTime: 100 + n, msgId: `m${n}` });
-    await qrcodes.add({ appid: 'wx1', scene: 's', ticket: `t${n}`, url: 'u', imageUrl: 'i', permanent: true, expiresAt: null, label: null, createdAt: 1_000 + n });
+    await messages.add({
+      appid: 'wx1',
+      openid: `o${n}`,
+      direction: 'in',
+      type: 'text',
+      content: 'hi',
+      createTime: 100 + n,
+      msgId: `m${n}`,
+    });
+    await qrcodes.add({
+      appid: 'wx1',
+      scene: 's',
+      ticket: `t${n}`,
+      url: 'u',
+      imageUrl: 'i',
+      permanent: true,
+      expiresAt: null,
+      label: null,
+      createdAt: 1_000 + n,
+    });
   }
   const page = await messages.inbox({ appid: 'wx1', limit: 1 });
   await messages.inbox({ appid: 'wx1', limit: 1, cursor: page.nextCursor! });
   const open = await messages.inbox({ appid: 'wx1', limit: 1, unanswered: true });
   await messages.inbox({ appid: 'wx1', limit: 1, unanswered: true, cursor: open.nextCursor! });
   await messages.counts('wx1');
-  await messages.add({ appid: 'wx1', openid: 'o0', direction: 'in', type: 'text', content: 'again', createTime: 200, msgId: 'm9' });
+  await messages.add({
+    appid: 'wx1',
+    openid: 'o0',
+    direction: 'in',
+    type: 'text',
+    content: 'again',
+    createTime: 200,
+    msgId: 'm9',
+  });
   const thread = await messages.page({ appid: 'wx1', openid: 'o0', limit: 1 });
   await messages.page({ appid: 'wx1', openid: 'o0', limit: 1, cursor: thread.nextCursor! });
   await messages.since('wx1', 'o0', 150);
   const codes = await qrcodes.list({ appid: 'wx1', limit: 1 });
   await qrcodes.list({ appid: 'wx1', limit: 1, cursor: codes.nextCursor! });
   // Reads inside add() and get() are by primary or unique key; the lists and counts are what matter.
-  return log.filter((r) => /FROM (conversations|messages|qrcodes)\b/.test(r.sql) && !/ticket = \?/.test(r.sql));
+  return log.filter(
+    (r) => /FROM (conversations|messages|qrcodes)\b/.test(r.sql) && !/ticket = \?/.test(r.sql),
+  );
 }
 
 describe('inbox, conversation and QR list query plans', () => {
@@ -77,7 +105,8 @@ describe('inbox, conversation and QR list query plans', () => {
         const bad = details.filter((d) => /^SCAN\b|TEMP B-TREE/.test(d));
         expect(bad, `${sql}\n${details.join('\n')}`).to.deep.equal([]);
         // The unanswered list and count read only unanswered rows, not every conversation of the account.
-        if (sql.includes("last_direction = 'in'")) expect(details.join('\n')).to.contain('conversations_unanswered');
+        if (sql.includes("last_direction = 'in'"))
+          expect(details.join('\n')).to.contain('conversations_unanswered');
       }
     } finally {
       await db.close();

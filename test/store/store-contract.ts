@@ -651,9 +651,19 @@ export function describeStoreContract(
         await inbound('o2', 1000, 'other', 'x');
         const first = await store.messages.page({ appid: APPID, openid: 'o1', limit: 3 });
         expect(first.messages.map((m) => m.content)).to.deep.equal(['m4', 'm5', 'm6']);
-        const second = await store.messages.page({ appid: APPID, openid: 'o1', limit: 3, cursor: first.nextCursor! });
+        const second = await store.messages.page({
+          appid: APPID,
+          openid: 'o1',
+          limit: 3,
+          cursor: first.nextCursor!,
+        });
         expect(second.messages.map((m) => m.content)).to.deep.equal(['m1', 'm2', 'm3']);
-        const third = await store.messages.page({ appid: APPID, openid: 'o1', limit: 3, cursor: second.nextCursor! });
+        const third = await store.messages.page({
+          appid: APPID,
+          openid: 'o1',
+          limit: 3,
+          cursor: second.nextCursor!,
+        });
         expect(third).to.deep.equal({
           messages: [{ direction: 'in', type: 'text', content: 'm0', createTime: 1000, via: null }],
           nextCursor: null,
@@ -665,13 +675,15 @@ export function describeStoreContract(
         ]);
       });
 
-      it("rejects a cursor it did not issue, or one of another list", async () => {
+      it('rejects a cursor it did not issue, or one of another list', async () => {
         await inbound('o1', 1000, 'a', '1');
         await inbound('o2', 1001, 'b', '2');
         const inboxCursor = (await store.messages.inbox({ appid: APPID, limit: 1 })).nextCursor!;
         for (const cursor of ['nonsense', inboxCursor]) {
           let caught: unknown;
-          await store.messages.page({ appid: APPID, openid: 'o1', limit: 1, cursor }).catch((e) => (caught = e));
+          await store.messages
+            .page({ appid: APPID, openid: 'o1', limit: 1, cursor })
+            .catch((e) => (caught = e));
           expect(caught).to.be.instanceOf(InvalidCursorError);
         }
         let caught: unknown;
@@ -709,7 +721,11 @@ export function describeStoreContract(
 
       it('stores a permanent code without expiry, and sets and clears a label', async () => {
         await store.qrcodes.add({ ...code('p'), permanent: true, expiresAt: null, label: 'door' });
-        expect(await store.qrcodes.get(APPID, 'p')).to.include({ permanent: true, expiresAt: null, label: 'door' });
+        expect(await store.qrcodes.get(APPID, 'p')).to.include({
+          permanent: true,
+          expiresAt: null,
+          label: 'door',
+        });
         expect(await store.qrcodes.setLabel(APPID, 'p', 'window poster')).to.equal(true);
         expect((await store.qrcodes.get(APPID, 'p'))?.label).to.equal('window poster');
         expect(await store.qrcodes.setLabel(APPID, 'p', null)).to.equal(true);

@@ -151,14 +151,20 @@ export function campaignsRoutes(router: Router, deps: ConsoleDeps): void {
     const view = viewOf(ctx);
     const ticket = typeof ctx.query['ticket'] === 'string' ? ctx.query['ticket'] : '';
     const code = ticket ? await deps.wxoa.store.qrcodes.get(view.appid, ticket) : null;
-    if (!code || code.url === '') return notFoundPage(ctx, view, 'No QR code of this account has this ticket.');
+    if (!code || code.url === '')
+      return notFoundPage(ctx, view, 'No QR code of this account has this ticket.');
     ctx.type = 'image/png';
     ctx.set('Cache-Control', 'private, max-age=3600');
     if (ctx.query['download'] === '1') {
       const name = (code.label ?? code.scene).replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 60) || 'code';
       ctx.set('Content-Disposition', `attachment; filename="qr-${name}.png"`);
     }
-    ctx.body = await QRCode.toBuffer(code.url, { type: 'png', width: 512, margin: 4, errorCorrectionLevel: 'M' });
+    ctx.body = await QRCode.toBuffer(code.url, {
+      type: 'png',
+      width: 512,
+      margin: 4,
+      errorCorrectionLevel: 'M',
+    });
   });
 
   router.get('/admin/campaigns/qr', async (ctx) => {
@@ -202,14 +208,23 @@ async function renderCampaigns(
   status = 200,
 ): Promise<void> {
   const view = viewOf(ctx);
-  const cursor = typeof ctx.query['codes'] === 'string' && ctx.query['codes'] ? ctx.query['codes'] : undefined;
+  const cursor =
+    typeof ctx.query['codes'] === 'string' && ctx.query['codes'] ? ctx.query['codes'] : undefined;
   const stats = await deps.wxoa.store.followers.sceneStats(view.appid);
   let codes;
   try {
-    codes = await deps.wxoa.store.qrcodes.list({ appid: view.appid, limit: QR_PAGE, ...(cursor ? { cursor } : {}) });
+    codes = await deps.wxoa.store.qrcodes.list({
+      appid: view.appid,
+      limit: QR_PAGE,
+      ...(cursor ? { cursor } : {}),
+    });
   } catch (err) {
     if (!(err instanceof InvalidCursorError)) throw err;
-    return notFoundPage(ctx, view, 'This page of QR codes is not valid any more; start again from the newest.');
+    return notFoundPage(
+      ctx,
+      view,
+      'This page of QR codes is not valid any more; start again from the newest.',
+    );
   }
   const body = html`<div class="grid two">
       <section class="card">
@@ -323,7 +338,12 @@ function createdCode(view: ViewContext, code: StoredQrCode): Html {
       <dl class="props">
         <dt>Scene</dt>
         <dd data-field="scene">${scene}</dd>
-        ${code.label ? html`<dt>Label</dt><dd data-field="label">${code.label}</dd>` : ''}
+        ${
+          code.label
+            ? html`<dt>Label</dt>
+                <dd data-field="label">${code.label}</dd>`
+            : ''
+        }
         <dt>Expires</dt>
         <dd>
           ${code.expiresAt === null ? 'never (permanent)' : html`in ${formatDuration(code.expiresAt - view.now)} (${timeTag(Math.floor(code.expiresAt / 1000))})`}

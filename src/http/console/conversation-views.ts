@@ -76,9 +76,9 @@ export function windowNotice(state: ReplyWindowState, now: number): Html {
   }
   if (state.reason === 'quota') {
     return html`<p class="window closed" data-window="closed" data-reason="quota">
-      Reply window used up: <strong data-left="0">0 left</strong>. WeChat allows 5 customer-service messages per
-      48 hours after the follower’s message (3 per minute after a click, follow or scan); it opens again when
-      they write.
+      Reply window used up: <strong data-left="0">0 left</strong>. WeChat allows 5 customer-service messages
+      per 48 hours after the follower’s message (3 per minute after a click, follow or scan); it opens again
+      when they write.
     </p>`;
   }
   if (state.reason === 'never') {
@@ -146,14 +146,19 @@ export function inboxList(
   where: InboxView,
 ): Html {
   const filter = html`<p class="filters" data-counts>
-    <a href="${consoleHref(view, '/admin/conversations')}" ${where.unanswered ? '' : html`aria-current="page"`}
+    <a
+      href="${consoleHref(view, '/admin/conversations')}"
+      ${where.unanswered ? '' : html`aria-current="page"`}
       >All <span class="tag" data-count="total">${counts.total}</span></a
     >
     ·
     <a
       href="${consoleHref(view, '/admin/conversations', { unanswered: 'true' })}"
       ${where.unanswered ? html`aria-current="page"` : ''}
-      >Unanswered <span class="tag ${counts.unanswered ? 'amber' : ''}" data-count="unanswered">${counts.unanswered}</span></a
+      >Unanswered
+      <span class="tag ${counts.unanswered ? 'amber' : ''}" data-count="unanswered"
+        >${counts.unanswered}</span
+      ></a
     >
   </p>`;
   const entries = page.conversations;

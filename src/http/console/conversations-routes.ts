@@ -41,7 +41,8 @@ export function conversationsRoutes(router: Router, deps: ConsoleDeps): void {
     return inboxList(view, page, counts, where);
   };
   const whereOf = (ctx: Context): InboxView => {
-    const cursor = typeof ctx.query['cursor'] === 'string' && ctx.query['cursor'] ? ctx.query['cursor'] : undefined;
+    const cursor =
+      typeof ctx.query['cursor'] === 'string' && ctx.query['cursor'] ? ctx.query['cursor'] : undefined;
     return { unanswered: ctx.query['unanswered'] === 'true', cursor };
   };
 
@@ -53,7 +54,11 @@ export function conversationsRoutes(router: Router, deps: ConsoleDeps): void {
       list = await inbox(view, where);
     } catch (err) {
       if (!(err instanceof InvalidCursorError)) throw err;
-      return notFoundPage(ctx, view, 'This inbox page link is not valid any more; start again from the newest.');
+      return notFoundPage(
+        ctx,
+        view,
+        'This inbox page link is not valid any more; start again from the newest.',
+      );
     }
     const live = consoleHref(view, '/admin/live/inbox', {
       ...(where.unanswered ? { unanswered: 'true' } : {}),
@@ -120,7 +125,8 @@ async function renderThreadPage(
   reply: { value?: string; error?: string; status?: number },
 ): Promise<void> {
   const view = viewOf(ctx);
-  const earlier = typeof ctx.query['earlier'] === 'string' && ctx.query['earlier'] ? ctx.query['earlier'] : undefined;
+  const earlier =
+    typeof ctx.query['earlier'] === 'string' && ctx.query['earlier'] ? ctx.query['earlier'] : undefined;
   let data: ConversationData;
   try {
     data = await loadConversation(deps.wxoa.store, view.appid, openid, view.now, earlier);
@@ -141,7 +147,10 @@ async function renderThreadPage(
   // The newest page refreshes itself; an earlier page is history and stays still.
   const panel = earlier
     ? conversationPanel(data, view.now)
-    : liveRegion(consoleHref(view, `/admin/live/conversations/${segment(openid)}`), conversationPanel(data, view.now));
+    : liveRegion(
+        consoleHref(view, `/admin/live/conversations/${segment(openid)}`),
+        conversationPanel(data, view.now),
+      );
   const body = html`<p>
       <a href="${consoleHref(view, '/admin/conversations')}">← Inbox</a> · Follower
       <a class="mono" href="${consoleHref(view, `/admin/followers/${segment(openid)}`)}">${openid}</a>

@@ -18,7 +18,9 @@ export function qrCodeList(
   if (page.qrcodes.length === 0) {
     return cursor
       ? html`<p class="muted">No older codes.</p>`
-      : html`<p class="muted">No QR codes yet. Every code created here, with the API or the CLI is kept here.</p>`;
+      : html`<p class="muted">
+          No QR codes yet. Every code created here, with the API or the CLI is kept here.
+        </p>`;
   }
   const now = view.now;
   const rows = page.qrcodes.map((q) => {
@@ -44,7 +46,9 @@ export function qrCodeList(
           <button type="submit" class="secondary">Save</button>
         </form>
       </td>
-      <td data-label="Scene"><a href="${consoleHref(view, '/admin/followers', { scene: q.scene })}">${q.scene}</a></td>
+      <td data-label="Scene">
+        <a href="${consoleHref(view, '/admin/followers', { scene: q.scene })}">${q.scene}</a>
+      </td>
       <td data-label="Expires">${expiry}</td>
       <td data-label="Created">${timeTag(Math.floor(q.createdAt / 1000))}</td>
       <td data-label="Image">
