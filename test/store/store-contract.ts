@@ -646,6 +646,40 @@ export function describeStoreContract(
         expect(await store.messages.counts(APPID)).to.deep.equal({ total: 4, unanswered: 1 });
       });
 
+      it('keeps the counts right while many writers answer many conversations at once', async () => {
+        const stores = another ? [store, another] : [store];
+        const openids = Array.from({ length: 24 }, (_, n) => `c${n}`);
+        // Each question is delivered to every instance at once (WeChat's retries), while two in three are
+        // answered at the same moment by an instance: the writers of one conversation race.
+        const question = (s: Store, openid: string) =>
+          s.messages.add({
+            appid: APPID,
+            openid,
+            direction: 'in',
+            type: 'text',
+            content: 'q',
+            createTime: 1000,
+            msgId: openid,
+          });
+        const answer = (s: Store, openid: string) =>
+          s.messages.add({
+            appid: APPID,
+            openid,
+            direction: 'out',
+            type: 'text',
+            content: 'a',
+            createTime: 1001,
+            via: 'operator',
+          });
+        await Promise.all(
+          openids.flatMap((openid, n) => [
+            ...stores.map((s) => question(s, openid)),
+            ...(n % 3 !== 0 ? [answer(stores[n % stores.length]!, openid)] : []),
+          ]),
+        );
+        expect(await store.messages.counts(APPID)).to.deep.equal({ total: 24, unanswered: 8 });
+      });
+
       it('pages a conversation from the newest messages back, oldest first within a page', async () => {
         for (let n = 0; n < 7; n++) await inbound('o1', 1000 + Math.floor(n / 2), `m${n}`, `id${n}`);
         await inbound('o2', 1000, 'other', 'x');
