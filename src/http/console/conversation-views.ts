@@ -58,13 +58,21 @@ const KIND_RULE = {
 /** The customer-service window as a notice above the reply box: open with how many messages are left, or why not. */
 export function windowNotice(state: ReplyWindowState, now: number): Html {
   if (state.open) {
-    const [first, ...more] = state.allowances;
-    const part = (a: NonNullable<typeof first>) =>
-      html`<strong data-left="${a.remaining}">${a.remaining} of ${a.quota} left</strong>, closes in
-        ${formatDuration(a.closesAt - now)} (${timeTag(Math.floor(a.closesAt / 1000))})`;
+    // The 48-hour allowance is the one an operator plans with; a click's minute comes on top of it (WeChat
+    // spends that one first, as it ends first).
+    const main = state.allowances.find((a) => a.kind === 'message') ?? state.allowances[0]!;
+    const extra = state.allowances.find((a) => a !== main);
     return html`<p class="window open" data-window="open" data-remaining="${state.remaining}">
-      Reply window open: ${first ? part(first) : ''}${more.map((a) => html`; then ${part(a)}`)}. WeChat allows
-      ${first ? first.quota : 0} customer-service messages ${first ? KIND_RULE[first.kind] : ''}.
+      Reply window open:
+      <strong data-left="${main.remaining}">${main.remaining} of ${main.quota} left</strong>, closes in
+      ${formatDuration(main.closesAt - now)}
+      (${timeTag(Math.floor(main.closesAt / 1000))})${
+        extra
+          ? html`, plus ${extra.remaining} more within ${formatDuration(extra.closesAt - now)} (the follower’s
+            last click, follow or scan)`
+          : ''
+      }.
+      WeChat allows ${main.quota} customer-service messages ${KIND_RULE[main.kind]}.
     </p>`;
   }
   if (state.reason === 'unfollowed') {
