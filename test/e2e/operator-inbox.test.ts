@@ -10,6 +10,7 @@ import { ConsoleClient } from '../console/console-client.js';
 import {
   ADMIN_TOKEN,
   callsTo,
+  eventually,
   e2eDatabase,
   startE2eServer,
   type E2eDatabase,
@@ -190,12 +191,22 @@ for (const engine of ['sqlite', 'postgres'] as const)
           45015,
         );
 
-        // The two identical welcome replies explain themselves: each follows a "Followed" note.
-        const thread = later.page.markup;
-        const lines = [...thread.matchAll(/<li class="(note|in|out)"[^>]*>([\s\S]*?)<\/li>/g)].map((m) =>
-          m[1] === 'note'
-            ? m[2]!.split('·')[0]!.trim()
-            : `${m[1]}: ${/<div class="bubble">([\s\S]*?)<\/div>/.exec(m[2]!)?.[1]}`,
+        // The two identical welcome replies explain themselves: each follows a "Followed" note. (A passive
+        // reply is recorded once it has gone out, so the second may land a moment after the push returned.)
+        const threadLines = async () =>
+          [
+            ...(await windowOf(f.openid)).page.markup.matchAll(
+              /<li class="(note|in|out)"[^>]*>([\s\S]*?)<\/li>/g,
+            ),
+          ].map((m) =>
+            m[1] === 'note'
+              ? m[2]!.split('·')[0]!.trim()
+              : `${m[1]}: ${/<div class="bubble">([\s\S]*?)<\/div>/.exec(m[2]!)?.[1]}`,
+          );
+        let lines = await threadLines();
+        await eventually(
+          'the second welcome is recorded',
+          async () => (lines = await threadLines()).length === 6,
         );
         expect(lines).to.deep.equal([
           'Followed',

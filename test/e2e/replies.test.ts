@@ -232,10 +232,16 @@ describe('e2e: replies from the config file and from code', function () {
         msgtype: 'text',
         text: { content: 'Sorry for the wait' },
       });
-      const { body } = await server.api(`/api/conversations/${follower.openid}/messages`);
-      expect(
-        body.messages.slice(-2).map((m: { direction: string; content: string }) => [m.direction, m.content]),
-      ).to.deep.equal([
+      // Recorded once WeChat accepted it, so a moment after the simulator saw it.
+      let last: string[][] = [];
+      await eventually('the late reply is recorded', async () => {
+        const { body } = await server.api(`/api/conversations/${follower.openid}/messages`);
+        last = body.messages
+          .slice(-2)
+          .map((m: { direction: string; content: string }) => [m.direction, m.content]);
+        return last.at(-1)?.[1] === 'Sorry for the wait';
+      });
+      expect(last).to.deep.equal([
         ['in', 'slow'],
         ['out', 'Sorry for the wait'],
       ]);

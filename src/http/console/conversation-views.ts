@@ -62,19 +62,18 @@ export function windowNotice(state: ReplyWindowState, now: number): Html {
     // spends that one first, as it ends first).
     const main = state.allowances.find((a) => a.kind === 'message') ?? state.allowances[0]!;
     const extra = state.allowances.find((a) => a !== main);
+    const left = html`<strong data-left="${main.remaining}">${main.remaining} of ${main.quota} left</strong>`;
+    // One interpolation per phrase: prettier may wrap template lines, and a wrapped phrase reads badly.
+    const closes = `closes in ${formatDuration(main.closesAt - now)}`;
+    const more = extra
+      ? `, plus ${extra.remaining} more within ${formatDuration(extra.closesAt - now)} (the follower’s last click, follow or scan)`
+      : '';
     return html`<p class="window open" data-window="open" data-remaining="${state.remaining}">
-      Reply window open:
-      <strong data-left="${main.remaining}">${main.remaining} of ${main.quota} left</strong>, closes in
-      ${formatDuration(main.closesAt - now)}
-      (${timeTag(Math.floor(main.closesAt / 1000))})${
-        extra
-          ? html`, plus ${extra.remaining} more within ${formatDuration(extra.closesAt - now)} (the follower’s
-            last click, follow or scan)`
-          : ''
-      }.
-      WeChat allows ${main.quota} customer-service messages ${KIND_RULE[main.kind]}.
+      Reply window open: ${left}, ${closes} (${timeTag(Math.floor(main.closesAt / 1000))})${more}. WeChat
+      allows ${main.quota} customer-service messages ${KIND_RULE[main.kind]}.
     </p>`;
   }
+
   if (state.reason === 'unfollowed') {
     return html`<p class="window closed" data-window="closed" data-reason="unfollowed">
       Reply window closed: the follower
