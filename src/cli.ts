@@ -158,10 +158,34 @@ export function buildProgram(): Command {
     .option('--permanent', 'a permanent code (at most 100 000 per account)')
     .option('--expire <seconds>', 'lifetime of a temporary code, up to 2592000 (30 days)', '2592000')
     .option('--json', 'print JSON')
+    .option(
+      '--label <label>',
+      'a name for the code in `wxoa qrcode list` and the console (up to 100 characters)',
+    )
     .action(
-      action(async (opts: { scene: string; permanent?: boolean; expire: string; json?: boolean }) => {
-        const { runQrcodeCreate } = await import('./main.js');
-        return runQrcodeCreate(await apiConfig(), opts);
+      action(
+        async (opts: {
+          scene: string;
+          permanent?: boolean;
+          expire: string;
+          json?: boolean;
+          label?: string;
+        }) => {
+          const { runQrcodeCreate } = await import('./main.js');
+          return runQrcodeCreate(await apiConfig(), opts);
+        },
+      ),
+    );
+  qrcode
+    .command('list')
+    .description('list every QR code created through wxoa (console, API, CLI), newest first')
+    .option('--limit <n>', 'show only the newest n')
+    .option('--appid <appid>', 'account (default: the WECHAT_APPID account)')
+    .option('--json', 'print one JSON object per line, as GET /api/qrcodes does')
+    .action(
+      action(async (opts: { json?: boolean; limit?: string; appid?: string }) => {
+        const { runQrcodeList } = await import('./main.js');
+        return runQrcodeList(await apiConfig(), opts);
       }),
     );
 

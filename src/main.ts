@@ -434,17 +434,29 @@ export async function runMenuShow(config: Config, opts: { json?: boolean }): Pro
   return 0;
 }
 
-/** `wxoa qrcode create`. */
+/** `wxoa qrcode create`: creates the code and keeps it in the database, as every code made through wxoa is. */
 export async function runQrcodeCreate(
   config: Config,
-  opts: { scene: string; permanent?: boolean; expire: string; json?: boolean },
+  opts: { scene: string; permanent?: boolean; expire: string; json?: boolean; label?: string },
 ): Promise<number> {
   const scene = /^\d+$/.test(opts.scene) ? Number(opts.scene) : opts.scene;
   const expire = Number(opts.expire);
-  const qr = await apiOf(config, accountOf(config)).createQrCode({
-    scene,
-    ...(opts.permanent ? { permanent: true } : { expireSeconds: expire }),
-  });
+  const account = accountOf(config);
+  const { openStore } = await import('./store/index.js');
+  const { createAndKeepQrCode } = await import('./campaigns/qrcode-service.js');
+  const store = await openStore(config.databaseUrl);
+  let qr;
+  try {
+    ({ created: qr } = await createAndKeepQrCode({
+      api: apiOf(config, account, store),
+      repo: store.qrcodes,
+      appid: account.appid,
+      request: { scene, ...(opts.permanent ? { permanent: true } : { expireSeconds: expire }) },
+      label: opts.label ?? null,
+    }));
+  } finally {
+    await store.close();
+  }
   if (opts.json) process.stdout.write(`${JSON.stringify(qr)}\n`);
   else {
     process.stdout.write(
@@ -454,6 +466,55 @@ export async function runQrcodeCreate(
     );
   }
   return 0;
+}
+
+/** `wxoa qrcode list`: every code created through wxoa, newest first (all pages, or `--limit`). */
+export async function runQrcodeList(
+  config: Config,
+  opts: { json?: boolean; limit?: string; appid?: string },
+): Promise<number> {
+  const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
+  if (!Number.isInteger(limit) && limit !== Infinity) throw new Error('--limit must be a whole number');
+  if (limit < 1) throw new Error('--limit must be at least 1');
+  const appid = opts.appid ?? accountOf(config).appid;
+  const { openStore } = await import('./store/index.js');
+  const store = await openStore(config.databaseUrl);
+  try {
+    let cursor: string | undefined;
+    let shown = 0;
+    if (!opts.json)
+      process.stdout.write('created (UTC)     scene                 expires (UTC)     label / ticket\n');
+    do {
+      const page = await store.qrcodes.list({
+        appid,
+        limit: Math.min(200, limit - shown),
+        ...(cursor ? { cursor } : {}),
+      });
+      for (const q of page.qrcodes) {
+        const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+        process.stdout.write(
+          opts.json
+            ? `${JSON.stringify({
+                scene: q.scene,
+                ticket: q.ticket,
+                url: q.url,
+                imageUrl: q.imageUrl,
+                permanent: q.permanent,
+                expiresAt: q.expiresAt === null ? null : new Date(q.expiresAt).toISOString(),
+                createdAt: new Date(q.createdAt).toISOString(),
+                label: q.label,
+              })}\n`
+            : `${iso(q.createdAt)}  ${q.scene.padEnd(20)}  ${(q.expiresAt === null ? 'permanent' : iso(q.expiresAt)).padEnd(16)}  ${q.label ?? q.ticket}\n`,
+        );
+      }
+      shown += page.qrcodes.length;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && shown < limit);
+    if (!opts.json && shown === 0) process.stdout.write('(no QR codes created through wxoa yet)\n');
+    return 0;
+  } finally {
+    await store.close();
+  }
 }
 
 /** `wxoa followers export`. */

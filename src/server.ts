@@ -55,6 +55,11 @@ export interface WxoaOptions {
   authBrake?: Partial<AuthBrakeOptions>;
   /** Mounts extra routes (e.g. the console) on the app before it starts. */
   extend?: (wxoa: Wxoa) => void | Promise<void>;
+  /**
+   * Unix ms for what is stamped on conversations and QR codes; default Date.now. End-to-end tests give the
+   * simulator's clock, so WeChat's 48-hour and 1-minute windows pass for both sides at once.
+   */
+  clock?: () => number;
 }
 
 /** A built server, not yet listening. */
@@ -64,6 +69,8 @@ export interface Wxoa {
   readonly store: Store;
   readonly bot: Bot;
   readonly logger: Logger;
+  /** Unix ms (WxoaOptions.clock). */
+  readonly clock: () => number;
   readonly accounts: readonly AccountConfig[];
   readonly rules: ReplyRules;
   readonly conversations: ConversationService;
@@ -127,7 +134,8 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     apiFor,
     logger: logger.child({ module: 'enrichment' }),
   });
-  const conversations = new ConversationService({ messages: store.messages, apiFor, logger });
+  const clock = options.clock ?? Date.now;
+  const conversations = new ConversationService({ messages: store.messages, apiFor, logger, clock });
 
   const bot = new Bot();
   bot.use(captureFollowers({ followers: store.followers, enrichment }));
@@ -207,7 +215,15 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   for (const r of [
     followersApiRouter({ store, appid: primary.appid, appids, prefix: '' }),
     conversationsApiRouter({ conversations, appid: primary.appid, appids, prefix: '' }),
-    qrcodesApiRouter({ apiFor, appid: primary.appid, appids, prefix: '' }),
+    qrcodesApiRouter({
+      apiFor,
+      qrcodes: store.qrcodes,
+      clock,
+      appid: primary.appid,
+      appids,
+      prefix: '',
+      logger: logger.child({ module: 'admin-api' }),
+    }),
   ]) {
     api.use(r.routes(), r.allowedMethods());
   }
@@ -239,6 +255,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     store,
     bot,
     logger,
+    clock,
     accounts,
     rules,
     conversations,

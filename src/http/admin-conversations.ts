@@ -2,14 +2,15 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { ConversationService } from '../kf/conversation-service.js';
 import { OutsideWindowError, QuotaExceededError } from '../kf/kf-errors.js';
+import { InvalidCursorError } from '../followers/follower-repo.js';
 import type { ConversationMessage, InboxEntry } from '../kf/message-repo.js';
 import { WechatApiError, WechatHttpError } from '../wechat-api/errors.js';
 import { ApiError } from './api-error.js';
-import { accountResolver, jsonBody, limitQuery } from './api-query.js';
+import { accountResolver, jsonBody, limitQuery, singleQuery } from './api-query.js';
 
 /** Options of {@link conversationsApiRouter}. */
 export interface ConversationsApiOptions {
-  conversations: Pick<ConversationService, 'history' | 'inbox' | 'sendText'>;
+  conversations: Pick<ConversationService, 'historyPage' | 'inbox' | 'counts' | 'sendText'>;
   /** The primary account (WECHAT_APPID): what the routes act for unless `?appid=` names another. */
   appid: string;
   /** Every account `?appid=` may name (the primary one is always allowed). */
@@ -50,14 +51,37 @@ export function conversationsApiRouter(options: ConversationsApiOptions): Router
   const appidOf = accountResolver(options.appid, options.appids);
   const parseLimit = (ctx: Context) => limitQuery(ctx, DEFAULT_CONVERSATION_LIMIT, MAX_CONVERSATION_LIMIT);
 
+  // Paged as /api/followers is: `limit`, an opaque `cursor`, and `nextCursor` (null on the last page).
   router.get('/conversations', async (ctx) => {
-    const entries = await conversations.inbox(appidOf(ctx), parseLimit(ctx));
-    ctx.body = { conversations: entries.map(inboxJson) };
+    const appid = appidOf(ctx);
+    const unanswered = booleanQuery(ctx, 'unanswered');
+    const cursor = cursorQuery(ctx);
+    const [page, counts] = await Promise.all([
+      withCursor(() =>
+        conversations.inbox({
+          appid,
+          limit: parseLimit(ctx),
+          ...(unanswered ? { unanswered } : {}),
+          ...(cursor ? { cursor } : {}),
+        }),
+      ),
+      conversations.counts(appid),
+    ]);
+    ctx.body = { conversations: page.conversations.map(inboxJson), nextCursor: page.nextCursor, counts };
   });
 
+  // The newest messages first come; within a page they are oldest first, as a chat shows them.
   router.get('/conversations/:openid/messages', async (ctx) => {
-    const messages = await conversations.history(appidOf(ctx), ctx.params['openid'] ?? '', parseLimit(ctx));
-    ctx.body = { messages: messages.map(messageJson) };
+    const cursor = cursorQuery(ctx);
+    const page = await withCursor(() =>
+      conversations.historyPage({
+        appid: appidOf(ctx),
+        openid: ctx.params['openid'] ?? '',
+        limit: parseLimit(ctx),
+        ...(cursor ? { cursor } : {}),
+      }),
+    );
+    ctx.body = { messages: page.messages.map(messageJson), nextCursor: page.nextCursor };
   });
 
   router.post('/conversations/:openid/messages', jsonBody, async (ctx) => {
@@ -73,6 +97,30 @@ export function conversationsApiRouter(options: ConversationsApiOptions): Router
   });
 
   return router;
+}
+
+/** `?name=true|false`; absent or empty → false. */
+function booleanQuery(ctx: Context, name: string): boolean {
+  const value = singleQuery(ctx, name);
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ApiError(400, 'invalid_query', `${name} must be true or false (got "${value.slice(0, 20)}")`);
+}
+
+/** `?cursor=`: absent or empty → the first page. */
+function cursorQuery(ctx: Context): string | undefined {
+  const value = singleQuery(ctx, 'cursor');
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** A cursor the store did not issue is the client's mistake: 400, as /api/followers answers it. */
+async function withCursor<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof InvalidCursorError) throw new ApiError(400, 'invalid_cursor', err.message);
+    throw err;
+  }
 }
 
 /** The `text` of the request body, validated: a non-blank string of at most {@link MAX_TEXT_BYTES}. */

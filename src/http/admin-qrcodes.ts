@@ -1,19 +1,30 @@
 import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import type { QrCodeRepo, StoredQrCode } from '../campaigns/qrcode-repo.js';
+import { createAndKeepQrCode, QrLabelError, type QrCodeCreator } from '../campaigns/qrcode-service.js';
+import type { Logger } from '../logger.js';
+import { InvalidCursorError } from '../followers/follower-repo.js';
 import { WechatApiError, WechatHttpError } from '../wechat-api/errors.js';
 import { QrCodeRequestError, type QrCodeRequest } from '../wechat-api/qrcode-request.js';
 import type { QrCode } from '../wechat-api/types.js';
 import { ApiError } from './api-error.js';
-import { accountResolver, jsonBody } from './api-query.js';
+import { accountResolver, jsonBody, limitQuery, singleQuery } from './api-query.js';
 
-/** What the route needs of the WeChat API client: `qrcode/create` (WECHAT-PROTOCOL.md §6.5). */
-export interface QrCodeCreator {
-  createQrCode(request: QrCodeRequest): Promise<QrCode>;
-}
+export type { QrCodeCreator } from '../campaigns/qrcode-service.js';
+
+/** Page size of `GET /api/qrcodes` when `limit` is absent, and the largest one allowed. */
+export const DEFAULT_QRCODES_LIMIT = 50;
+export const MAX_QRCODES_LIMIT = 200;
 
 /** Options of {@link qrcodesApiRouter}. */
 export interface QrCodesApiOptions {
   /** The API client of an account; undefined for an account this process does not serve. */
   apiFor: (appid: string) => QrCodeCreator | undefined;
+  /** Where every created code is kept. */
+  qrcodes: QrCodeRepo;
+  /** Unix ms, for expiresAt; default Date.now. */
+  clock?: () => number;
+  logger?: Logger;
   /** The primary account (WECHAT_APPID): whose codes are made unless `?appid=` names another. */
   appid: string;
   /** Every account `?appid=` may name (the primary one is always allowed). */
@@ -23,23 +34,46 @@ export interface QrCodesApiOptions {
 }
 
 /**
- * `POST /api/qrcodes` (INTERFACE.md §5): creates a parametric QR code for a campaign scene and answers
- * `201 {ticket, url, imageUrl, expireSeconds}` (`expireSeconds` null for a permanent code). The request is
- * validated before anything reaches WeChat (the client's QrCodeRequestError): a bad scene or expiry is a
- * 400 naming the problem. Mount behind `requireAdminToken` and inside `apiErrors`, like every /api/* router.
+ * `POST /api/qrcodes` (INTERFACE.md §5): creates a parametric QR code for a campaign scene, keeps it, and
+ * answers `201 {ticket, url, imageUrl, expireSeconds, …}` (`expireSeconds` null for a permanent code). The
+ * request is validated before anything reaches WeChat (the client's QrCodeRequestError): a bad scene or
+ * expiry is a 400 naming the problem. `GET /api/qrcodes` lists every code created through wxoa, newest
+ * first, paged as /api/followers is. Mount behind `requireAdminToken` and inside `apiErrors`, like every
+ * /api/* router.
  */
 export function qrcodesApiRouter(options: QrCodesApiOptions): Router {
   const appidOf = accountResolver(options.appid, options.appids);
   const router = new Router({ prefix: options.prefix ?? '/api' });
 
+  router.get('/qrcodes', async (ctx: Context) => {
+    const appid = appidOf(ctx);
+    const limit = limitQuery(ctx, DEFAULT_QRCODES_LIMIT, MAX_QRCODES_LIMIT);
+    const cursor = singleQuery(ctx, 'cursor');
+    try {
+      const page = await options.qrcodes.list({ appid, limit, ...(cursor ? { cursor } : {}) });
+      ctx.body = { qrcodes: page.qrcodes.map(qrCodeJson), nextCursor: page.nextCursor };
+    } catch (err) {
+      if (err instanceof InvalidCursorError) throw new ApiError(400, 'invalid_cursor', err.message);
+      throw err;
+    }
+  });
+
   router.post('/qrcodes', jsonBody, async (ctx) => {
     const appid = appidOf(ctx);
-    const request = qrRequestOf(ctx.request.body);
+    const { request, label } = qrRequestOf(ctx.request.body);
     const api = options.apiFor(appid);
     if (api === undefined) throw new Error(`no WeChat API client for account ${appid}`);
     let code: QrCode;
     try {
-      code = await api.createQrCode(request);
+      ({ created: code } = await createAndKeepQrCode({
+        api,
+        repo: options.qrcodes,
+        appid,
+        request,
+        label,
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+      }));
     } catch (err) {
       throw apiErrorOf(err);
     }
@@ -60,7 +94,7 @@ export function qrcodesApiRouter(options: QrCodesApiOptions): Router {
  * the client's to check (wechat-api/qrcode-request.ts), so the CLI and this route refuse the same things
  * with the same words.
  */
-function qrRequestOf(body: unknown): QrCodeRequest {
+function qrRequestOf(body: unknown): { request: QrCodeRequest; label: string | null } {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ApiError(
       400,
@@ -68,7 +102,10 @@ function qrRequestOf(body: unknown): QrCodeRequest {
       'send a JSON object {"scene": "…", "permanent"?: bool, "expireSeconds"?: n} with Content-Type: application/json',
     );
   }
-  const { scene, permanent, expireSeconds } = body as Record<string, unknown>;
+  const { scene, permanent, expireSeconds, label } = body as Record<string, unknown>;
+  if (label !== undefined && label !== null && typeof label !== 'string') {
+    throw new ApiError(400, 'invalid_label', 'label must be a string');
+  }
   if (scene === undefined) throw new ApiError(400, 'invalid_scene', 'scene is required');
   if (typeof scene !== 'string' && typeof scene !== 'number') {
     throw new ApiError(
@@ -84,13 +121,31 @@ function qrRequestOf(body: unknown): QrCodeRequest {
     throw new ApiError(400, 'invalid_expire_seconds', 'expireSeconds must be a number of seconds');
   }
   return {
-    scene,
-    ...(permanent !== undefined ? { permanent } : {}),
-    ...(typeof expireSeconds === 'number' ? { expireSeconds } : {}),
+    request: {
+      scene,
+      ...(permanent !== undefined ? { permanent } : {}),
+      ...(typeof expireSeconds === 'number' ? { expireSeconds } : {}),
+    },
+    label: label ?? null,
+  };
+}
+
+/** A kept code as INTERFACE.md §5 lists it; times as ISO strings, like the follower's enrichedAt. */
+export function qrCodeJson(code: StoredQrCode) {
+  return {
+    scene: code.scene,
+    ticket: code.ticket,
+    url: code.url,
+    imageUrl: code.imageUrl,
+    permanent: code.permanent,
+    expiresAt: code.expiresAt === null ? null : new Date(code.expiresAt).toISOString(),
+    createdAt: new Date(code.createdAt).toISOString(),
+    label: code.label,
   };
 }
 
 function apiErrorOf(err: unknown): unknown {
+  if (err instanceof QrLabelError) return new ApiError(400, 'invalid_label', err.message);
   if (err instanceof QrCodeRequestError) {
     const code = {
       scene: 'invalid_scene',

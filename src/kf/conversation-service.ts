@@ -1,7 +1,15 @@
 import { Composer, type NextFunction } from '../bot/composer.js';
 import type { Context } from '../bot/context.js';
 import { silentLogger, withBindings, type Logger } from '../logger.js';
-import type { ConversationMessage, InboxEntry, MessageRepo } from './message-repo.js';
+import type {
+  ConversationMessage,
+  InboxCounts,
+  InboxEntry,
+  InboxQuery,
+  MessagePage,
+  MessagePageQuery,
+  MessageRepo,
+} from './message-repo.js';
 import type { CustomMessage } from '../wechat-api/custom-message.js';
 import type { InboundMessage } from '../wire/inbound-types.js';
 import type { Reply } from '../wire/reply-types.js';
@@ -200,14 +208,27 @@ export class ConversationService {
     return entry;
   }
 
-  /** The conversation with one follower, oldest first. */
+  /** The conversation with one follower, oldest first (with a limit: the newest `limit`). */
   history(appid: string, openid: string, limit?: number): Promise<ConversationMessage[]> {
     return this.#messages.list(appid, openid, limit);
   }
 
-  /** The account's conversations, newest first; `unanswered` marks those whose last message is inbound. */
-  inbox(appid: string, limit: number): Promise<InboxEntry[]> {
-    return this.#messages.inbox(appid, limit);
+  /** One page of a conversation: the newest messages first come, oldest first within the page. */
+  historyPage(query: MessagePageQuery): Promise<MessagePage> {
+    return this.#messages.page(query);
+  }
+
+  /**
+   * One page of the account's conversations, newest first; `unanswered` marks (and `query.unanswered`
+   * keeps only) those whose last message is the follower's.
+   */
+  inbox(query: InboxQuery): Promise<{ conversations: InboxEntry[]; nextCursor: string | null }> {
+    return this.#messages.inbox(query);
+  }
+
+  /** How many conversations the account has, and how many wait for an answer. */
+  counts(appid: string): Promise<InboxCounts> {
+    return this.#messages.counts(appid);
   }
 
   #now(): number {

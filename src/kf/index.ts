@@ -28,3 +28,13 @@ export {
   type MessageSummary,
 } from './message-summary.js';
 export { customMessageOfReply, MAX_CUSTOM_NEWS_ARTICLES } from './reply-to-custom-message.js';
+export {
+  EVENT_WINDOW_MS,
+  EVENT_WINDOW_QUOTA,
+  MESSAGE_WINDOW_MS,
+  MESSAGE_WINDOW_QUOTA,
+  replyWindow,
+  type Allowance,
+  type ReplyWindowInput,
+  type ReplyWindowState,
+} from './reply-window.js';

@@ -1,12 +1,20 @@
-import type { Db, Queryable } from './db.js';
+import type { Db, Queryable, SqlValue } from './db.js';
+import { decodeKeysetCursor, encodeKeysetCursor } from './keyset-cursor.js';
 import { batchedWrite } from './tick-batch.js';
 import type {
   ConversationMessage,
   ConversationMessageInput,
+  InboxCounts,
   InboxEntry,
+  InboxQuery,
   MessageDirection,
+  MessagePage,
+  MessagePageQuery,
   MessageRepo,
 } from '../kf/message-repo.js';
+
+const INBOX_CURSOR = 'inbox';
+const MESSAGES_CURSOR = 'messages';
 
 // The conversation summary follows the newest message by CreateTime; on a tie the one added last wins, so an
 // answer stored in the same second as the question marks the conversation answered.
@@ -27,6 +35,7 @@ const UPSERT_CONVERSATION = `INSERT INTO conversations
       ELSE conversations.last_inbound_time END`;
 
 interface MessageRow {
+  id: number;
   direction: MessageDirection;
   type: string;
   content: string;
@@ -59,7 +68,7 @@ export class SqlMessageRepo implements MessageRepo {
   async list(appid: string, openid: string, limit?: number): Promise<ConversationMessage[]> {
     if (limit === undefined) {
       const rows = await this.db.all<MessageRow>(
-        `SELECT direction, type, content, create_time, via FROM messages
+        `SELECT id, direction, type, content, create_time, via FROM messages
          WHERE appid = ? AND openid = ? ORDER BY create_time, id`,
         [appid, openid],
       );
@@ -67,33 +76,87 @@ export class SqlMessageRepo implements MessageRepo {
     }
     // With a limit: the newest `limit` messages, still oldest first, as a chat window shows them.
     const rows = await this.db.all<MessageRow>(
-      `SELECT direction, type, content, create_time, via FROM messages
+      `SELECT id, direction, type, content, create_time, via FROM messages
        WHERE appid = ? AND openid = ? ORDER BY create_time DESC, id DESC LIMIT ?`,
       [appid, openid, Math.max(0, Math.trunc(limit))],
     );
     return rows.reverse().map(toMessage);
   }
 
-  async inbox(appid: string, limit: number): Promise<InboxEntry[]> {
+  async page(query: MessagePageQuery): Promise<MessagePage> {
+    const limit = Math.max(1, Math.trunc(query.limit));
+    const params: SqlValue[] = [query.appid, query.openid];
+    let after = '';
+    let newerFrom: number | null = null;
+    if (query.cursor !== undefined) {
+      const { time, id } = decodeKeysetCursor(MESSAGES_CURSOR, query.cursor);
+      newerFrom = time;
+      // A row value: both planners turn it into a range of messages_conversation (an OR would not be).
+      after = 'AND (create_time, id) < (?, ?)';
+      params.push(time, id);
+    }
+    // One row more than the page tells whether another page follows, without a second query.
+    const rows = await this.db.all<MessageRow>(
+      `SELECT id, direction, type, content, create_time, via FROM messages
+       WHERE appid = ? AND openid = ? ${after}
+       ORDER BY create_time DESC, id DESC LIMIT ?`,
+      [...params, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const nextCursor =
+      rows.length > limit && last
+        ? encodeKeysetCursor(MESSAGES_CURSOR, Number(last.create_time), Number(last.id))
+        : null;
+    return { messages: page.reverse().map(toMessage), nextCursor, newerFrom };
+  }
+
+  async since(appid: string, openid: string, since: number): Promise<ConversationMessage[]> {
+    const rows = await this.db.all<MessageRow>(
+      `SELECT id, direction, type, content, create_time, via FROM messages
+       WHERE appid = ? AND openid = ? AND create_time >= ? ORDER BY create_time, id`,
+      [appid, openid, Math.trunc(since)],
+    );
+    return rows.map(toMessage);
+  }
+
+  async inbox(query: InboxQuery): Promise<{ conversations: InboxEntry[]; nextCursor: string | null }> {
+    const limit = Math.max(1, Math.trunc(query.limit));
+    const params: SqlValue[] = [query.appid];
+    let where = 'c.appid = ?';
+    // Written as the partial index conversations_unanswered is (migration 0004), so the planner can use it.
+    if (query.unanswered) where += " AND c.last_direction = 'in'";
+    if (query.cursor !== undefined) {
+      const { time, id } = decodeKeysetCursor(INBOX_CURSOR, query.cursor);
+      where += ' AND (c.last_create_time, c.last_message_id) < (?, ?)';
+      params.push(time, id);
+    }
     const rows = await this.db.all<{
       openid: string;
       unionid: string | null;
+      last_message_id: number;
       last_type: string;
       last_content: string;
       last_create_time: number;
       last_direction: MessageDirection;
       last_inbound_time: number | null;
     }>(
-      `SELECT c.openid, f.unionid, c.last_type, c.last_content, c.last_create_time, c.last_direction,
-              c.last_inbound_time
+      `SELECT c.openid, f.unionid, c.last_message_id, c.last_type, c.last_content, c.last_create_time,
+              c.last_direction, c.last_inbound_time
        FROM conversations c
        LEFT JOIN followers f ON f.appid = c.appid AND f.openid = c.openid
-       WHERE c.appid = ?
+       WHERE ${where}
        ORDER BY c.last_create_time DESC, c.last_message_id DESC
        LIMIT ?`,
-      [appid, Math.max(0, Math.trunc(limit))],
+      [...params, limit + 1],
     );
-    return rows.map((row) => ({
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const nextCursor =
+      rows.length > limit && last
+        ? encodeKeysetCursor(INBOX_CURSOR, Number(last.last_create_time), Number(last.last_message_id))
+        : null;
+    const conversations = page.map((row) => ({
       openid: row.openid,
       unionid: row.unionid,
       lastType: row.last_type,
@@ -103,6 +166,16 @@ export class SqlMessageRepo implements MessageRepo {
       lastInboundTime: row.last_inbound_time === null ? null : Number(row.last_inbound_time),
       unanswered: row.last_direction === 'in',
     }));
+    return { conversations, nextCursor };
+  }
+
+  async counts(appid: string): Promise<InboxCounts> {
+    // A few rows of kept sums (migration 0004), not a count of the conversations.
+    const row = await this.db.get<{ total: number | string | null; unanswered: number | string | null }>(
+      'SELECT SUM(total) AS total, SUM(unanswered) AS unanswered FROM conversation_counts WHERE appid = ?',
+      [appid],
+    );
+    return { total: Number(row?.total ?? 0), unanswered: Number(row?.unanswered ?? 0) };
   }
 }
 
@@ -137,15 +210,51 @@ async function addIn(tx: Queryable, message: ConversationMessageInput, now: numb
   );
   const id = inserted[0]?.id;
   if (id === undefined) return false;
-  await tx.run(UPSERT_CONVERSATION, [
-    message.appid,
-    message.openid,
-    id,
-    message.direction,
-    message.type,
-    message.content,
-    message.createTime,
-    message.direction === 'in' ? message.createTime : null,
-  ]);
+  // The count shard's row is taken first: every writer of this conversation takes it too, so the summary
+  // read next cannot change under us before the counts are moved (a row lock on PostgreSQL; SQLite's
+  // transaction already holds the database).
+  const shard = countShard(message.openid);
+  await tx.run(
+    `INSERT INTO conversation_counts (appid, shard, total, unanswered) VALUES (?, ?, 0, 0)
+     ON CONFLICT (appid, shard) DO UPDATE SET total = conversation_counts.total`,
+    [message.appid, shard],
+  );
+  const before = await tx.get<{ last_direction: MessageDirection }>(
+    'SELECT last_direction FROM conversations WHERE appid = ? AND openid = ?',
+    [message.appid, message.openid],
+  );
+  const after = await tx.all<{ last_direction: MessageDirection }>(
+    `${UPSERT_CONVERSATION} RETURNING last_direction`,
+    [
+      message.appid,
+      message.openid,
+      id,
+      message.direction,
+      message.type,
+      message.content,
+      message.createTime,
+      message.direction === 'in' ? message.createTime : null,
+    ],
+  );
+  const unanswered = (row: { last_direction: MessageDirection } | undefined) =>
+    row?.last_direction === 'in' ? 1 : 0;
+  const total = before ? 0 : 1;
+  const moved = unanswered(after[0]) - unanswered(before);
+  if (total !== 0 || moved !== 0) {
+    await tx.run(
+      'UPDATE conversation_counts SET total = total + ?, unanswered = unanswered + ? WHERE appid = ? AND shard = ?',
+      [total, moved, message.appid, shard],
+    );
+  }
   return true;
+}
+
+/** Shards of an account's conversation counts: enough that concurrent writers seldom share one. */
+const COUNT_SHARDS = 16;
+
+/** The count shard of a conversation: a stable hash of its openid. */
+function countShard(openid: string): number {
+  let hash = 0;
+  for (let i = 0; i < openid.length; i++) hash = (hash * 31 + openid.charCodeAt(i)) | 0;
+  return Math.abs(hash) % COUNT_SHARDS;
 }

@@ -6,6 +6,7 @@ import { SqlApiStatusRepo } from './sql-api-status-repo.js';
 import { SqlFollowerRepo } from './sql-follower-repo.js';
 import { SqlMessageRepo } from './sql-message-repo.js';
 import { SqlOAuthRepo } from './sql-oauth-repo.js';
+import { SqlQrCodeRepo } from './sql-qrcode-repo.js';
 import { SqlReplyRecordStore } from './sql-reply-store.js';
 import { SqlSyncStateRepo } from './sql-sync-state-repo.js';
 import { SqlTokenStore } from './sql-token-store.js';
@@ -33,6 +34,7 @@ export function createSqlStore(db: Db, options: SqlStoreOptions): Store {
     messages: new SqlMessageRepo(db, { clock }),
     oauth: new SqlOAuthRepo(db, { clock, logger }),
     syncState: new SqlSyncStateRepo(db, clock),
+    qrcodes: new SqlQrCodeRepo(db),
     tokens: new SqlTokenStore(db, clock),
     replies: new SqlReplyRecordStore(db, { clock, logger }),
     consoleSessions: new SqlConsoleSessionRepo(db, clock),

@@ -4,6 +4,7 @@ import type { SyncStateRepo } from '../followers/sync-state-repo.js';
 import type { MessageRepo } from '../kf/message-repo.js';
 import type { OAuthRepo } from '../oauth/oauth-repo.js';
 import type { ApiFailureStore } from '../wechat-api/api-failure.js';
+import type { QrCodeRepo } from '../campaigns/qrcode-repo.js';
 import type { TokenStore } from '../wechat-api/token-store.js';
 import type { AuthFailureRepo } from '../access/auth-failure-repo.js';
 import type { ConsoleSessionRepo } from '../access/console-session-repo.js';
@@ -27,8 +28,11 @@ export type { SyncStateRepo } from '../followers/sync-state-repo.js';
 export type {
   ConversationMessage,
   ConversationMessageInput,
+  InboxCounts,
   InboxEntry,
+  InboxQuery,
   MessageDirection,
+  MessagePageQuery,
   MessageRepo,
 } from '../kf/message-repo.js';
 export type { OAuthIdentityInput, OAuthRepo, OAuthStateInput } from '../oauth/oauth-repo.js';
@@ -43,6 +47,7 @@ export interface Store {
   messages: MessageRepo;
   oauth: OAuthRepo;
   syncState: SyncStateRepo;
+  qrcodes: QrCodeRepo;
   tokens: TokenStore;
   replies: ReplyRecordStore;
   consoleSessions: ConsoleSessionRepo;

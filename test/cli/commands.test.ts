@@ -72,6 +72,7 @@ describe('wxoa commands', function () {
       ['menu', 'show'],
       ['qrcode'],
       ['qrcode', 'create'],
+      ['qrcode', 'list'],
       ['followers'],
       ['followers', 'export'],
       ['doctor'],
@@ -201,6 +202,35 @@ describe('wxoa commands', function () {
         action_name: 'QR_LIMIT_SCENE',
         action_info: { scene: { scene_id: 7 } },
       });
+    });
+
+    it('keeps every created code: `qrcode list` shows them newest first, with labels', async () => {
+      const labelled = await wxoa([
+        'qrcode',
+        'create',
+        '--scene',
+        'door',
+        '--label',
+        'Poster at the door',
+        '--json',
+      ]);
+      expect(labelled.code, labelled.stderr).to.equal(0);
+      const list = await wxoa(['qrcode', 'list', '--json']);
+      expect(list.code, list.stderr).to.equal(0);
+      const codes = list.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(codes.map((q) => q['scene'])).to.deep.equal(['door', '7', 'spring']);
+      expect(codes[0]).to.include({
+        ticket: JSON.parse(labelled.stdout).ticket,
+        label: 'Poster at the door',
+      });
+      expect(codes[1]).to.include({ permanent: true, expiresAt: null });
+      const table = await wxoa(['qrcode', 'list', '--limit', '1']);
+      expect(table.code, table.stderr).to.equal(0);
+      expect(table.stdout).to.contain('Poster at the door');
+      expect(table.stdout).not.to.contain('spring');
     });
 
     it('refuses a scene or lifetime WeChat would refuse with a non-zero exit, calling nothing', async () => {

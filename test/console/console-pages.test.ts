@@ -190,14 +190,23 @@ describe('console pages', () => {
   });
 
   describe('campaigns', () => {
-    it('creates a QR code and shows its image', async () => {
-      const res = await c.post('/admin/campaigns', {
+    it('creates a QR code, redirects (a reload spends no quota) and shows its image', async () => {
+      const creates = () => server.sim.calls.filter((call) => call.path === '/cgi-bin/qrcode/create').length;
+      const before = creates();
+      const posted = await c.post('/admin/campaigns', {
         scene: 'autumn',
         kind: 'temporary',
         expire: '3600',
+        label: 'Poster <b>door</b>',
         _csrf: await c.csrf(),
       });
-      expect(res.status).to.equal(201);
+      expect(posted.status).to.equal(303);
+      expect(posted.location).to.match(/^\/admin\/campaigns\?created=[^#]+#qr-result$/);
+      const res = await c.get(posted.location!);
+      const again = await c.get(posted.location!);
+      expect(creates()).to.equal(before + 1);
+      expect(again.markup).to.contain('QR code created.');
+      expect(res.markup).to.contain('<dd data-field="label">Poster &lt;b&gt;door&lt;/b&gt;</dd>');
       const src = /<img src="(\/admin\/campaigns\/qr\?ticket=[^"]+)"/
         .exec(res.markup)?.[1]
         ?.replace(/&amp;/g, '&');
@@ -239,6 +248,53 @@ describe('console pages', () => {
       expect(server.sim.calls.length).to.equal(calls);
     });
 
+    it('keeps every code in a list with its label, a PNG download and a label form that redirects', async () => {
+      const posted = await c.post('/admin/campaigns', {
+        scene: 'window',
+        kind: 'permanent',
+        expire: '',
+        label: '',
+        _csrf: await c.csrf(),
+      });
+      const ticket = new URL(posted.location!, server.origin).searchParams.get('created')!;
+      const page = await c.get('/admin/campaigns');
+      const row = new RegExp(
+        `<tr data-ticket="${ticket.replace(/[+/=]/g, (m) => `\\${m}`)}">([\\s\\S]*?)</tr>`,
+      ).exec(page.markup)?.[1];
+      expect(row).to.be.a('string');
+      expect(row).to.contain('>window</a>');
+      expect(row).to.contain('permanent');
+      const png = /href="(\/admin\/campaigns\/qr\.png\?[^"]+)"/.exec(row!)?.[1]?.replace(/&amp;/g, '&');
+      const image = await c.get(png!);
+      expect(image.status).to.equal(200);
+      expect(image.headers.get('content-type')).to.equal('image/png');
+      expect(image.headers.get('content-disposition')).to.equal('attachment; filename="qr-window.png"');
+      const bytes = new Uint8Array(
+        await (
+          await fetch(new URL(png!, server.origin), {
+            headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+          })
+        ).arrayBuffer(),
+      );
+      expect([...bytes.slice(0, 4)]).to.deep.equal([0x89, 0x50, 0x4e, 0x47]);
+
+      const labelled = await c.post('/admin/campaigns/label', {
+        ticket,
+        label: 'Shop window',
+        _csrf: await c.csrf(),
+      });
+      expect(labelled.status).to.equal(303);
+      expect(labelled.location).to.equal('/admin/campaigns?labelled=1#codes');
+      const after = await c.get('/admin/campaigns');
+      expect(after.markup).to.contain('value="Shop window"');
+      const unknown = await c.post('/admin/campaigns/label', {
+        ticket: 'nope',
+        label: 'x',
+        _csrf: await c.csrf(),
+      });
+      expect(unknown.status).to.equal(404);
+    });
+
     it('tables and charts scans, follows and unfollows per scene', async () => {
       const a = server.account.follower();
       const b = server.account.follower();
@@ -262,8 +318,10 @@ describe('console pages', () => {
       expect(page.markup).to.match(
         /<div class="menubar">[\s\S]*>Help<\/div>[\s\S]*<summary>More<\/summary>[\s\S]*>Website<[\s\S]*>My account</,
       );
-      const pushed = await c.post('/admin/menu/push', { _csrf: await c.csrf() });
-      expect(pushed.status).to.equal(200);
+      const posted = await c.post('/admin/menu/push', { _csrf: await c.csrf() });
+      expect(posted.status).to.equal(303);
+      expect(posted.location).to.equal('/admin/menu?pushed=1');
+      const pushed = await c.get(posted.location!);
       expect(pushed.markup).to.contain('Menu pushed');
       const live = server.account.menu as { button: Array<{ sub_button?: Array<{ url?: string }> }> };
       expect(live.button[1]?.sub_button?.[1]?.url).to.equal(

@@ -234,14 +234,18 @@ describe('e2e: replies from the config file and from code', function () {
         msgtype: 'text',
         text: { content: 'Sorry for the wait' },
       });
-      const { body } = await server.api(`/api/conversations/${follower.openid}/messages`);
-      // Inbound times are WeChat's CreateTime (whole seconds), so the welcome made within the same second may
-      // sort after the question: compare the question and its late answer only.
-      expect(
-        body.messages
+      // Recorded once WeChat accepted it, so a moment after the simulator saw it. Inbound times are WeChat's
+      // CreateTime (whole seconds), so the welcome made within the same second may sort after the question:
+      // compare the question and its late answer only.
+      let last: string[][] = [];
+      await eventually('the late reply is recorded', async () => {
+        const { body } = await server.api(`/api/conversations/${follower.openid}/messages`);
+        last = body.messages
           .map((m: { direction: string; content: string }) => [m.direction, m.content])
-          .filter(([, content]: string[]) => content === 'slow' || content === 'Sorry for the wait'),
-      ).to.deep.equal([
+          .filter(([, content]: string[]) => content === 'slow' || content === 'Sorry for the wait');
+        return last.at(-1)?.[1] === 'Sorry for the wait';
+      });
+      expect(last).to.deep.equal([
         ['in', 'slow'],
         ['out', 'Sorry for the wait'],
       ]);

@@ -173,4 +173,102 @@ describe('admin API: /api/conversations', () => {
       'via',
     ]);
   });
+
+  it('pages a conversation back in time with nextCursor, reaching every message once', async () => {
+    const follower = await writingFollower();
+    for (const text of ['one', 'two', 'three']) {
+      await api(server.origin, 'POST', `/api/conversations/${follower.openid}/messages`, { text });
+    }
+    const seen: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const res = await api(
+        server.origin,
+        'GET',
+        `/api/conversations/${follower.openid}/messages?limit=2${query}`,
+      );
+      expect(res.status).to.equal(200);
+      seen.push((res.json['messages'] as Array<{ content: string }>).map((m) => m.content));
+      cursor = res.json['nextCursor'] as string | null;
+    } while (cursor);
+    expect(seen).to.deep.equal([['two', 'three'], ['one']]);
+  });
+
+  it('pages the inbox newest first past any page size, filters the unanswered, and counts both', async () => {
+    const appid = 'wxpaging0000000001';
+    const paged = await listen(
+      adminApp(
+        conversationsApiRouter({
+          conversations: new ConversationService({ messages: store.messages, apiFor: () => undefined }),
+          appid,
+        }),
+      ),
+    );
+    try {
+      // 130 conversations: the old inbox stopped at 100, hiding the oldest "help me".
+      await store.messages.add({
+        appid,
+        openid: 'oHelp',
+        direction: 'in',
+        type: 'text',
+        content: 'help me',
+        createTime: 1000,
+        msgId: 'h',
+      });
+      for (let n = 0; n < 129; n++) {
+        const openid = `o${String(n).padStart(3, '0')}`;
+        await store.messages.add({
+          appid,
+          openid,
+          direction: 'in',
+          type: 'text',
+          content: 'hi',
+          createTime: 2000 + n,
+          msgId: openid,
+        });
+        await store.messages.add({
+          appid,
+          openid,
+          direction: 'out',
+          type: 'text',
+          content: 'hello',
+          createTime: 2000 + n,
+          via: 'passive',
+        });
+      }
+      const openids: string[] = [];
+      let cursor: string | null = null;
+      let counts: unknown;
+      do {
+        const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+        const res = await api(paged.origin, 'GET', `/api/conversations?limit=50${query}`);
+        expect(res.status).to.equal(200);
+        openids.push(...(res.json['conversations'] as Array<{ openid: string }>).map((c) => c.openid));
+        cursor = res.json['nextCursor'] as string | null;
+        counts = res.json['counts'];
+      } while (cursor);
+      expect(openids).to.have.length(130);
+      expect(new Set(openids).size).to.equal(130);
+      expect(openids.at(-1)).to.equal('oHelp');
+      expect(counts).to.deep.equal({ total: 130, unanswered: 1 });
+
+      const open = await api(paged.origin, 'GET', '/api/conversations?unanswered=true');
+      expect(open.json['conversations']).to.deep.equal([
+        {
+          openid: 'oHelp',
+          unionid: null,
+          lastMessage: { direction: 'in', type: 'text', content: 'help me', createTime: 1000 },
+          lastInboundTime: 1000,
+          unanswered: true,
+        },
+      ]);
+      expect(open.json['nextCursor']).to.equal(null);
+      for (const bad of ['unanswered=yes', 'cursor=nonsense']) {
+        expect((await api(paged.origin, 'GET', `/api/conversations?${bad}`)).status, bad).to.equal(400);
+      }
+    } finally {
+      await paged.close();
+    }
+  });
 });

@@ -30,7 +30,14 @@ describe('admin API: one JSON body limit', () => {
     server = await startE2eServer({ sim, account, databaseUrl: db.url });
     const wechat = new WechatApi({ appid: account.appid, appsecret: account.appsecret, apiBase: sim.url });
     standalone = await listen(
-      adminApp(qrcodesApiRouter({ apiFor: () => wechat, appid: account.appid, appids: [account.appid] })),
+      adminApp(
+        qrcodesApiRouter({
+          apiFor: () => wechat,
+          qrcodes: server.wxoa.store.qrcodes,
+          appid: account.appid,
+          appids: [account.appid],
+        }),
+      ),
     );
   });
   after(async () => {

@@ -1,17 +1,21 @@
 import { expect } from 'chai';
 import { qrcodesApiRouter } from '../../src/http/admin-qrcodes.js';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import { WechatApi } from '../../src/wechat-api/index.js';
 import { adminApp, api, listen, type TestServer } from '../kf/test-app.js';
 
 const CREATE = '/cgi-bin/qrcode/create';
 
-describe('admin API: POST /api/qrcodes', () => {
+describe('admin API: /api/qrcodes', () => {
   let sim: Simulator;
   let account: SimAccount;
   let server: TestServer;
+  let store: Store;
+  let now = Date.UTC(2026, 2, 1);
 
   before(async () => {
+    store = await openStore('sqlite::memory:', { clock: () => now });
     sim = await startSimulator();
     account = sim.createAccount();
     const wechat = new WechatApi({ appid: account.appid, appsecret: account.appsecret, apiBase: sim.url });
@@ -19,6 +23,8 @@ describe('admin API: POST /api/qrcodes', () => {
       adminApp(
         qrcodesApiRouter({
           apiFor: (appid) => (appid === account.appid ? wechat : undefined),
+          qrcodes: store.qrcodes,
+          clock: () => now,
           appid: account.appid,
         }),
       ),
@@ -28,6 +34,7 @@ describe('admin API: POST /api/qrcodes', () => {
   after(async () => {
     await server?.close();
     await sim?.close();
+    await store?.close();
   });
 
   function createCalls() {
@@ -105,5 +112,52 @@ describe('admin API: POST /api/qrcodes', () => {
       body: JSON.stringify({ scene: 'x' }),
     });
     expect(res.status).to.equal(401);
+  });
+
+  it('keeps every created code and lists them newest first, paged, with label and expiry', async () => {
+    now += 60_000;
+    const first = await api(server.origin, 'POST', '/api/qrcodes', {
+      scene: 'door',
+      label: ' Poster at the door ',
+    });
+    now += 1000;
+    const second = await api(server.origin, 'POST', '/api/qrcodes', { scene: 7, permanent: true });
+    expect([first.status, second.status]).to.deep.equal([201, 201]);
+    const page = await api(server.origin, 'GET', '/api/qrcodes?limit=1');
+    expect(page.status).to.equal(200);
+    expect(page.json['qrcodes']).to.deep.equal([
+      {
+        scene: '7',
+        ticket: second.json['ticket'],
+        url: second.json['url'],
+        imageUrl: second.json['imageUrl'],
+        permanent: true,
+        expiresAt: null,
+        createdAt: new Date(now).toISOString(),
+        label: null,
+      },
+    ]);
+    const next = await api(
+      server.origin,
+      'GET',
+      `/api/qrcodes?limit=1&cursor=${page.json['nextCursor'] as string}`,
+    );
+    const [door] = next.json['qrcodes'] as Array<Record<string, unknown>>;
+    expect(door).to.include({
+      scene: 'door',
+      ticket: first.json['ticket'],
+      permanent: false,
+      label: 'Poster at the door',
+      expiresAt: new Date(now - 1000 + 2_592_000_000).toISOString(),
+    });
+  });
+
+  it('answers 400 to a cursor it did not issue and to a label too long, creating nothing', async () => {
+    expect((await api(server.origin, 'GET', '/api/qrcodes?cursor=bogus')).status).to.equal(400);
+    const before = createCalls().length;
+    const res = await api(server.origin, 'POST', '/api/qrcodes', { scene: 'x', label: 'l'.repeat(101) });
+    expect(res.status).to.equal(400);
+    expect((res.json['error'] as Record<string, string>)['code']).to.equal('invalid_label');
+    expect(createCalls().length).to.equal(before);
   });
 });

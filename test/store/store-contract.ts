@@ -563,7 +563,7 @@ export function describeStoreContract(
         await inbound('o2', 1100, 'hello?', '2');
         await outbound('o3', 900, 'broadcast');
         await inbound('o4', 1000, 'elsewhere', '3', 'wx2');
-        expect(await store.messages.inbox(APPID, 10)).to.deep.equal([
+        expect((await store.messages.inbox({ appid: APPID, limit: 10 })).conversations).to.deep.equal([
           {
             openid: 'o2',
             unionid: null,
@@ -595,14 +595,177 @@ export function describeStoreContract(
             unanswered: false,
           },
         ]);
-        expect((await store.messages.inbox(APPID, 1)).map((e) => e.openid)).to.deep.equal(['o2']);
+        const first = await store.messages.inbox({ appid: APPID, limit: 1 });
+        expect(first.conversations.map((e) => e.openid)).to.deep.equal(['o2']);
+        expect(first.nextCursor).to.be.a('string');
       });
 
       it('keeps the inbox on the newest message when an older one is recorded late', async () => {
         await outbound('o1', 2000, 'answer');
         await inbound('o1', 1000, 'question', '1');
-        const [entry] = await store.messages.inbox(APPID, 10);
+        const [entry] = (await store.messages.inbox({ appid: APPID, limit: 10 })).conversations;
         expect(entry).to.include({ lastContent: 'answer', unanswered: false, lastInboundTime: 1000 });
+      });
+      it('pages the inbox newest first, reaching every conversation once, also on equal times', async () => {
+        // 12 conversations, several sharing a second, so the cursor must break ties by message.
+        for (let n = 0; n < 12; n++) await inbound(`o${n}`, 1000 + Math.floor(n / 3), `m${n}`, `id${n}`);
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.messages.inbox({ appid: APPID, limit: 5, ...(cursor ? { cursor } : {}) });
+          seen.push(...page.conversations.map((c) => c.openid));
+          cursor = page.nextCursor ?? undefined;
+          pages++;
+        } while (cursor);
+        expect(pages).to.equal(3);
+        expect(seen).to.deep.equal(Array.from({ length: 12 }, (_, n) => `o${11 - n}`));
+      });
+
+      it('filters and counts unanswered conversations from the summary rows', async () => {
+        await inbound('o1', 1000, 'help me', '1');
+        await inbound('o2', 1001, 'question', '2');
+        await outbound('o2', 1002, 'answer');
+        await inbound('o3', 1003, 'hello', '3');
+        await outbound('o4', 1004, 'broadcast');
+        await inbound('o5', 1000, 'elsewhere', '5', 'wx2');
+        expect(await store.messages.counts(APPID)).to.deep.equal({ total: 4, unanswered: 2 });
+        expect(await store.messages.counts('wx-none')).to.deep.equal({ total: 0, unanswered: 0 });
+        const first = await store.messages.inbox({ appid: APPID, limit: 1, unanswered: true });
+        expect(first.conversations.map((c) => c.openid)).to.deep.equal(['o3']);
+        const second = await store.messages.inbox({
+          appid: APPID,
+          limit: 1,
+          unanswered: true,
+          cursor: first.nextCursor!,
+        });
+        expect(second.conversations.map((c) => c.openid)).to.deep.equal(['o1']);
+        expect(second.nextCursor).to.equal(null);
+        // Answering takes it off the list and the count.
+        await outbound('o1', 1005, 'on it');
+        expect(await store.messages.counts(APPID)).to.deep.equal({ total: 4, unanswered: 1 });
+      });
+
+      it('keeps the counts right while many writers answer many conversations at once', async () => {
+        const stores = another ? [store, another] : [store];
+        const openids = Array.from({ length: 24 }, (_, n) => `c${n}`);
+        // Each question is delivered to every instance at once (WeChat's retries), while two in three are
+        // answered at the same moment by an instance: the writers of one conversation race.
+        const question = (s: Store, openid: string) =>
+          s.messages.add({
+            appid: APPID,
+            openid,
+            direction: 'in',
+            type: 'text',
+            content: 'q',
+            createTime: 1000,
+            msgId: openid,
+          });
+        const answer = (s: Store, openid: string) =>
+          s.messages.add({
+            appid: APPID,
+            openid,
+            direction: 'out',
+            type: 'text',
+            content: 'a',
+            createTime: 1001,
+            via: 'operator',
+          });
+        await Promise.all(
+          openids.flatMap((openid, n) => [
+            ...stores.map((s) => question(s, openid)),
+            ...(n % 3 !== 0 ? [answer(stores[n % stores.length]!, openid)] : []),
+          ]),
+        );
+        expect(await store.messages.counts(APPID)).to.deep.equal({ total: 24, unanswered: 8 });
+      });
+
+      it('pages a conversation from the newest messages back, oldest first within a page', async () => {
+        for (let n = 0; n < 7; n++) await inbound('o1', 1000 + Math.floor(n / 2), `m${n}`, `id${n}`);
+        await inbound('o2', 1000, 'other', 'x');
+        const first = await store.messages.page({ appid: APPID, openid: 'o1', limit: 3 });
+        expect(first.messages.map((m) => m.content)).to.deep.equal(['m4', 'm5', 'm6']);
+        const second = await store.messages.page({
+          appid: APPID,
+          openid: 'o1',
+          limit: 3,
+          cursor: first.nextCursor!,
+        });
+        expect(second.messages.map((m) => m.content)).to.deep.equal(['m1', 'm2', 'm3']);
+        const third = await store.messages.page({
+          appid: APPID,
+          openid: 'o1',
+          limit: 3,
+          cursor: second.nextCursor!,
+        });
+        expect(third).to.deep.equal({
+          messages: [{ direction: 'in', type: 'text', content: 'm0', createTime: 1000, via: null }],
+          nextCursor: null,
+        });
+        expect((await store.messages.since(APPID, 'o1', 1002)).map((m) => m.content)).to.deep.equal([
+          'm4',
+          'm5',
+          'm6',
+        ]);
+      });
+
+      it('rejects a cursor it did not issue, or one of another list', async () => {
+        await inbound('o1', 1000, 'a', '1');
+        await inbound('o2', 1001, 'b', '2');
+        const inboxCursor = (await store.messages.inbox({ appid: APPID, limit: 1 })).nextCursor!;
+        for (const cursor of ['nonsense', inboxCursor]) {
+          let caught: unknown;
+          await store.messages
+            .page({ appid: APPID, openid: 'o1', limit: 1, cursor })
+            .catch((e) => (caught = e));
+          expect(caught).to.be.instanceOf(InvalidCursorError);
+        }
+        let caught: unknown;
+        await store.messages.inbox({ appid: APPID, limit: 1, cursor: 'eyJ9' }).catch((e) => (caught = e));
+        expect(caught).to.be.instanceOf(InvalidCursorError);
+      });
+    });
+
+    describe('qrcodes', () => {
+      const code = (ticket: string, extra: { appid?: string; label?: string | null } = {}) => ({
+        appid: extra.appid ?? APPID,
+        scene: 'spring',
+        ticket,
+        url: `http://weixin.qq.com/q/${ticket}`,
+        imageUrl: `https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=${ticket}`,
+        permanent: false,
+        expiresAt: now + 60_000,
+        label: extra.label ?? null,
+        createdAt: now,
+      });
+
+      it('keeps every code, newest first, paged, per account', async () => {
+        for (let n = 0; n < 5; n++) {
+          await store.qrcodes.add(code(`t${n}`));
+          if (n % 2 === 0) now += 1000; // some share a millisecond
+        }
+        await store.qrcodes.add(code('other', { appid: 'wx2' }));
+        const first = await store.qrcodes.list({ appid: APPID, limit: 3 });
+        expect(first.qrcodes.map((q) => q.ticket)).to.deep.equal(['t4', 't3', 't2']);
+        const rest = await store.qrcodes.list({ appid: APPID, limit: 3, cursor: first.nextCursor! });
+        expect(rest.qrcodes.map((q) => q.ticket)).to.deep.equal(['t1', 't0']);
+        expect(rest.nextCursor).to.equal(null);
+        expect(rest.qrcodes[1]).to.deep.equal({ ...code('t0'), expiresAt: T0 + 60_000, createdAt: T0 });
+      });
+
+      it('stores a permanent code without expiry, and sets and clears a label', async () => {
+        await store.qrcodes.add({ ...code('p'), permanent: true, expiresAt: null, label: 'door' });
+        expect(await store.qrcodes.get(APPID, 'p')).to.include({
+          permanent: true,
+          expiresAt: null,
+          label: 'door',
+        });
+        expect(await store.qrcodes.setLabel(APPID, 'p', 'window poster')).to.equal(true);
+        expect((await store.qrcodes.get(APPID, 'p'))?.label).to.equal('window poster');
+        expect(await store.qrcodes.setLabel(APPID, 'p', null)).to.equal(true);
+        expect((await store.qrcodes.get(APPID, 'p'))?.label).to.equal(null);
+        expect(await store.qrcodes.setLabel(APPID, 'nope', 'x')).to.equal(false);
+        expect(await store.qrcodes.get('wx2', 'p')).to.equal(null);
       });
     });
 

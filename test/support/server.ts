@@ -105,6 +105,10 @@ export interface E2eServerOptions {
   keepWebhookUrls?: boolean;
   /** Listen port; default a free one. Give one (see {@link freePort}) when PUBLIC_URL must name it. */
   port?: number;
+  /** The server's clock (WxoaOptions.clock); give `() => sim.clock.now()` to move both with the simulator. */
+  clock?: () => number;
+  /** Mount the operator console (with a real WeChat account, as `wxoa serve` does outside sandbox mode). */
+  console?: boolean;
 }
 
 /** A started server. */
@@ -138,8 +142,19 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.handlers ? { handlers: options.handlers } : {}),
       ...(options.enrichment ? { enrichment: options.enrichment } : {}),
-      ...(options.extend ? { extend: options.extend } : {}),
       ...(options.store ? { store: options.store } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.extend || options.console
+        ? {
+            extend: async (w: Wxoa) => {
+              if (options.console) {
+                const { mountConsole } = await import('../../src/http/console/index.js');
+                mountConsole(w, { sandbox: null });
+              }
+              await options.extend?.(w);
+            },
+          }
+        : {}),
     });
   } finally {
     // The file is read once, at load: it is not needed afterwards.

@@ -1,6 +1,7 @@
 import type { Router } from '@koa/router';
 import type Koa from 'koa';
 import type { Context } from 'koa';
+import type { QrCodeRepo } from '../../campaigns/qrcode-repo.js';
 import type { AccountConfig, Config } from '../../config.js';
 import type { FollowerRepo } from '../../followers/follower-repo.js';
 import type { ConversationService } from '../../kf/conversation-service.js';
@@ -29,6 +30,7 @@ export interface ConsoleHost {
     oauth: OAuthRepo;
     consoleSessions: ConsoleSessionRepo;
     apiStatus: ApiFailureStore;
+    qrcodes: QrCodeRepo;
   };
   readonly logger: Logger;
   readonly accounts: readonly AccountConfig[];
@@ -37,6 +39,8 @@ export interface ConsoleHost {
   readonly sessionSecret: string;
   /** Slows repeated wrong admin tokens on the login form as on the API. */
   readonly authBrake: AuthBrake;
+  /** Unix ms: the server's clock (tests move it together with the simulator's). */
+  readonly clock: () => number;
   apiFor(appid: string): WechatApi | undefined;
 }
 

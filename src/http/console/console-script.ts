@@ -7,7 +7,8 @@
  *   while the tab is visible, so new messages and enrichment results appear without a reload;
  * - `<time datetime>` is shown in the reader's time zone;
  * - forms with `data-confirm` ask first; a submitted form's buttons are disabled against double sends;
- * - Ctrl/⌘+Enter sends a reply; `select[data-autosubmit]` submits its form on change.
+ * - Ctrl/⌘+Enter sends a reply; `select[data-autosubmit]` submits its form on change;
+ * - a reply form's Send button follows the live reply-window notice (`data-window`): off while closed.
  */
 export const CONSOLE_SCRIPT = String.raw`(function () {
   'use strict';
@@ -33,6 +34,19 @@ export const CONSOLE_SCRIPT = String.raw`(function () {
     }
   }
 
+  function syncSend(region) {
+    var notice = region.querySelector('[data-window]');
+    if (!notice) return;
+    var closed = notice.getAttribute('data-window') !== 'open';
+    var forms = document.querySelectorAll('form[data-reply]');
+    for (var i = 0; i < forms.length; i++) {
+      var send = forms[i].querySelector('button[type=submit]');
+      if (send) send.disabled = closed;
+      var why = forms[i].querySelector('[data-send-closed]');
+      if (why) why.hidden = !closed;
+    }
+  }
+
   function startLive(region) {
     var url = region.getAttribute('data-live');
     var every = Number(region.getAttribute('data-live-interval')) || 2500;
@@ -55,6 +69,7 @@ export const CONSOLE_SCRIPT = String.raw`(function () {
           var fresh = region.querySelectorAll('.thread');
           for (var i = 0; i < fresh.length; i++) fresh[i].setAttribute('data-at-bottom', atBottom ? 'yes' : 'no');
           scrollThreads(region, false);
+          syncSend(region);
         })
         .catch(function () { /* offline for a moment: the next tick tries again */ })
         .then(function () { busy = false; });

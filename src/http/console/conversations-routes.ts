@@ -2,44 +2,83 @@ import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { MAX_TEXT_BYTES } from '../admin-conversations.js';
 import { OutsideWindowError, QuotaExceededError } from '../../kf/kf-errors.js';
+import { InvalidCursorError } from '../../followers/follower-repo.js';
 import { WechatApiError, WechatHttpError } from '../../wechat-api/errors.js';
 import { sendPage, viewOf, type ConsoleDeps } from './console-deps.js';
-import { inboxList, replyForm } from './conversation-views.js';
+import { inboxList, replyForm, type InboxView } from './conversation-views.js';
 import { formString } from './form-fields.js';
 import { renderFollowerPage } from './followers-routes.js';
 import { html } from './html.js';
 import { consolePage, type Flash } from './layout.js';
 import { liveRegion, sendLive } from './live-region.js';
-import { conversationPanel, loadConversation } from './load-conversation.js';
+import { conversationPanel, loadConversation, type ConversationData } from './load-conversation.js';
 import { notFoundPage } from './not-found.js';
-import { consoleHref, segment } from './view-context.js';
+import { consoleHref, segment, type ViewContext } from './view-context.js';
 
-/** Conversations the inbox lists. */
-export const INBOX_LIMIT = 100;
+/** Conversations an inbox page lists; older ones are a page further (`Older →`). */
+export const INBOX_LIMIT = 50;
 
 /** WeChat's "invalid openid" and "require subscribe" (WECHAT-PROTOCOL.md §7). */
 const INVALID_OPENID = 40003;
 const REQUIRE_SUBSCRIBE = 43004;
 
 /**
- * Conversations: the inbox (newest first, unanswered marked, refreshed live), one conversation with WeChat's
- * reply window, and the reply box that sends a customer-service message.
+ * Conversations: the inbox (counts, an unanswered filter, newest first, paged, refreshed live), one
+ * conversation (paged back in time, with follows and scans between the messages) with WeChat's reply
+ * window, and the reply box that sends a customer-service message.
  */
 export function conversationsRoutes(router: Router, deps: ConsoleDeps): void {
-  const inbox = (appid: string) => deps.wxoa.conversations.inbox(appid, INBOX_LIMIT);
+  const inbox = async (view: ViewContext, where: InboxView) => {
+    const [page, counts] = await Promise.all([
+      deps.wxoa.conversations.inbox({
+        appid: view.appid,
+        limit: INBOX_LIMIT,
+        ...(where.unanswered ? { unanswered: true } : {}),
+        ...(where.cursor ? { cursor: where.cursor } : {}),
+      }),
+      deps.wxoa.conversations.counts(view.appid),
+    ]);
+    return inboxList(view, page, counts, where);
+  };
+  const whereOf = (ctx: Context): InboxView => {
+    const cursor =
+      typeof ctx.query['cursor'] === 'string' && ctx.query['cursor'] ? ctx.query['cursor'] : undefined;
+    return { unanswered: ctx.query['unanswered'] === 'true', cursor };
+  };
 
   router.get('/admin/conversations', async (ctx) => {
     const view = viewOf(ctx);
+    const where = whereOf(ctx);
+    let list;
+    try {
+      list = await inbox(view, where);
+    } catch (err) {
+      if (!(err instanceof InvalidCursorError)) throw err;
+      return notFoundPage(
+        ctx,
+        view,
+        'This inbox page link is not valid any more; start again from the newest.',
+      );
+    }
+    const live = consoleHref(view, '/admin/live/inbox', {
+      ...(where.unanswered ? { unanswered: 'true' } : {}),
+      cursor: where.cursor,
+    });
     const body = html`<section class="card">
       <p class="muted small">Newest first. New messages appear here by themselves.</p>
-      ${liveRegion(consoleHref(view, '/admin/live/inbox'), inboxList(view, await inbox(view.appid)))}
+      ${liveRegion(live, list)}
     </section>`;
     sendPage(ctx, consolePage(view, { title: 'Conversations', section: 'conversations', body }));
   });
 
   router.get('/admin/live/inbox', async (ctx) => {
     const view = viewOf(ctx);
-    sendLive(ctx, inboxList(view, await inbox(view.appid)));
+    try {
+      sendLive(ctx, await inbox(view, whereOf(ctx)));
+    } catch (err) {
+      if (!(err instanceof InvalidCursorError)) throw err;
+      ctx.status = 400;
+    }
   });
 
   router.get('/admin/conversations/:openid', async (ctx) => {
@@ -86,22 +125,40 @@ async function renderThreadPage(
   reply: { value?: string; error?: string; status?: number },
 ): Promise<void> {
   const view = viewOf(ctx);
-  const data = await loadConversation(deps.wxoa.store, view.appid, openid, view.now);
+  const earlier =
+    typeof ctx.query['earlier'] === 'string' && ctx.query['earlier'] ? ctx.query['earlier'] : undefined;
+  let data: ConversationData;
+  try {
+    data = await loadConversation(deps.wxoa.store, view.appid, openid, view.now, earlier);
+  } catch (err) {
+    if (!(err instanceof InvalidCursorError)) throw err;
+    return notFoundPage(ctx, view, 'This page of the conversation is not valid any more.');
+  }
   if (!data.follower && data.messages.length === 0) {
     return notFoundPage(ctx, view, 'No follower of this account has this OpenID.');
   }
   const flash: Flash | null =
     ctx.query['sent'] === '1' && !reply.error ? { kind: 'ok', text: 'Reply sent.' } : null;
+  const thread = consoleHref(view, `/admin/conversations/${segment(openid)}`);
+  const pager = html`<div class="pager">
+    ${earlier ? html`<a class="button secondary" href="${thread}">Newest messages</a>` : ''}
+    ${data.earlier ? html`<a class="button secondary" rel="next" href="${consoleHref(view, `/admin/conversations/${segment(openid)}`, { earlier: data.earlier })}">← Earlier messages</a>` : ''}
+  </div>`;
+  // The newest page refreshes itself; an earlier page is history and stays still.
+  const panel = earlier
+    ? conversationPanel(data, view.now)
+    : liveRegion(
+        consoleHref(view, `/admin/live/conversations/${segment(openid)}`),
+        conversationPanel(data, view.now),
+      );
   const body = html`<p>
       <a href="${consoleHref(view, '/admin/conversations')}">← Inbox</a> · Follower
       <a class="mono" href="${consoleHref(view, `/admin/followers/${segment(openid)}`)}">${openid}</a>
       ${data.follower?.unionid ? html`<span class="muted small">UnionID <span class="mono">${data.follower.unionid}</span></span>` : ''}
     </p>
+    <section class="card">${data.earlier || earlier ? pager : ''} ${panel}</section>
     <section class="card">
-      ${liveRegion(consoleHref(view, `/admin/live/conversations/${segment(openid)}`), conversationPanel(data, view.now))}
-    </section>
-    <section class="card">
-      ${replyForm(view, openid, { value: reply.value ?? '', error: reply.error })}
+      ${replyForm(view, openid, { value: reply.value ?? '', error: reply.error, window: data.window })}
     </section>`;
   sendPage(
     ctx,

@@ -112,7 +112,12 @@ export async function renderFollowerPage(
     <section class="card" id="conversation">
       <h2>Conversation</h2>
       ${liveRegion(consoleHref(view, `/admin/live/conversations/${segment(openid)}`), conversationPanel(conversation, view.now))}
-      ${replyForm(view, openid, { value: reply.value ?? '', error: reply.error, back: 'follower' })}
+      ${replyForm(view, openid, {
+        value: reply.value ?? '',
+        error: reply.error,
+        back: 'follower',
+        window: conversation.window,
+      })}
       <p class="small">
         <a href="${consoleHref(view, `/admin/conversations/${segment(openid)}`)}">Open in the inbox view</a>
       </p>

@@ -37,7 +37,7 @@ export function mountConsole(wxoa: ConsoleHost, opts: MountConsoleOptions): void
       wxoa,
       simulator: opts.sandbox?.simulator ?? null,
       simulatorRoutes: opts.sandbox?.routes ?? null,
-      clock: Date.now,
+      clock: wxoa.clock,
       cookies: { secret: wxoa.sessionSecret, secure: new URL(wxoa.config.publicUrl).protocol === 'https:' },
       log: wxoa.logger.child({ module: 'console' }),
       simulatorLog: new SimulatorLog(),

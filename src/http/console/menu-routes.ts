@@ -25,7 +25,17 @@ type Checked = { menu: MenuFile; problems: [] } | { menu: null; problems: Proble
  */
 export function menuRoutes(router: Router, deps: ConsoleDeps): void {
   router.get('/admin/menu', async (ctx) => {
-    await renderMenuPage(ctx, deps, null);
+    const pushed = ctx.query['pushed'] === '1';
+    await renderMenuPage(
+      ctx,
+      deps,
+      pushed
+        ? {
+            kind: 'ok',
+            text: 'Menu pushed: WeChat accepted it. Followers see it within a few minutes (or after re-following).',
+          }
+        : null,
+    );
   });
 
   router.post('/admin/menu/push', async (ctx) => {
@@ -63,10 +73,9 @@ export function menuRoutes(router: Router, deps: ConsoleDeps): void {
       return renderMenuPage(ctx, deps, flash, 502);
     }
     deps.log.info({ appid: view.appid }, 'menu pushed from the console');
-    await renderMenuPage(ctx, deps, {
-      kind: 'ok',
-      text: 'Menu pushed: WeChat accepted it. Followers see it within a few minutes (or after re-following).',
-    });
+    // Post/Redirect/Get: a reload shows the result instead of pushing the menu again.
+    ctx.status = 303;
+    ctx.redirect(consoleHref(view, '/admin/menu', { pushed: 1 }));
   });
 }
 

@@ -2,6 +2,7 @@ import type { Migration } from '../migrate.js';
 import { initialSchema } from './0001-initial.js';
 import { consoleRevocations } from './0002-console-revocations.js';
 import { authFailures } from './0003-auth-failures.js';
+import { inboxAndQrcodes } from './0004-inbox-and-qrcodes.js';
 import { wechatApiStatus } from './0005-wechat-api-status.js';
 
 /** Every schema step, oldest first. Append only. */
@@ -9,5 +10,6 @@ export const migrations: readonly Migration[] = [
   initialSchema,
   consoleRevocations,
   authFailures,
+  inboxAndQrcodes,
   wechatApiStatus,
 ];
