@@ -685,6 +685,7 @@ export function describeStoreContract(
         await inbound('o2', 1000, 'other', 'x');
         const first = await store.messages.page({ appid: APPID, openid: 'o1', limit: 3 });
         expect(first.messages.map((m) => m.content)).to.deep.equal(['m4', 'm5', 'm6']);
+        expect(first.newerFrom).to.equal(null);
         const second = await store.messages.page({
           appid: APPID,
           openid: 'o1',
@@ -692,6 +693,8 @@ export function describeStoreContract(
           cursor: first.nextCursor!,
         });
         expect(second.messages.map((m) => m.content)).to.deep.equal(['m1', 'm2', 'm3']);
+        // Where the newer page began: m4's time, so the console shows each follow or scan on one page only.
+        expect(second.newerFrom).to.equal(1002);
         const third = await store.messages.page({
           appid: APPID,
           openid: 'o1',
@@ -701,6 +704,7 @@ export function describeStoreContract(
         expect(third).to.deep.equal({
           messages: [{ direction: 'in', type: 'text', content: 'm0', createTime: 1000, via: null }],
           nextCursor: null,
+          newerFrom: 1000,
         });
         expect((await store.messages.since(APPID, 'o1', 1002)).map((m) => m.content)).to.deep.equal([
           'm4',
