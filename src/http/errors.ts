@@ -28,7 +28,9 @@ const WIRE: Record<WireErrorKind, readonly [number, string]> = {
 const WEBHOOK: Record<WebhookError['kind'], readonly [number, string]> = {
   unknown_account: [404, 'not found'],
   bad_request: [400, 'bad request'],
-  store: [500, 'internal error'],
+  // The push was not handled (database down, an earlier delivery's instance died): WeChat delivers again.
+  store: [503, 'service unavailable'],
+  not_handled: [503, 'service unavailable'],
 };
 
 /** Maps an error thrown by the webhook to its response; anything unknown is a detail-free 500. */

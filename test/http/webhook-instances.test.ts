@@ -49,7 +49,7 @@ describe('webhook: several instances sharing one reply store', () => {
 });
 
 describe('webhook: a failing reply store', () => {
-  it('answers 500 without details when the store cannot claim, and runs no handler', async () => {
+  it('answers 503 without details when the store cannot claim, and runs no handler', async () => {
     const { logger, lines } = captureLogger();
     const broken: ReplyRecordStore = {
       claim: (): Promise<ReplyRecord> => Promise.reject(new Error('database is down: password=hunter2')),
@@ -65,10 +65,10 @@ describe('webhook: a failing reply store', () => {
     const server = await startWebhook({ accounts: ACCOUNT, bot, replyStore: broken, logger });
     try {
       const res = await postPush(server.url, signPush(ACCOUNT, textXml({ from: 'oStore', content: 'x' })));
-      expect(res.status).to.equal(500);
-      expect(res.body).to.equal('internal error');
+      expect(res.status).to.equal(503);
+      expect(res.body).to.equal('service unavailable');
       expect(ran).to.equal(false);
-      expect(lines.some((l) => l['level'] === 50 && l['status'] === 500)).to.equal(true);
+      expect(lines.some((l) => l['level'] === 50 && l['status'] === 503)).to.equal(true);
     } finally {
       await server.close();
     }
