@@ -19,12 +19,10 @@ import { e2eEnv, eventually } from '../support/server.js';
 interface Sent {
   openid: string;
   xml: string;
-  phase: 'up' | 'down' | 'back';
+  phase: 'up' | 'down' | 'starting' | 'back';
   /** HTTP status, or 0 when the request failed (connection refused or reset). */
   status: number;
   error?: string;
-  at?: number;
-  done?: number;
 }
 
 describe('a PostgreSQL restart under a stream of pushes (real server process)', function () {
@@ -91,17 +89,13 @@ describe('a PostgreSQL restart under a stream of pushes (real server process)', 
 
     const sent: Sent[] = [];
     let phase: Sent['phase'] = 'up';
-    let stopped = '';
     let streaming = true;
-    let n = 0;
     const stream = async (): Promise<void> => {
       while (streaming) {
-        n++;
         const { openid } = account.follower(); // a follower WeChat knows, so that enrichment finds it
         const xml = eventXml({ from: openid, event: 'subscribe', to: account.ghId });
-        const entry: Sent = { openid, xml, phase, status: 0, at: Date.now() };
+        const entry: Sent = { openid, xml, phase, status: 0 };
         entry.status = await deliver(xml);
-        entry.done = Date.now();
         if (entry.status === 0) entry.error = lastError;
         sent.push(entry);
       }
@@ -111,12 +105,12 @@ describe('a PostgreSQL restart under a stream of pushes (real server process)', 
     const workers = [stream(), stream(), stream(), stream()];
     try {
       await eventually('pushes are handled', () => count('up', (s) => s === 200) >= 40, 30_000);
-      const t0 = Date.now();
       pg.stop(); // -m immediate: every open connection, idle or in a transaction, is cut
-      stopped = `${t0}-${Date.now()}`;
       phase = 'down';
       await eventually('/healthz says 503', async () => (await health()) === 503, 30_000);
       await eventually('pushes get 5xx', () => count('down', (s) => s >= 500) >= 20, 30_000);
+      // A push sent before the start may be handled once the database is back: it counts as neither.
+      phase = 'starting';
       pg.start();
       phase = 'back';
       await eventually('/healthz says 200', async () => (await health()) === 200, 30_000);
@@ -132,9 +126,7 @@ describe('a PostgreSQL restart under a stream of pushes (real server process)', 
     expect(sent.filter((s) => s.status === 0).map((s) => `${s.phase} ${s.openid} ${s.error}`)).to.deep.equal(
       [],
     );
-    expect(
-      sent.filter((s) => s.phase === 'down' && s.status === 200).map((s) => `${s.openid} ${s.at} ${s.done} stop ${stopped}`),
-    ).to.deep.equal([]);
+    expect(sent.filter((s) => s.phase === 'down' && s.status === 200).map((s) => s.openid)).to.deep.equal([]);
     expect(sent.every((s) => s.status === 200 || s.status >= 500)).to.equal(true);
 
     // WeChat delivers again what was not answered 200: all of it is handled now.
