@@ -8,6 +8,7 @@ import { MemoryReplyRecordStore } from '../../src/store/memory-reply-store.js';
 import { openStore } from '../../src/store/index.js';
 import { readXml, signPush, textXml, type PushAccount } from '../support/push.js';
 import { ManualTimers, settle } from '../support/manual-timers.js';
+import { gate } from './webhook-server.js';
 
 const ACCOUNT: PushAccount = { appid: 'wx1234567890abcdef', token: 'testtoken' };
 /** The budget of every instance here; a claim's lease is the budget + 1000 ms. */
@@ -27,13 +28,6 @@ async function deliver(handler: WebhookHandler, xml: string): Promise<{ status: 
     const response = webhookErrorResponse(err);
     return { status: response.status, body: response.body };
   }
-}
-
-/** A promise a test resolves by hand: a handler held until the test lets go. */
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((resolve) => (open = resolve));
-  return { wait, open };
 }
 
 type StoreFactory = (timers: ManualTimers) => Promise<ReplyRecordStore>;
