@@ -10,7 +10,6 @@ import {
   eventually,
   startCaptureServer,
   testDb,
-  WELCOME_NOT_STORED,
   WELCOME_STORED,
   type CaptureServer,
   type TestDb,
