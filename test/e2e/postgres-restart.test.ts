@@ -142,6 +142,20 @@ describe('a PostgreSQL restart under a stream of pushes (real server process)', 
       const stored = new Map(rows.map((r) => [r.openid, Number(r.n)]));
       const missing = sent.filter((s) => stored.get(s.openid) !== 1).map((s) => s.openid);
       expect(missing, 'pushes answered 200 but not stored exactly once').to.deep.equal([]);
+      // Background work came back too: the enrichment worker enriches the followers captured since.
+      const since = sent.filter((s) => s.phase === 'back').map((s) => s.openid);
+      await eventually(
+        'followers captured after the restart are enriched',
+        async () => {
+          const rows = await db.all<{ openid: string }>(
+            'SELECT openid FROM followers WHERE appid = ? AND enriched_at IS NOT NULL',
+            [account.appid],
+          );
+          const enriched = new Set(rows.map((r) => r.openid));
+          return since.every((openid) => enriched.has(openid));
+        },
+        30_000,
+      );
     } finally {
       await db.close();
     }
