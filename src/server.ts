@@ -6,6 +6,7 @@ import Router from '@koa/router';
 import { Bot } from './bot/bot.js';
 import type { Composer } from './bot/composer.js';
 import type { Context } from './bot/context.js';
+import { pushEffects } from './bot/push-effects.js';
 import { ConfigError, type AccountConfig, type Config } from './config.js';
 import { captureFollowers } from './followers/capture.js';
 import { EnrichmentWorker, type EnrichmentWorkerOptions } from './followers/enrichment.js';
@@ -138,8 +139,10 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   const conversations = new ConversationService({ messages: store.messages, apiFor, logger, clock });
 
   const bot = new Bot();
-  bot.use(captureFollowers({ followers: store.followers, enrichment }));
-  bot.use(conversations.recordInbound);
+  // The push's effects: stored before any handler runs, and a push whose effects fail is not acknowledged.
+  bot.use(
+    pushEffects(captureFollowers({ followers: store.followers, enrichment }), conversations.recordInbound),
+  );
   if (options.handlers) bot.use(options.handlers);
   bot.use(replyRulesHandler(rules));
 

@@ -47,7 +47,9 @@ export class Bot extends Composer<Context> {
     const result = await outcome;
     await done;
     if (result.kind === 'reply') return { reply: result.reply, xml: result.xml };
-    if (result.kind === 'error') return { reply: null, xml: null, error: result.error };
+    if (result.kind === 'error' || result.kind === 'unhandled') {
+      return { reply: null, xml: null, error: result.error };
+    }
     const made = late as { reply: Reply; xml: string } | null;
     return made === null ? { reply: null, xml: null } : made;
   }

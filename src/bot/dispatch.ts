@@ -3,6 +3,8 @@ import type { InboundMessage } from '../wire/index.js';
 import type { Reply } from '../wire/reply-types.js';
 import type { MiddlewareFn, NextFunction } from './composer.js';
 import { Context, pushIdentity } from './context.js';
+import { effectsStoring, PushNotHandledError } from './push-effects.js';
+import { realTimers, type Timers } from './timers.js';
 
 /** The no-reply answer WeChat recommends (WECHAT-PROTOCOL.md §4.1). */
 export const SUCCESS = 'success';
@@ -12,7 +14,8 @@ export type DispatchOutcome =
   | { kind: 'reply'; xml: string; reply: Reply } // a handler replied within the budget
   | { kind: 'none' } // the chain finished without a reply
   | { kind: 'timeout' } // the budget ran out first; a later reply goes to onLateReply
-  | { kind: 'error'; error: unknown }; // a handler threw before replying (already logged)
+  | { kind: 'error'; error: unknown } // a handler threw before replying (already logged)
+  | { kind: 'unhandled'; error: PushNotHandledError }; // the push's effects could not be stored (logged)
 
 /** What `dispatch` needs besides the middleware and the message. */
 export interface DispatchOptions {
@@ -25,6 +28,8 @@ export interface DispatchOptions {
   budgetMs: number;
   /** A reply made after the budget ran out (the push was already answered 'success'). */
   onLateReply: (reply: Reply, xml: string) => void;
+  /** The budget's timer; default the real one. */
+  timers?: Timers | undefined;
 }
 
 /** A push on its way through the handlers. */
@@ -47,12 +52,13 @@ export function dispatch(
   options: DispatchOptions,
 ): Dispatch {
   let done!: Promise<void>;
+  const timers = options.timers ?? realTimers;
   const outcome = new Promise<DispatchOutcome>((resolve) => {
     let answered = false;
     const answer = (outcome: DispatchOutcome): void => {
       if (answered) return;
       answered = true;
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       resolve(outcome);
     };
     const ctx = new Context(message, {
@@ -65,13 +71,27 @@ export function dispatch(
         else options.onLateReply(reply, xml);
       },
     });
-    const timer = setTimeout(() => {
-      if (!answered) {
+    const timer = timers.setTimeout(() => {
+      if (answered) return;
+      const identity = pushIdentity(options.appid, message, options.dedupKey);
+      const storing = effectsStoring(ctx);
+      if (storing !== undefined) {
+        // Acknowledging now could acknowledge a push whose follower event is then lost: the answer waits
+        // for the effects (a failure is answered by the chain's rejection below).
         options.logger.warn(
-          { ...pushIdentity(options.appid, message, options.dedupKey), budgetMs: options.budgetMs },
-          'handlers still running when the reply budget ran out; answered success',
+          { ...identity, budgetMs: options.budgetMs },
+          'reply budget ran out while storing the push; answering once it is stored',
         );
+        storing.then(
+          () => answer({ kind: 'timeout' }),
+          () => undefined,
+        );
+        return;
       }
+      options.logger.warn(
+        { ...identity, budgetMs: options.budgetMs },
+        'handlers still running when the reply budget ran out; answered success',
+      );
       answer({ kind: 'timeout' });
     }, options.budgetMs);
 
@@ -86,9 +106,18 @@ export function dispatch(
         answer({ kind: 'none' });
       },
       (error: unknown) => {
+        const identity = pushIdentity(options.appid, message, options.dedupKey);
+        if (error instanceof PushNotHandledError && !answered) {
+          options.logger.error(
+            { err: error, ...identity },
+            'could not store the push; answered with an error so that WeChat delivers it again',
+          );
+          answer({ kind: 'unhandled', error });
+          return;
+        }
         // Logged with the push's identity and no secrets; the client only ever sees 'success'.
         options.logger.error(
-          { err: error, ...pushIdentity(options.appid, message, options.dedupKey), replied: ctx.replied },
+          { err: error, ...identity, replied: ctx.replied },
           ctx.replied ? 'handler threw after replying' : 'handler threw; answered success',
         );
         answer({ kind: 'error', error });

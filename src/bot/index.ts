@@ -15,7 +15,9 @@ export {
 export { Context, sceneOf, type ContextOptions } from './context.js';
 export { FILTER_QUERIES, type FilterQuery, type MessageFor } from './filter-queries.js';
 export { MemoryReplyRecordStore, type MemoryReplyRecordStoreOptions } from './memory-reply-store.js';
+export { effectsStoring, pushEffects, PushNotHandledError } from './push-effects.js';
 export type { ReplyRecord, ReplyRecordStore } from './reply-store.js';
+export { realTimers, type Timers } from './timers.js';
 export type { WebhookAccount } from './webhook-accounts.js';
 export { WebhookError, type WebhookErrorKind } from './webhook-errors.js';
 export {

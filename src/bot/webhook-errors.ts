@@ -7,9 +7,10 @@ export type WebhookErrorKind =
   | 'bad_request' // a request the webhook cannot act on, e.g. GET without echostr → 400
   | 'timeout' // the body had not arrived in time → 408
   | 'busy' // too many bodies being read at once → 503, so WeChat retries
-  | 'store'; // the reply store failed before any handler ran → 500, so WeChat retries
+  | 'store' // the reply store failed before any handler ran → 503, so WeChat retries
+  | 'not_handled'; // the push could not be stored, or an earlier delivery never answered → 503, WeChat retries
 
-/** A refusal of the webhook itself; handlers never ran and nothing was stored. */
+/** A refusal of the webhook itself: the push was not handled (its claim, if any, is released). */
 export class WebhookError extends Error {
   override readonly name = 'WebhookError';
   constructor(

@@ -6,8 +6,10 @@ import { pushIdentity, type Context } from './context.js';
 import { DeliveryDedup } from './delivery-dedup.js';
 import { dispatch, SUCCESS } from './dispatch.js';
 import { checkPush, receivePush, receiveUrlCheck, type Freshness, type WebhookQuery } from './receive.js';
+import { realTimers, type Timers } from './timers.js';
 import { AccountTable, type ResolvedAccount, type WebhookAccount } from './webhook-accounts.js';
 import type { ReplyRecordStore } from './reply-store.js';
+import { WebhookError } from './webhook-errors.js';
 
 /** The push a reply belongs to: enough to send a customer-service message or record the conversation. */
 export interface PushInfo {
@@ -40,8 +42,10 @@ export interface WebhookOptions {
   /** Called after a handler's reply went out as the passive reply; errors are logged, never sent. */
   onPassiveReply?: PassiveReplyListener | undefined;
   logger?: Logger | undefined;
-  /** Unix milliseconds; default `Date.now`. Timers (budget, waits) use real time regardless. */
+  /** Unix milliseconds; default `Date.now`. */
   clock?: (() => number) | undefined;
+  /** The budget's timer and a waiting retry's polls; default the real ones. Tests advance them by hand. */
+  timers?: Timers | undefined;
 }
 
 export type { WebhookQuery } from './receive.js';
@@ -103,6 +107,7 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? Date.now;
   const now = (): Freshness => ({ nowSeconds: Math.floor(clock() / 1000), toleranceSeconds: toleranceS });
+  const timers = options.timers ?? realTimers;
   const sink = options.lateReplySink;
   const onPassiveReply = options.onPassiveReply;
   const middleware = options.bot.middleware();
@@ -113,6 +118,7 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
     // check must hit the record instead of running the handlers again.
     ttlMs: Math.max(60_000, 2 * toleranceS * 1000 + budgetMs),
     pollMs: Math.max(10, Math.min(100, budgetMs / 20)),
+    timers,
     logger,
   });
   // Handler chains and background listeners still running, for drain(); a count, not a set of promises,
@@ -170,11 +176,16 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
       logger,
       clock,
       // What the claim, crypto and parsing took comes off the budget: it counts from arrival.
-      budgetMs: Math.max(1, budgetMs - (performance.now() - started)),
+      budgetMs: Math.max(1, budgetMs - (timers.now() - started)),
       onLateReply: (reply) => lateReply(push, reply),
+      timers,
     });
     track(done);
     const result = await outcome;
+    if (result.kind === 'unhandled') {
+      // Rejecting releases the claim (DeliveryDedup.finish): WeChat's next delivery handles the push.
+      throw new WebhookError('not_handled', 'the push could not be stored', { cause: result.error });
+    }
     if (result.kind !== 'reply') return SUCCESS;
     if (onPassiveReply !== undefined) background('onPassiveReply', push, result.reply, onPassiveReply);
     return result.xml;
@@ -192,23 +203,29 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
     },
 
     async handlePush({ query, body, appid }) {
-      const started = performance.now();
+      const started = timers.now();
       const account = accounts.get(appid);
       const { message, crypto, query: q } = receivePush(account, query, body, now());
 
       const key = dedupKey(message);
-      const record = await dedup.claim(key);
+      let record = await dedup.claim(key);
+      if (record.state === 'pending') {
+        // An earlier delivery holds the claim (WeChat retried, or re-sent in parallel): wait for its reply
+        // within this delivery's own budget rather than running the handlers twice. If its instance died,
+        // its lease runs out and this delivery takes the push over; without an answer it is not `200`.
+        const waited = await dedup.waitFor(key, started + budgetMs);
+        if (waited.kind === 'unanswered') {
+          throw new WebhookError('not_handled', 'an earlier delivery of the push has not answered yet');
+        }
+        record = waited.kind === 'claimed' ? { state: 'new' } : { state: 'done', reply: waited.reply };
+      }
       let reply: string;
       if (record.state === 'new') {
         const answer = run(account, message, key, started);
         dedup.finish(key, answer);
         reply = await answer;
-      } else if (record.state === 'done') {
-        reply = record.reply;
       } else {
-        // The first delivery is still running (WeChat retried, or re-sent in parallel): wait for its reply
-        // within this delivery's own budget rather than running the handlers twice.
-        reply = (await dedup.waitFor(key, started + budgetMs, performanceNow)) ?? SUCCESS;
+        reply = record.reply;
       }
 
       if (reply === SUCCESS) return SUCCESS_ANSWER;
@@ -231,8 +248,4 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
       await dedup.drain();
     },
   };
-}
-
-function performanceNow(): number {
-  return performance.now();
 }

@@ -1,5 +1,6 @@
 import { Composer } from '../bot/composer.js';
 import type { Context } from '../bot/context.js';
+import { PushNotHandledError } from '../bot/push-effects.js';
 import type { FilterQuery } from '../bot/filter-queries.js';
 import { filterName, type FilterName } from '../wire/filter-name.js';
 import type { FollowerEventInput, FollowerEventType } from './follower.js';
@@ -23,10 +24,9 @@ export interface FollowerCaptureOptions {
  * dedup key makes the write happen once however many times WeChat delivers it, on however many instances.
  * No WeChat API call happens here: the store queues the follower for enrichment and this nudges the worker.
  *
- * A database failure is retried briefly; if it persists, the event is logged with everything needed to
- * replay it and the reply handlers still run. Throwing would not save it: the webhook answers a failed
- * handler with `success` and remembers that answer, so WeChat would not redeliver, and the follower would
- * lose the welcome too. The periodic sync reconciles the follower list afterwards.
+ * A database failure is retried briefly; if it persists, this throws a `PushNotHandledError`: the webhook
+ * then answers with an error and releases its claim, so WeChat delivers the push again (INTERFACE.md §3:
+ * `200` means handled) and the reply handlers run on that delivery.
  */
 export function captureFollowers(options: FollowerCaptureOptions): Composer<Context> {
   const { followers, enrichment } = options;
@@ -42,11 +42,7 @@ export function captureFollowers(options: FollowerCaptureOptions): Composer<Cont
         } catch (err) {
           const delay = delays[attempt];
           if (delay === undefined) {
-            ctx.log.error(
-              { err, followerEvent: event },
-              'could not store follower event; the next sync reconciles it',
-            );
-            break;
+            throw new PushNotHandledError('could not store the follower event', { cause: err });
           }
           await new Promise((resolve) => setTimeout(resolve, delay));
         }

@@ -32,7 +32,9 @@ const WEBHOOK: Record<WebhookError['kind'], readonly [number, string]> = {
   timeout: [408, 'request timeout'],
   // Load shedding, not a fault: WeChat retries; logged as a refusal, not as an error.
   busy: [503, 'busy'],
-  store: [500, 'internal error'],
+  // The push was not handled (database down, an earlier delivery's instance died): WeChat delivers again.
+  store: [503, 'service unavailable'],
+  not_handled: [503, 'service unavailable'],
 };
 
 /** Maps an error thrown by the webhook to its response; anything unknown is a detail-free 500. */

@@ -1,5 +1,6 @@
 import { Composer, type NextFunction } from '../bot/composer.js';
 import type { Context } from '../bot/context.js';
+import { PushNotHandledError } from '../bot/push-effects.js';
 import { silentLogger, withBindings, type Logger } from '../logger.js';
 import type {
   ConversationMessage,
@@ -75,9 +76,10 @@ export class ConversationService {
   /**
    * Bot middleware recording each inbound message and menu click, then calling `next()`: register it with
    * `bot.use(conversations.recordInbound)` before the reply handlers. The message's MsgId makes a retried
-   * delivery (also one reaching another instance) a single entry. A store failure is logged, not thrown:
-   * the follower's reply matters more than the operator's transcript. Which pushes are conversation is
-   * message-summary.ts's table ({@link CONVERSATION_KINDS}), selected with the composer's `on()`.
+   * delivery (also one reaching another instance) a single entry. A store failure throws a
+   * `PushNotHandledError`: the push is answered with an error so WeChat delivers it again, rather than
+   * acknowledged with its message missing from the transcript (INTERFACE.md §3). Which pushes are
+   * conversation is message-summary.ts's table ({@link CONVERSATION_KINDS}), selected with the composer's `on()`.
    */
   readonly recordInbound: Composer<Context> = new Composer<Context>();
 
@@ -99,10 +101,7 @@ export class ConversationService {
           msgId: inboundKey(ctx.message, ctx.dedupKey),
         });
       } catch (err) {
-        this.#log.error(
-          { err, appid: ctx.appid, openid: ctx.message.FromUserName },
-          'recording an inbound message failed',
-        );
+        throw new PushNotHandledError('could not record the inbound message', { cause: err });
       }
     }
     await next();

@@ -48,7 +48,33 @@ export function openPostgresDb(connectionString: string, logger: Logger): Db {
   });
   // An idle client can lose its connection (database restart); without a listener the process would crash.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
-  return new PostgresDb(pool);
+  return new PostgresDb(pool, logger);
+}
+
+/**
+ * Checks a client out of the pool with an 'error' listener for as long as it is out: pg-pool listens only
+ * on idle clients, and a checked-out client whose connection is cut (database restart, failover) emits
+ * 'error', which without a listener is an uncaught exception that ends the process. The statement under
+ * way fails on its own; the listener only marks the client so that it is destroyed, not pooled again.
+ */
+async function checkOut(
+  pool: pg.Pool,
+  logger: Logger,
+): Promise<{ client: pg.PoolClient; done(destroy: boolean): void }> {
+  const client = await pool.connect();
+  let lost = false;
+  const onError = (error: Error): void => {
+    lost = true;
+    logger.warn({ err: error }, 'PostgreSQL connection lost while in use');
+  };
+  client.on('error', onError);
+  return {
+    client,
+    done(destroy) {
+      client.off('error', onError);
+      client.release(destroy || lost ? true : undefined);
+    },
+  };
 }
 
 type QueryFn = (text: string, values: unknown[]) => Promise<pg.QueryResult>;
@@ -107,22 +133,25 @@ async function inTransaction<T>(
 class PostgresDb extends PgQueryable implements Db {
   protected query: QueryFn;
 
-  constructor(private readonly pool: pg.Pool) {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly logger: Logger,
+  ) {
     super();
     this.query = (text, values) => this.pool.query(text, values);
   }
 
   async transaction<T>(body: (tx: Transaction) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const { client, done } = await checkOut(this.pool, this.logger);
     const outcome = await inTransaction(client, body);
     // A client whose ROLLBACK failed is in an unknown state: destroy it rather than hand it to the next caller.
-    client.release('error' in outcome && outcome.broken ? true : undefined);
+    done('error' in outcome && outcome.broken);
     if ('error' in outcome) throw outcome.error;
     return outcome.result;
   }
 
   async exclusive<T>(body: (db: Db) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const { client, done } = await checkOut(this.pool, this.logger);
     const id = advisoryLockId('wxoa:exclusive');
     let broken = false;
     try {
@@ -136,7 +165,7 @@ class PostgresDb extends PgQueryable implements Db {
         });
       }
     } finally {
-      client.release(broken ? true : undefined);
+      done(broken);
     }
   }
 

@@ -9,7 +9,6 @@ import {
   ENGINES,
   startCaptureServer,
   testDb,
-  WELCOME_NOT_STORED,
   WELCOME_STORED,
   type CaptureServer,
   type TestDb,
@@ -147,7 +146,7 @@ for (const engine of ENGINES) {
       expect(await store.followers.events(account.appid, follower.openid)).to.have.length(1);
     });
 
-    it('still welcomes the follower when the database stays down', async () => {
+    it('answers 503 and runs no handler when the database stays down, so WeChat delivers again', async () => {
       let attempts = 0;
       await server.close();
       server = await startCaptureServer({
@@ -159,10 +158,12 @@ for (const engine of ENGINES) {
           return Promise.reject(new Error('connection refused'));
         },
       });
-      const result = await account.follower().follow();
-      expect(result.status).to.equal(200);
-      expect(result.reply?.['Content']).to.equal(WELCOME_NOT_STORED);
-      expect(attempts).to.equal(3); // the first try and two retries, then the reply handlers run
+      const follower = account.follower();
+      const result = await follower.follow();
+      expect(result.status).to.equal(503);
+      expect(result.reply).to.equal(null);
+      expect(attempts).to.equal(3); // the first try and two retries
+      expect(await store.followers.events(account.appid, follower.openid)).to.deep.equal([]);
     });
 
     it('answers follows while the WeChat API does not answer, and enriches them afterwards', async () => {

@@ -3,53 +3,53 @@ import { Bot } from '../../src/bot/bot.js';
 import type { ReplyRecord, ReplyRecordStore } from '../../src/bot/reply-store.js';
 import { createWebhookHandler } from '../../src/bot/webhook-handler.js';
 import { MemoryReplyRecordStore } from '../../src/bot/memory-reply-store.js';
+import { ManualTimers, settle } from '../support/manual-timers.js';
 import { postPush, readXml, signPush, textXml, type PushAccount } from '../support/push.js';
-import { captureLogger, sleep, startWebhook } from './webhook-server.js';
+import { captureLogger, deliverTo, gate, startWebhook } from './webhook-server.js';
 
 const ACCOUNT: PushAccount = { appid: 'wx1234567890abcdef', token: 'testtoken' };
 
 describe('webhook: several instances sharing one reply store', () => {
   it('gives a duplicate that reaches another instance the first instance’s reply, by polling the store', async () => {
-    const store = new MemoryReplyRecordStore();
+    // One clock for both instances and the store they share: the 50 ms between the two deliveries, the
+    // second one's polls and the first one's answer happen in the order staged here, on any machine.
+    const timers = new ManualTimers();
+    const store = new MemoryReplyRecordStore({ clock: timers.now });
+    const held = gate();
     let runs = 0;
-    const slowBot = (name: string): Bot => {
+    const instance = (name: string) => {
       const bot = new Bot();
       bot.use(async (ctx) => {
         runs++;
-        await sleep(300);
+        await held.wait;
         ctx.reply(`from ${name}`);
       });
-      return bot;
+      return createWebhookHandler({ accounts: ACCOUNT, bot, replyStore: store, replyBudgetMs: 2000, timers });
     };
-    const a = await startWebhook({
-      accounts: ACCOUNT,
-      bot: slowBot('a'),
-      replyStore: store,
-      replyBudgetMs: 2000,
-    });
-    const b = await startWebhook({
-      accounts: ACCOUNT,
-      bot: slowBot('b'),
-      replyStore: store,
-      replyBudgetMs: 2000,
-    });
-    try {
-      const xml = textXml({ from: 'oShared', content: 'x', msgId: '424242' });
-      const first = postPush(a.url, signPush(ACCOUNT, xml));
-      await sleep(50);
-      const second = await postPush(b.url, signPush(ACCOUNT, xml));
-      expect(readXml(second.body)['Content']).to.equal('from a');
-      expect(second.body).to.equal((await first).body);
-      expect(runs).to.equal(1);
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    const a = instance('a');
+    const b = instance('b');
+    const xml = textXml({ from: 'oShared', content: 'x', msgId: '424242' });
+    const first = deliverTo(a, signPush(ACCOUNT, xml));
+    await timers.advance(50);
+    expect(await store.peek('message|oShared|424242')).to.deep.equal({ state: 'pending' });
+    const second = deliverTo(b, signPush(ACCOUNT, xml));
+    await timers.advance(300); // b polls the store a few times while a runs
+    let secondAnswered = false;
+    void second.then(() => (secondAnswered = true));
+    await settle();
+    expect(secondAnswered).to.equal(false);
+    held.open(); // a replies; b finds the reply at its next poll
+    const firstAnswer = await first;
+    await timers.advance(100);
+    const secondAnswer = await second;
+    expect(readXml(secondAnswer.body)['Content']).to.equal('from a');
+    expect(secondAnswer).to.deep.equal(firstAnswer);
+    expect(runs).to.equal(1);
   });
 });
 
 describe('webhook: a failing reply store', () => {
-  it('answers 500 without details when the store cannot claim, and runs no handler', async () => {
+  it('answers 503 without details when the store cannot claim, and runs no handler', async () => {
     const { logger, lines } = captureLogger();
     const broken: ReplyRecordStore = {
       claim: (): Promise<ReplyRecord> => Promise.reject(new Error('database is down: password=hunter2')),
@@ -65,10 +65,10 @@ describe('webhook: a failing reply store', () => {
     const server = await startWebhook({ accounts: ACCOUNT, bot, replyStore: broken, logger });
     try {
       const res = await postPush(server.url, signPush(ACCOUNT, textXml({ from: 'oStore', content: 'x' })));
-      expect(res.status).to.equal(500);
-      expect(res.body).to.equal('internal error');
+      expect(res.status).to.equal(503);
+      expect(res.body).to.equal('service unavailable');
       expect(ran).to.equal(false);
-      expect(lines.some((l) => l['level'] === 50 && l['status'] === 500)).to.equal(true);
+      expect(lines.some((l) => l['level'] === 50 && l['status'] === 503)).to.equal(true);
     } finally {
       await server.close();
     }

@@ -6,7 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { Router } from '@koa/router';
 import Koa from 'koa';
 import { pino, type Logger } from 'pino';
+import type { WebhookHandler } from '../../src/bot/webhook-handler.js';
+import { webhookErrorResponse } from '../../src/http/errors.js';
 import { wechatWebhook, type WechatWebhookOptions } from '../../src/http/webhook-middleware.js';
+import type { SignedPush } from '../support/push.js';
 
 /** A running webhook server. */
 export interface WebhookServer {
@@ -54,7 +57,29 @@ export function captureLogger(): { logger: Logger; lines: Array<Record<string, u
   return { logger, lines };
 }
 
-/** Resolves after `ms`. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** What WeChat would see of a push handed to the framework-free handler: the status and the body. */
+export interface HandlerAnswer {
+  status: number;
+  body: string;
+}
+
+/**
+ * Hands a signed push to the handler without HTTP (so the test controls every timer) and maps a refusal
+ * to its status the way the Koa middleware does.
+ */
+export async function deliverTo(handler: WebhookHandler, push: SignedPush): Promise<HandlerAnswer> {
+  try {
+    const answer = await handler.handlePush({ query: push.query, body: push.body });
+    return { status: 200, body: answer.body };
+  } catch (err) {
+    const response = webhookErrorResponse(err);
+    return { status: response.status, body: response.body };
+  }
+}
+
+/** A promise the test resolves by hand: a handler held until the test lets go. */
+export function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => (open = resolve));
+  return { wait, open };
 }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Bot } from '../../src/bot/bot.js';
 import { ConversationService } from '../../src/kf/conversation-service.js';
+import { PushNotHandledError } from '../../src/bot/push-effects.js';
 import { OutsideWindowError, QuotaExceededError } from '../../src/kf/kf-errors.js';
 import type { SimAccount, Simulator } from '../../src/simulator/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -281,7 +282,7 @@ describe('ConversationService', () => {
       expect(await service.history(account.appid, 'oFollowOnly')).to.deep.equal([]);
     });
 
-    it('still runs the handlers when the conversation cannot be stored', async () => {
+    it('does not run the handlers, and fails the push, when the conversation cannot be stored', async () => {
       const broken = await openStore('sqlite::memory:');
       await broken.close();
       const failing = new ConversationService({ messages: broken.messages, apiFor: () => undefined });
@@ -293,7 +294,9 @@ describe('ConversationService', () => {
           inboundXml('oBroken', 'text', '<Content><![CDATA[hello]]></Content>', '8200000000000000001'),
         ),
       );
-      expect(result.reply).to.deep.equal({ type: 'text', content: 'still here' });
+      // The webhook answers this with an error so WeChat delivers the push again (INTERFACE.md §3).
+      expect(result.reply).to.equal(null);
+      expect(result.error).to.be.instanceOf(PushNotHandledError);
     });
   });
 });

@@ -38,6 +38,42 @@ describe('store on PostgreSQL: adapter and start-up', () => {
     }
   });
 
+  it('survives the connection of a transaction or an exclusive section being cut, and serves again', async () => {
+    // pg-pool listens for errors on idle clients only: a checked-out client whose connection is cut (a
+    // database restart) emitted 'error' with no listener, an uncaught exception that ended the process.
+    const db = openPostgresDb(database.url, silentLogger);
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown): void => void uncaught.push(err);
+    const mochaHandlers = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', onUncaught);
+    try {
+      for (const section of ['transaction', 'exclusive'] as const) {
+        const run = (body: (q: { get<T>(sql: string): Promise<T | undefined> }) => Promise<void>) =>
+          section === 'transaction' ? db.transaction(body) : db.exclusive(body);
+        const outcome = run(async (q) => {
+          const row = await q.get<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          // Waits until the backend is gone: the client is checked out, between statements.
+          await admin.query('SELECT pg_terminate_backend($1, 10000)', [row?.pid]);
+          await q.get('SELECT 1');
+        });
+        await outcome.then(
+          () => expect.fail(`${section} should fail once its connection is gone`),
+          (err: Error) => expect(err).to.be.instanceOf(Error),
+        );
+      }
+      expect(uncaught).to.deep.equal([]);
+      expect(await db.get('SELECT 1 AS one')).to.deep.equal({ one: 1 });
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      for (const handler of mochaHandlers) process.on('uncaughtException', handler);
+      await admin.end();
+      await db.close();
+    }
+  });
+
   it('reads BIGINT columns as numbers and binds booleans as 0/1', async () => {
     const db = openPostgresDb(database.url, silentLogger);
     try {

@@ -959,6 +959,16 @@ export function describeStoreContract(
           });
         });
 
+        it('lets exactly one of them take over a claim whose lease ran out (its instance died)', async () => {
+          expect(await store.replies.claim('orphan', 5_000)).to.deep.equal({ state: 'new' });
+          now += 5_001;
+          const results = await Promise.all(
+            Array.from({ length: 10 }, (_, i) => (i % 2 ? store : other()).replies.claim('orphan', 5_000)),
+          );
+          expect(results.filter((r) => r.state === 'new')).to.have.length(1);
+          expect(results.filter((r) => r.state === 'pending')).to.have.length(9);
+        });
+
         it('fetches one access token when both refresh at once', async () => {
           const source = countingFetch(() => now, 50);
           const tokens = await Promise.all([

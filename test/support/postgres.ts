@@ -95,7 +95,55 @@ async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>
   }
 }
 
-async function startCluster(): Promise<string> {
+/** A cluster of a test's own, for tests that stop and start PostgreSQL (never the shared one). */
+export interface PrivateCluster {
+  /** The `postgres` database's URL; the port stays the same across restarts. */
+  url: string;
+  /** Stops the server at once (`-m immediate`: open connections are cut, as in a crash or failover). */
+  stop(): void;
+  /** Starts it again on the same port and data. */
+  start(): void;
+  /** Stops it and deletes its files. */
+  dispose(): void;
+}
+
+/**
+ * Starts a throwaway cluster owned by the caller (initdb into a temp dir). Throws PostgresUnavailableError
+ * when no server binaries are installed.
+ */
+export async function startPrivateCluster(): Promise<PrivateCluster> {
+  const own = await initCluster();
+  const { dir, dataDir, pgCtl } = own;
+  const disposeOnExit = (): void => dispose();
+  const dispose = (): void => {
+    process.off('exit', disposeOnExit);
+    spawnSync(...asPostgresUser(pgCtl, ['-D', dataDir, '-m', 'immediate', '-w', 'stop']), {
+      cwd: dir,
+      stdio: 'ignore',
+    });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', disposeOnExit);
+  try {
+    const { url, options } = await startOn(own, true);
+    return {
+      url,
+      stop: () => run(pgCtl, ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], dir),
+      start: () =>
+        run(
+          pgCtl,
+          ['-D', dataDir, '-l', join(dir, 'postgres.log'), '-w', '-t', '60', '-o', options, 'start'],
+          dir,
+        ),
+      dispose,
+    };
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+}
+
+async function initCluster(): Promise<Cluster> {
   const bin = findPostgresBin();
   if (!bin) {
     throw new PostgresUnavailableError(
@@ -107,14 +155,19 @@ async function startCluster(): Promise<string> {
   const dataDir = join(dir, 'data');
   const owner = systemUserIds();
   if (owner) chownSync(dir, owner.uid, owner.gid);
-  const pgCtl = join(bin, 'pg_ctl');
-  cluster = { dir, dataDir, pgCtl };
-
   run(
     join(bin, 'initdb'),
     ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '-N'],
     dir,
   );
+  return { dir, dataDir, pgCtl: join(bin, 'pg_ctl') };
+}
+
+/** Starts an initialized cluster on a free port; returns its URL and the server options used. */
+async function startOn(
+  { dir, dataDir, pgCtl }: Cluster,
+  durable = false,
+): Promise<{ url: string; options: string }> {
   // A port is free when we ask, but another process may take it before the server binds: try a few.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
@@ -123,7 +176,9 @@ async function startCluster(): Promise<string> {
       `-p ${port}`,
       `-c unix_socket_directories='${dir}'`,
       // Throwaway data: durability only costs time.
-      '-c fsync=off -c synchronous_commit=off -c full_page_writes=off',
+      // A cluster that is stopped with -m immediate keeps what it committed only with synchronous commits
+      // (fsync is about the OS crashing, which these tests do not do).
+      `-c fsync=off -c synchronous_commit=${durable ? 'on' : 'off'} -c full_page_writes=off`,
       '-c max_connections=200',
     ].join(' ');
     try {
@@ -132,7 +187,7 @@ async function startCluster(): Promise<string> {
         ['-D', dataDir, '-l', join(dir, 'postgres.log'), '-w', '-t', '60', '-o', options, 'start'],
         dir,
       );
-      return `postgres://postgres@127.0.0.1:${port}/postgres`;
+      return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, options };
     } catch (error) {
       if (attempt >= 3) {
         const log = existsSync(join(dir, 'postgres.log'))
@@ -142,6 +197,11 @@ async function startCluster(): Promise<string> {
       }
     }
   }
+}
+
+async function startCluster(): Promise<string> {
+  cluster = await initCluster();
+  return (await startOn(cluster)).url;
 }
 
 function run(command: string, args: string[], cwd: string): void {
