@@ -22,6 +22,15 @@ export function createSimulatorApp(world: World): Koa {
   const app = new Koa();
   app.silent = true;
   app.on('error', (err: unknown) => world.logger.error({ err }, 'simulator request failed'));
+  // Nearly every API call changes what WeChat keeps (tokens, menus, tags, sent messages, OAuth codes), so
+  // any request but a read of the control API counts as a change for the state file.
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } finally {
+      if (!(ctx.method === 'GET' && (ctx.path === '/sim' || ctx.path.startsWith('/sim/')))) world.changed();
+    }
+  });
   app.use(async (ctx, next) => (WECHAT_PATH.test(ctx.path) ? wechatCall(world, ctx, next) : next()));
   app.use(async (ctx, next) =>
     ctx.path === '/sim' || ctx.path.startsWith('/sim/') ? controlErrors(ctx, next) : next(),

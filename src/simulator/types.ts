@@ -26,6 +26,17 @@ export interface StartSimulatorOptions {
   pushTimeoutMs?: number | undefined;
   /** Deliveries of one push in total: the first and up to 3 retries (§4.1, §9). Default 4. */
   maxDeliveries?: number | undefined;
+  /**
+   * A JSON file that keeps the simulated platform across restarts (INTERFACE.md §7): people and their
+   * UnionIDs, accounts, who follows, menus, QR codes, service windows, access tokens. Loaded at start when
+   * it exists, saved shortly after every change and on close (atomically, mode 0600). Default: nothing kept.
+   */
+  stateFile?: string | undefined;
+  /**
+   * Secret from which new people's UnionIDs/OpenIDs derive (with a state file, the saved seed wins); the
+   * same seed gives the n-th person the same ids. Default: random ids (random seed with a state file).
+   */
+  seed?: string | undefined;
 }
 
 /** Options of `Simulator.createAccount`; anything left out gets a random, well-formed value. */
@@ -194,5 +205,8 @@ export interface Simulator {
   misbehave(rule: MisbehaveRule): void;
   /** Invalidates the account's access tokens now: the next call with one gets 40001. */
   invalidateTokens(appid: string): void;
+  /** Writes the state file now (it is also written shortly after each change); nothing without one. */
+  saveState(): Promise<void>;
+  /** Stops listening and writes the state file a last time. */
   close(): Promise<void>;
 }
