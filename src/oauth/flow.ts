@@ -188,11 +188,19 @@ export class OAuthFlow {
       scope: grantedScope,
       isSnapshotUser: token.isSnapshotUser,
     };
-    await this.#options.oauth.saveIdentity({
+    const conflicts = await this.#options.oauth.saveIdentity({
       ...identity,
       nickname: profile?.nickname ?? null,
       headimgurl: profile?.headimgurl ?? null,
     });
+    for (const conflict of conflicts) {
+      // The UnionID known before stays the visitor's: a UnionID never changes for an OpenID.
+      this.#log.warn(
+        conflict,
+        'WeChat reported another UnionID at sign-in; kept the first and recorded both',
+      );
+      identity.unionid = conflict.keptUnionid;
+    }
     return { kind: 'signed_in', identity, target };
   }
 

@@ -63,11 +63,12 @@ async function wechatCall(world: World, ctx: Context, next: () => Promise<unknow
   const rule = world.misbehaviour.take(ctx.path);
   try {
     if (rule?.kind === 'slow') await sleep(rule.ms);
-    if (rule && rule.kind !== 'slow') {
+    if (rule && rule.kind !== 'slow' && rule.kind !== 'other_unionid') {
       fault(ctx, rule);
     } else {
       await next();
       if (ctx.status === 404 && ctx.body == null) throw new WxApiError(40066, `${ctx.path} is not simulated`);
+      if (rule?.kind === 'other_unionid') reportOtherUnionid(ctx.body, rule.openid, rule.unionid);
     }
   } catch (e) {
     if (!(e instanceof WxApiError)) {
@@ -101,7 +102,17 @@ function parseJsonOrNull(raw: string): unknown {
   }
 }
 
-function fault(ctx: Context, rule: Exclude<MisbehaveRule, { kind: 'slow' }>): void {
+/** Rewrites, in an answer, the unionid of every object naming `openid` (the 'other_unionid' misbehaviour). */
+function reportOtherUnionid(body: unknown, openid: string, unionid: string): void {
+  if (Array.isArray(body)) {
+    for (const item of body) reportOtherUnionid(item, openid, unionid);
+  } else if (isRecord(body)) {
+    if (body['openid'] === openid && 'unionid' in body) body['unionid'] = unionid;
+    for (const value of Object.values(body)) reportOtherUnionid(value, openid, unionid);
+  }
+}
+
+function fault(ctx: Context, rule: Exclude<MisbehaveRule, { kind: 'slow' | 'other_unionid' }>): void {
   switch (rule.kind) {
     case 'system_error':
       ctx.status = 200;

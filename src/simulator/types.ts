@@ -87,6 +87,17 @@ export type MisbehaveRule =
       times?: number | undefined;
       /** 'system_error' answers errcode -1; 'invalid_credential' 40001; 'http_500' an HTTP 500. */
       kind: 'system_error' | 'http_500' | 'invalid_credential';
+    }
+  | {
+      path?: string | RegExp | undefined;
+      times?: number | undefined;
+      /**
+       * Answers normally, but reports `unionid` as the UnionID of `openid` wherever the answer names that
+       * OpenID (user/info, user/info/batchget, /sns/*): what a client sees if WeChat ever changed one.
+       */
+      kind: 'other_unionid';
+      openid: string;
+      unionid: string;
     };
 
 /** What happened to one push (after retries), as WeChat sees it. */

@@ -10,9 +10,11 @@ import type {
   FollowerQuery,
   FollowerRepo,
   SceneStats,
+  UnionIdConflict,
   UnionIdentity,
   UserInfoFields,
 } from './types.js';
+import { listUnionIdConflicts, recordUnionIdConflict } from './unionid-conflicts.js';
 
 /** Largest page list() serves, whatever the caller asks for. */
 export const MAX_LIST_LIMIT = 1000;
@@ -85,9 +87,10 @@ const SCAN = `INSERT INTO followers (appid, openid, subscribed, sync_id, created
 const REMEMBER_ACCOUNT =
   'INSERT INTO accounts (appid, created_at) VALUES (?, ?) ON CONFLICT (appid) DO NOTHING';
 
-// Fields user/info did not return (an unfollowed user gets little more than openid) keep their value.
+// Fields user/info did not return (an unfollowed user gets little more than openid) keep their value. A
+// UnionID once known is kept (saveEnrichment records a different one as a conflict).
 const SAVE_ENRICHMENT = `UPDATE followers SET
-    unionid = COALESCE(?, unionid),
+    unionid = COALESCE(unionid, ?),
     subscribe_scene = COALESCE(?, subscribe_scene),
     qr_scene = COALESCE(?, qr_scene),
     qr_scene_str = COALESCE(?, qr_scene_str),
@@ -238,11 +241,32 @@ export class SqlFollowerRepo implements FollowerRepo {
       .sort((a, b) => compare(a.appid, b.appid) || compare(a.openid, b.openid));
   }
 
-  async saveEnrichment(appid: string, infos: UserInfoFields[]): Promise<void> {
-    if (infos.length === 0) return;
+  async saveEnrichment(appid: string, infos: UserInfoFields[]): Promise<UnionIdConflict[]> {
+    if (infos.length === 0) return [];
     const now = this.clock();
-    await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
+      const kept = new Map<string, string>();
+      const reported = unique(infos.filter((i) => i.unionid).map((i) => i.openid));
+      for (const slice of chunk(reported)) {
+        const rows = await tx.all<{ openid: string; unionid: string }>(
+          `SELECT openid, unionid FROM followers
+           WHERE appid = ? AND unionid IS NOT NULL AND openid IN (${placeholders(slice.length)})`,
+          [appid, ...slice],
+        );
+        for (const row of rows) kept.set(row.openid, row.unionid);
+      }
+      const conflicts: UnionIdConflict[] = [];
       for (const info of infos) {
+        const known = kept.get(info.openid);
+        if (known !== undefined && info.unionid && info.unionid !== known) {
+          conflicts.push(
+            await recordUnionIdConflict(
+              tx,
+              { appid, openid: info.openid, kept: known, reported: info.unionid, source: 'user/info' },
+              now,
+            ),
+          );
+        }
         await tx.run(SAVE_ENRICHMENT, [
           info.unionid,
           info.subscribe_scene,
@@ -259,7 +283,12 @@ export class SqlFollowerRepo implements FollowerRepo {
           info.openid,
         ]);
       }
+      return conflicts;
     });
+  }
+
+  unionIdConflicts(appid: string, openid: string): Promise<UnionIdConflict[]> {
+    return listUnionIdConflicts(this.db, appid, openid);
   }
 
   async deferEnrichment(appid: string, openids: string[], retryAt: number): Promise<void> {

@@ -133,6 +133,25 @@ export interface OAuthIdentityInput {
   headimgurl?: string | null;
 }
 
+/** Where WeChat reported a UnionID: user/info(/batchget), enrichment and sync alike, or web authorization. */
+export type UnionIdSource = 'user/info' | 'oauth';
+
+/**
+ * WeChat reported, for an OpenID, a UnionID other than the one kept (the first it reported; a UnionID never
+ * changes for an OpenID, so this needs a human). Repeats of one report count up in `times`.
+ */
+export interface UnionIdConflict {
+  appid: string;
+  openid: string;
+  keptUnionid: string;
+  reportedUnionid: string;
+  source: UnionIdSource;
+  /** ISO times. */
+  firstSeenAt: string;
+  lastSeenAt: string;
+  times: number;
+}
+
 export interface UnionIdentity {
   appid: string;
   openid: string;
@@ -157,8 +176,11 @@ export interface FollowerRepo {
    * lease ran out), leasing them for `leaseMs` so other instances skip them.
    */
   claimForEnrichment(limit: number, leaseMs: number): Promise<Array<{ appid: string; openid: string }>>;
-  /** Stores enrichment results and clears the queue flag for them. */
-  saveEnrichment(appid: string, infos: UserInfoFields[]): Promise<void>;
+  /**
+   * Stores enrichment results and clears the queue flag for them. A follower's UnionID, once known, is kept:
+   * a different one reported is recorded as a conflict (and returned), not written over it.
+   */
+  saveEnrichment(appid: string, infos: UserInfoFields[]): Promise<UnionIdConflict[]>;
   /** Puts followers back in the queue, not to be retried before `retryAt` (Unix ms). */
   deferEnrichment(appid: string, openids: string[], retryAt: number): Promise<void>;
   /** Number of followers waiting for enrichment. */
@@ -175,6 +197,8 @@ export interface FollowerRepo {
   sceneStats(appid: string): Promise<SceneStats[]>;
   /** All identities (followers of any account, OAuth visitors) sharing a unionid. */
   unionIdentities(unionid: string): Promise<UnionIdentity[]>;
+  /** The other UnionIDs WeChat reported for this OpenID (from any source), oldest first. */
+  unionIdConflicts(appid: string, openid: string): Promise<UnionIdConflict[]>;
 }
 
 /** The conversation with each follower (customer service). */
@@ -192,7 +216,11 @@ export interface OAuthRepo {
   saveState(state: OAuthStateInput): Promise<void>;
   /** Atomically deletes and returns the state (single use); null if unknown. Expiry is the caller's check. */
   takeState(state: string): Promise<(OAuthStateInput & { createdAt: number }) | null>;
-  saveIdentity(identity: OAuthIdentityInput): Promise<void>;
+  /**
+   * Stores a visitor's identity. A UnionID already known for the OpenID (from an earlier sign-in or as a
+   * follower of that account) is kept: a different one is recorded as a conflict and returned.
+   */
+  saveIdentity(identity: OAuthIdentityInput): Promise<UnionIdConflict[]>;
 }
 
 /** Resumable `wxoa sync` progress. */
