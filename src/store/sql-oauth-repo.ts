@@ -69,7 +69,9 @@ export class SqlOAuthRepo implements OAuthRepo {
     };
   }
 
-  async saveIdentity(identity: OAuthIdentityInput): Promise<UnionIdConflict[]> {
+  async saveIdentity(
+    identity: OAuthIdentityInput,
+  ): Promise<{ unionid: string | null; conflicts: UnionIdConflict[] }> {
     const now = this.clock();
     return this.db.transaction(async (tx) => {
       // The UnionID known for this OpenID: from an earlier sign-in, else as a follower of the same account.
@@ -80,7 +82,8 @@ export class SqlOAuthRepo implements OAuthRepo {
         [identity.appid, identity.openid, identity.appid, identity.openid],
       );
       const conflicts: UnionIdConflict[] = [];
-      let unionid = identity.unionid;
+      // A snapshot user's openid is virtual: it never takes a real person's UnionID.
+      let unionid = identity.isSnapshotUser ? identity.unionid : (identity.unionid ?? known?.unionid ?? null);
       if (known && unionid !== null && unionid !== known.unionid) {
         conflicts.push(
           await recordUnionIdConflict(
@@ -98,7 +101,7 @@ export class SqlOAuthRepo implements OAuthRepo {
         unionid = known.unionid;
       }
       await this.upsertIdentity(tx, { ...identity, unionid }, now);
-      return conflicts;
+      return { unionid, conflicts };
     });
   }
 

@@ -218,9 +218,13 @@ export interface OAuthRepo {
   takeState(state: string): Promise<(OAuthStateInput & { createdAt: number }) | null>;
   /**
    * Stores a visitor's identity. A UnionID already known for the OpenID (from an earlier sign-in or as a
-   * follower of that account) is kept: a different one is recorded as a conflict and returned.
+   * follower of that account) is kept: a different one is recorded as a conflict. Returns the UnionID now
+   * known for the OpenID (so an `snsapi_base` sign-in, which carries none, gets the known one) and the
+   * conflicts found.
    */
-  saveIdentity(identity: OAuthIdentityInput): Promise<UnionIdConflict[]>;
+  saveIdentity(
+    identity: OAuthIdentityInput,
+  ): Promise<{ unionid: string | null; conflicts: UnionIdConflict[] }>;
 }
 
 /** Resumable `wxoa sync` progress. */
