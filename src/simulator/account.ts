@@ -97,6 +97,8 @@ export class Account implements SimAccount {
   nextTagId = 100;
   /** Every QR code by ticket, in creation order. */
   readonly qrcodes = new Map<string, QrCode>();
+  /** Whose phone the authorize page is opened on when the request names nobody (SimAccount.phoneHolder). */
+  phoneHolder: string | undefined;
   /** The person this account showed on its authorize page when none was named (not a follower). */
   visitor: Follower | undefined;
 

@@ -162,6 +162,8 @@ export interface SimFollower {
   sendText(content: string, opts?: { bizmsgmenuid?: string | undefined }): Promise<PushResult>;
   /** A CLICK menu event; opens the 1-minute window. Throws when not following. */
   click(key: string): Promise<PushResult>;
+  /** A VIEW menu event (a `view` button's URL); opens no window. Throws when not following. */
+  view(url: string): Promise<PushResult>;
 }
 
 /** A customer-service message the account sent (message/custom/send), as received. */
@@ -186,6 +188,11 @@ export interface SimAccount {
   mode: MessageMode;
   /** Hosts the OAuth redirect_uri may use; empty = any (10003 otherwise). */
   oauthDomains: string[];
+  /**
+   * The OpenID of the person holding the simulated phone: the authorize page signs them in when the request
+   * names nobody (no `sim_openid` / `sim_unionid`), as WeChat signs in whoever uses the client.
+   */
+  phoneHolder: string | undefined;
   /** Gets (or creates) the follower this account sees for an openid or a person; a bare call makes a new person. */
   follower(openidOrPerson?: string | SimPerson): SimFollower;
   /** The last menu/create body, null when there is no menu. */

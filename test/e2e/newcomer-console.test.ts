@@ -67,6 +67,7 @@ describe('a newcomer walks through the console in a browser (sandbox mode)', fun
               sub_button: [
                 { type: 'view', name: 'Website', url: 'https://example.com/' },
                 { type: 'view', name: 'My orders', oauth: { scope: 'snsapi_base', target: '/orders' } },
+                { type: 'view', name: 'Who am I', oauth: { scope: 'snsapi_base', target: '/oauth/whoami' } },
               ],
             },
           ],
@@ -244,6 +245,28 @@ describe('a newcomer walks through the console in a browser (sandbox mode)', fun
     const account = await sim(`/sim/accounts/${SANDBOX_ACCOUNT.appid}`);
     const sent = account['sentMessages'] as Array<{ touser: string; body: { text?: { content?: string } } }>;
     expect(sent.filter((m) => m.touser === openid).map((m) => m.body.text?.content)).to.include(answer);
+    expect(problems).to.deep.equal([]);
+  });
+
+  it('taps a menu link as the follower and is signed in as them by web authorization (snsapi_base)', async () => {
+    const known = await sim(`/sim/accounts/${SANDBOX_ACCOUNT.appid}/followers/${openid}`);
+    await page.goto(new URL(`/admin/simulator?as=${openid}`, page.url()).toString());
+    const [tab] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByRole('button', { name: 'Who am I' }).click(),
+    ]);
+    await tab.waitForURL(/\/oauth\/whoami/);
+    // snsapi_base carries no UnionID: the server gives the one it knows for the OpenID.
+    expect(JSON.parse((await tab.locator('body').textContent()) ?? '{}')).to.include({
+      openid,
+      unionid: known['unionid'],
+      scope: 'snsapi_base',
+    });
+    // The browser does not carry WeChat's #wechat_redirect to the page.
+    expect(new URL(tab.url()).hash).to.equal('');
+    await tab.close();
+    const calls = (await sim(`/sim/calls?path=/sns/oauth2/access_token`))['calls'] as unknown[];
+    expect(calls).to.have.length.at.least(1);
     expect(problems).to.deep.equal([]);
   });
 

@@ -5,7 +5,7 @@ export interface SimulatorLogEntry {
   /** Unix ms. */
   readonly at: number;
   readonly openid: string;
-  readonly kind: 'follow' | 'scan' | 'text' | 'click' | 'unfollow';
+  readonly kind: 'follow' | 'scan' | 'text' | 'click' | 'view' | 'unfollow';
   /** The scene, the text or the menu key; '' when the action has none. */
   readonly detail: string;
   readonly result: Pick<PushResult, 'status' | 'ms' | 'deliveries' | 'reply' | 'replyError'>;
