@@ -401,10 +401,16 @@ export class SqlFollowerRepo implements FollowerRepo {
   async unionIdentities(unionid: string): Promise<UnionIdentity[]> {
     // A visitor who is also a follower of that account is listed once, as the follower. Snapshot-page users
     // (朋友圈快照页) carry a virtual identity, not a real person's: they never join a union.
-    return this.db.all<UnionIdentity>(
-      `SELECT appid, openid, 'follower' AS source FROM followers WHERE unionid = ?
+    // signed_in: the identity also signed in on the web (a follower who used web authorization too).
+    const rows = await this.db.all<UnionIdentity & { signed_in: number }>(
+      `SELECT f.appid, f.openid, 'follower' AS source,
+         CASE WHEN EXISTS (
+           SELECT 1 FROM oauth_identities s
+           WHERE s.appid = f.appid AND s.openid = f.openid AND s.is_snapshot_user = 0
+         ) THEN 1 ELSE 0 END AS signed_in
+       FROM followers f WHERE f.unionid = ?
        UNION ALL
-       SELECT o.appid, o.openid, 'oauth' AS source FROM oauth_identities o
+       SELECT o.appid, o.openid, 'oauth' AS source, 1 AS signed_in FROM oauth_identities o
        WHERE o.unionid = ? AND o.is_snapshot_user = 0
          AND NOT EXISTS (
            SELECT 1 FROM followers f WHERE f.appid = o.appid AND f.openid = o.openid AND f.unionid = ?
@@ -412,6 +418,7 @@ export class SqlFollowerRepo implements FollowerRepo {
        ORDER BY appid, openid`,
       [unionid, unionid, unionid],
     );
+    return rows.map(({ signed_in, ...identity }) => ({ ...identity, signedIn: Number(signed_in) === 1 }));
   }
 }
 

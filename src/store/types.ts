@@ -156,6 +156,8 @@ export interface UnionIdentity {
   appid: string;
   openid: string;
   source: 'follower' | 'oauth';
+  /** Also signed in on the web with this OpenID (web authorization); always true for `oauth`. */
+  signedIn: boolean;
 }
 
 /** Follower capture, history and enrichment. */

@@ -267,6 +267,9 @@ describe('a newcomer walks through the console in a browser (sandbox mode)', fun
     await tab.close();
     const calls = (await sim(`/sim/calls?path=/sns/oauth2/access_token`))['calls'] as unknown[];
     expect(calls).to.have.length.at.least(1);
+    // The follower record shows the web sign-in under "Same person elsewhere".
+    await page.goto(new URL(`/admin/followers/${openid}`, page.url()).toString());
+    await page.locator('[data-table="identities"]', { hasText: 'web sign-in (OAuth)' }).waitFor();
     expect(problems).to.deep.equal([]);
   });
 

@@ -207,7 +207,9 @@ function recordPanel(
     return html`<tr>
       <td data-label="Account" class="mono">${i.appid}</td>
       <td data-label="OpenID">${link}${here ? html` <span class="tag">this one</span>` : ''}</td>
-      <td data-label="Known from">${i.source === 'oauth' ? 'web sign-in (OAuth)' : 'follower'}</td>
+      <td data-label="Known from">
+        ${i.source === 'oauth' ? 'web sign-in (OAuth)' : i.signedIn ? 'follower, and web sign-in (OAuth)' : 'follower'}
+      </td>
     </tr>`;
   });
   const unions = f.unionid
