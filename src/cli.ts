@@ -95,6 +95,7 @@ export function buildProgram(): Command {
     .option('--aes-key <key>', 'EncodingAESKey of the simulated account')
     .option('--secret <secret>', 'AppSecret of the simulated account')
     .option('--followers <n>', 'followers to seed without pushes, for `wxoa sync`', '0')
+    .option('--state <file>', 'keep the simulated platform in this file across restarts')
     .addHelpText(
       'after',
       '\nPush an event as a simulated follower (the simulator prints the exact commands at start):\n' +

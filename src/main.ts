@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join, parse } from 'node:path';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { ConfigError, type AccountConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
@@ -18,6 +18,7 @@ import {
 import type { Wxoa } from './server.js';
 import type { Simulator } from './simulator/index.js';
 import { assertPortFree, databaseLocation, explainDatabaseError } from './startup-errors.js';
+import { parseDatabaseUrl } from './store/database-url.js';
 import type { Store } from './store/index.js';
 import { apiFailureRecorder, WechatApi } from './wechat-api/index.js';
 
@@ -34,6 +35,22 @@ export const SANDBOX_ACCOUNT: AccountConfig = Object.freeze({
   token: 'sandboxtoken',
   encodingAesKey: 'SandboxAesKeyForLocalTestingOnly0123456789a',
 });
+
+/** Seed of the sandbox's derived ids (simulator/ids.ts): the n-th person always gets the same ids. */
+const SANDBOX_SEED = 'wxoa-sandbox';
+
+/**
+ * Where the sandbox keeps its simulated WeChat (INTERFACE.md §7): next to the SQLite file, named after it
+ * (`data/wxoa.db` → `data/wxoa.simulator.json`); with PostgreSQL `data/simulator.json` under the working
+ * directory; nowhere for `sqlite::memory:`, whose data does not outlive the process either.
+ */
+export function sandboxStateFile(databaseUrl: string): string | undefined {
+  const target = parseDatabaseUrl(databaseUrl);
+  if (target.kind === 'postgres') return join('data', 'simulator.json');
+  if (target.path === ':memory:') return undefined;
+  const { dir, name } = parse(target.path);
+  return join(dir, `${name}.simulator.json`);
+}
 
 /**
  * Sandbox mode without a config file answers with these rules and shows this menu, so a newcomer's first
@@ -142,14 +159,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       host: '127.0.0.1',
       port: 0,
       logger: logger.child({ module: 'simulator' }),
+      stateFile: sandboxStateFile(config.databaseUrl),
+      seed: SANDBOX_SEED,
     });
-    simulator.createAccount({
-      appid: SANDBOX_ACCOUNT.appid,
-      appsecret: SANDBOX_ACCOUNT.appsecret,
-      token: SANDBOX_ACCOUNT.token,
-      encodingAesKey: SANDBOX_ACCOUNT.encodingAesKey ?? undefined,
-      mode: 'safe',
-    });
+    // A kept world already has the account, with its followers.
+    if (!simulator.accounts.some((a) => a.appid === SANDBOX_ACCOUNT.appid)) {
+      simulator.createAccount({
+        appid: SANDBOX_ACCOUNT.appid,
+        appsecret: SANDBOX_ACCOUNT.appsecret,
+        token: SANDBOX_ACCOUNT.token,
+        encodingAesKey: SANDBOX_ACCOUNT.encodingAesKey ?? undefined,
+        mode: 'safe',
+      });
+    }
     effective = Object.freeze({
       ...config,
       account: SANDBOX_ACCOUNT,
@@ -213,6 +235,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   printBanner(effective, {
     url: publicUrl,
     simulatorUrl: simulator?.url ?? null,
+    simulatorState: simulator ? sandboxStateFile(config.databaseUrl) : undefined,
     loginUrl: await consoleLoginUrl(running, publicUrl),
     rules: running.rules,
     database: `${createdDatabase ? 'created a new database at ' : ''}${databaseLocation(config.databaseUrl)}`,
@@ -260,7 +283,14 @@ export function countRules(rules: ReplyRules): number {
 
 function printBanner(
   config: Config,
-  where: { url: string; simulatorUrl: string | null; loginUrl: string; rules: ReplyRules; database: string },
+  where: {
+    url: string;
+    simulatorUrl: string | null;
+    simulatorState?: string | undefined;
+    loginUrl: string;
+    rules: ReplyRules;
+    database: string;
+  },
 ): void {
   const n = countRules(where.rules);
   const rules = `${n} reply rule${n === 1 ? '' : 's'}`;
@@ -290,6 +320,11 @@ function printBanner(
       '',
       'Sandbox mode: no WECHAT_APPID is set, so a simulated WeChat platform runs beside the server',
       `  simulator: ${where.simulatorUrl} (account ${config.account?.appid}, safe mode)`,
+      ...(where.simulatorState
+        ? [
+            `  kept in:   ${where.simulatorState} (the simulated WeChat; remove it with the database to start over)`,
+          ]
+        : []),
       '  open the console and use the Simulator page to follow, scan, send text and click as a follower.',
     );
   }

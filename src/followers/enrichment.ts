@@ -231,7 +231,13 @@ export class EnrichmentWorker {
       return;
     }
     this.failures.delete(appid);
-    await this.followers.saveEnrichment(appid, infos);
+    for (const conflict of await this.followers.saveEnrichment(appid, infos)) {
+      // A UnionID never changes for an OpenID: the first stays, the operator sees both on the follower page.
+      this.log.warn(
+        conflict,
+        'WeChat reported another UnionID for a follower; kept the first and recorded both',
+      );
+    }
     pass.enriched += infos.length;
     // WeChat answers for every OpenID it was given; if one is missing anyway, retry it later rather than
     // leave it leased and forgotten.

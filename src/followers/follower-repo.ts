@@ -37,10 +37,31 @@ export interface SceneStats {
   unsubscribes: number;
 }
 
+/** Where WeChat reported a UnionID: user/info(/batchget), enrichment and sync alike, or web authorization. */
+export type UnionIdSource = 'user/info' | 'oauth';
+
+/**
+ * WeChat reported, for an OpenID, a UnionID other than the one kept (the first it reported; a UnionID never
+ * changes for an OpenID, so this needs a human). Repeats of one report count up in `times`.
+ */
+export interface UnionIdConflict {
+  appid: string;
+  openid: string;
+  keptUnionid: string;
+  reportedUnionid: string;
+  source: UnionIdSource;
+  /** ISO times. */
+  firstSeenAt: string;
+  lastSeenAt: string;
+  times: number;
+}
+
 export interface UnionIdentity {
   appid: string;
   openid: string;
   source: 'follower' | 'oauth';
+  /** Also signed in on the web with this OpenID (web authorization); always true for `oauth`. */
+  signedIn: boolean;
 }
 
 /** Follower capture, history and enrichment. */
@@ -61,8 +82,11 @@ export interface FollowerRepo {
    * lease ran out), leasing them for `leaseMs` so other instances skip them.
    */
   claimForEnrichment(limit: number, leaseMs: number): Promise<Array<{ appid: string; openid: string }>>;
-  /** Stores enrichment results and clears the queue flag for them. */
-  saveEnrichment(appid: string, infos: UserInfoFields[]): Promise<void>;
+  /**
+   * Stores enrichment results and clears the queue flag for them. A follower's UnionID, once known, is kept:
+   * a different one reported is recorded as a conflict (and returned), not written over it.
+   */
+  saveEnrichment(appid: string, infos: UserInfoFields[]): Promise<UnionIdConflict[]>;
   /** Puts followers back in the queue, not to be retried before `retryAt` (Unix ms). */
   deferEnrichment(appid: string, openids: string[], retryAt: number): Promise<void>;
   /** Number of followers waiting for enrichment. */
@@ -79,4 +103,6 @@ export interface FollowerRepo {
   sceneStats(appid: string): Promise<SceneStats[]>;
   /** All identities (followers of any account, OAuth visitors) sharing a unionid. */
   unionIdentities(unionid: string): Promise<UnionIdentity[]>;
+  /** The other UnionIDs WeChat reported for this OpenID (from any source), oldest first. */
+  unionIdConflicts(appid: string, openid: string): Promise<UnionIdConflict[]>;
 }

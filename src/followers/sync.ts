@@ -105,7 +105,12 @@ export async function syncFollowers(options: SyncOptions): Promise<SyncResult> {
     }
     try {
       const infos = await api.batchGetUserInfo(openids);
-      await store.followers.saveEnrichment(appid, infos);
+      for (const conflict of await store.followers.saveEnrichment(appid, infos)) {
+        log.warn(
+          conflict,
+          'WeChat reported another UnionID for a follower; kept the first and recorded both',
+        );
+      }
       consecutiveFailures = 0;
       progress.enriched += infos.length;
     } catch (err) {

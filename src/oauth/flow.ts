@@ -188,11 +188,20 @@ export class OAuthFlow {
       scope: grantedScope,
       isSnapshotUser: token.isSnapshotUser,
     };
-    await this.#options.oauth.saveIdentity({
+    const saved = await this.#options.oauth.saveIdentity({
       ...identity,
       nickname: profile?.nickname ?? null,
       headimgurl: profile?.headimgurl ?? null,
     });
+    for (const conflict of saved.conflicts) {
+      this.#log.warn(
+        conflict,
+        'WeChat reported another UnionID at sign-in; kept the first and recorded both',
+      );
+    }
+    // The UnionID known for this OpenID: the first one reported (a UnionID never changes for an OpenID), or
+    // the follower's when snsapi_base brought none.
+    identity.unionid = saved.unionid;
     return { kind: 'signed_in', identity, target };
   }
 

@@ -1,3 +1,5 @@
+import type { UnionIdConflict } from '../followers/follower-repo.js';
+
 export interface OAuthStateInput {
   state: string;
   /** Hash of the browser-binding cookie value. */
@@ -23,5 +25,13 @@ export interface OAuthRepo {
   saveState(state: OAuthStateInput): Promise<void>;
   /** Atomically deletes and returns the state (single use); null if unknown. Expiry is the caller's check. */
   takeState(state: string): Promise<(OAuthStateInput & { createdAt: number }) | null>;
-  saveIdentity(identity: OAuthIdentityInput): Promise<void>;
+  /**
+   * Stores a visitor's identity. A UnionID already known for the OpenID (from an earlier sign-in or as a
+   * follower of that account) is kept: a different one is recorded as a conflict. Returns the UnionID now
+   * known for the OpenID (so an `snsapi_base` sign-in, which carries none, gets the known one) and the
+   * conflicts found.
+   */
+  saveIdentity(
+    identity: OAuthIdentityInput,
+  ): Promise<{ unionid: string | null; conflicts: UnionIdConflict[] }>;
 }

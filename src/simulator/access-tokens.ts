@@ -14,7 +14,7 @@ export const TOKEN_CALLS_PER_DAY = 2000;
 
 type Family = 'token' | 'stable';
 
-interface TokenRecord {
+export interface TokenRecord {
   readonly value: string;
   readonly appid: string;
   readonly family: Family;
@@ -34,6 +34,16 @@ function quotaDay(ms: number): number {
   return Math.floor((ms + 8 * 3600_000) / 86_400_000);
 }
 
+/** What AccessTokens keeps, as saved in the simulator's state file. */
+export interface AccessTokensState {
+  sequence: number;
+  tokens: TokenRecord[];
+  /** AppID → the value of its current stable token. */
+  currentStable: Record<string, string>;
+  forceRefreshes: Record<string, { day: number; count: number; lastAt: number }>;
+  tokenCalls: Record<string, { day: number; count: number }>;
+}
+
 /**
  * The base access tokens of all accounts. The two endpoints' tokens are fully isolated (§6.1): a call to one
  * never affects the other's tokens.
@@ -47,6 +57,37 @@ export class AccessTokens {
   private readonly tokenCalls = new Map<string, { day: number; count: number }>();
 
   constructor(private readonly clock: SimClock) {}
+
+  snapshot(): AccessTokensState {
+    return {
+      sequence: this.sequence,
+      tokens: [...this.byAccount.values()].flat().map((r) => ({ ...r })),
+      currentStable: Object.fromEntries([...this.currentStable].map(([appid, r]) => [appid, r.value])),
+      forceRefreshes: Object.fromEntries(this.forceRefreshes),
+      tokenCalls: Object.fromEntries(this.tokenCalls),
+    };
+  }
+
+  /** Replaces everything with a saved state: tokens issued before a restart keep working until they expire. */
+  restore(state: AccessTokensState): void {
+    this.sequence = state.sequence;
+    this.byValue.clear();
+    this.byAccount.clear();
+    this.currentStable.clear();
+    for (const saved of state.tokens) {
+      const record: TokenRecord = { ...saved, revokedAt: saved.revokedAt ?? undefined };
+      this.byValue.set(record.value, record);
+      this.byAccount.set(record.appid, [...(this.byAccount.get(record.appid) ?? []), record]);
+    }
+    for (const [appid, value] of Object.entries(state.currentStable)) {
+      const record = this.byValue.get(value);
+      if (record) this.currentStable.set(appid, record);
+    }
+    this.forceRefreshes.clear();
+    for (const [appid, v] of Object.entries(state.forceRefreshes)) this.forceRefreshes.set(appid, { ...v });
+    this.tokenCalls.clear();
+    for (const [appid, v] of Object.entries(state.tokenCalls)) this.tokenCalls.set(appid, { ...v });
+  }
 
   /** GET /cgi-bin/token: a new token on every call; the previous ones keep working 5 minutes only. */
   issue(appid: string): TokenGrant {

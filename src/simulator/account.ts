@@ -1,10 +1,11 @@
 import { MessageCrypto } from '../wire/crypto.js';
 import { unixSeconds } from './clock.js';
 import { Follower } from './follower.js';
-import { newOpenId, newQrUrl, newTicket, type MsgIdSequence } from './ids.js';
+import { newQrUrl, newTicket, type MsgIdSequence } from './ids.js';
 import type { Person } from './person.js';
 import { deliverPush, type PushSettings } from './push-delivery.js';
 import { sceneKey, type QrCode } from './qrcode.js';
+import type { ServiceWindowState } from './service-window.js';
 import { SimulatorError } from './simulator-error.js';
 import type {
   MessageMode,
@@ -24,6 +25,42 @@ export interface AccountEnvironment {
   msgIds: MsgIdSequence;
   createPerson(): Person;
   person(unionid: string): Person | undefined;
+  /** The OpenID this account gets for a person it meets for the first time. */
+  newOpenId(appid: string, person: Person): string;
+  /** Something WeChat keeps changed (the state file saves it soon). */
+  changed(): void;
+}
+
+/** One follower as saved in the simulator's state file. */
+export interface FollowerState {
+  openid: string;
+  unionid: string;
+  subscribed: boolean;
+  subscribeTime?: number | undefined;
+  unsubscribeTime?: number | undefined;
+  subscribeScene: string;
+  qrScene: number;
+  qrSceneStr: string;
+  remark: string;
+  tagIds: number[];
+  window: ServiceWindowState;
+}
+
+/** An account as saved in the simulator's state file. */
+export interface AccountState extends AccountIdentity {
+  webhookUrl?: string | undefined;
+  mode: MessageMode;
+  oauthDomains: string[];
+  menu: unknown;
+  sentMessages: SentMessage[];
+  tags: Tag[];
+  nextTagId: number;
+  qrcodes: QrCode[];
+  visitor?: string | undefined;
+  /** Every OpenID the account issued, in the order they were issued. */
+  followers: FollowerState[];
+  /** OpenIDs in first-follow order (user/get). */
+  order: string[];
 }
 
 /** Identity of an account (all given: the simulator fills random values in first). */
@@ -60,6 +97,8 @@ export class Account implements SimAccount {
   nextTagId = 100;
   /** Every QR code by ticket, in creation order. */
   readonly qrcodes = new Map<string, QrCode>();
+  /** Whose phone the authorize page is opened on when the request names nobody (SimAccount.phoneHolder). */
+  phoneHolder: string | undefined;
   /** The person this account showed on its authorize page when none was named (not a follower). */
   visitor: Follower | undefined;
 
@@ -88,6 +127,74 @@ export class Account implements SimAccount {
     return this.env.clock;
   }
 
+  snapshot(): AccountState {
+    return {
+      appid: this.appid,
+      appsecret: this.appsecret,
+      token: this.token,
+      encodingAesKey: this.encodingAesKey,
+      ghId: this.ghId,
+      webhookUrl: this.webhookUrl,
+      mode: this.mode,
+      oauthDomains: [...this.oauthDomains],
+      menu: this.menu,
+      // The newest thousand: what the phone view shows, without growing the file forever.
+      sentMessages: this.sentMessages.slice(-1000),
+      tags: [...this.tags.values()],
+      nextTagId: this.nextTagId,
+      qrcodes: [...this.qrcodes.values()],
+      visitor: this.visitor?.openid,
+      followers: [...this.byOpenid.values()].map((f) => ({
+        openid: f.openid,
+        unionid: f.unionid,
+        subscribed: f.subscribed,
+        subscribeTime: f.subscribeTime,
+        unsubscribeTime: f.unsubscribeTime,
+        subscribeScene: f.subscribeScene,
+        qrScene: f.qrScene,
+        qrSceneStr: f.qrSceneStr,
+        remark: f.remark,
+        tagIds: [...f.tagIds],
+        window: f.window.snapshot(),
+      })),
+      order: [...this.order],
+    };
+  }
+
+  /** Loads the platform state of a saved account (its identity was given to the constructor). */
+  restore(state: AccountState): void {
+    this.webhookUrl = state.webhookUrl;
+    this.mode = state.mode;
+    this.oauthDomains = [...state.oauthDomains];
+    this.menu = state.menu ?? null;
+    this.sentMessages.push(...state.sentMessages);
+    this.tags.clear();
+    for (const tag of state.tags) this.tags.set(tag.id, { ...tag });
+    this.nextTagId = state.nextTagId;
+    for (const qr of state.qrcodes) this.qrcodes.set(qr.ticket, { ...qr });
+    for (const saved of state.followers) {
+      const person = this.env.person(saved.unionid);
+      if (!person)
+        throw new Error(`state file: follower ${saved.openid} names unknown person ${saved.unionid}`);
+      const f = this.add(saved.openid, person);
+      f.subscribed = saved.subscribed;
+      if (f.subscribed) this.subscribedCount++;
+      f.subscribeTime = saved.subscribeTime ?? undefined;
+      f.unsubscribeTime = saved.unsubscribeTime ?? undefined;
+      f.subscribeScene = saved.subscribeScene;
+      f.qrScene = saved.qrScene;
+      f.qrSceneStr = saved.qrSceneStr;
+      f.remark = saved.remark;
+      f.tagIds = [...saved.tagIds];
+      f.window.restore(saved.window);
+    }
+    for (const openid of state.order) {
+      this.orderIndex.set(openid, this.order.length);
+      this.order.push(openid);
+    }
+    this.visitor = state.visitor !== undefined ? this.byOpenid.get(state.visitor) : undefined;
+  }
+
   follower(openidOrPerson?: string | SimPerson): Follower {
     if (openidOrPerson === undefined) return this.followerOf(this.env.createPerson());
     if (typeof openidOrPerson === 'string') {
@@ -114,7 +221,7 @@ export class Account implements SimAccount {
 
   /** The openid this account sees for a person, creating it on first sight. */
   followerOf(person: Person): Follower {
-    return this.byUnionid.get(person.unionid) ?? this.add(newOpenId(), person);
+    return this.byUnionid.get(person.unionid) ?? this.add(this.env.newOpenId(this.appid, person), person);
   }
 
   followers(): string[] {
@@ -155,6 +262,7 @@ export class Account implements SimAccount {
       this.markSubscribed(follower, now, undefined, undefined, 'ADD_SCENE_SEARCH');
       seeded.push(follower);
     }
+    this.env.changed();
     return seeded;
   }
 
@@ -172,7 +280,10 @@ export class Account implements SimAccount {
     opts: PushOptions = {},
     hints: { subscribeScene?: string | undefined } = {},
   ): Promise<PushResult> {
-    if (!opts.tamper) this.applyEffects(xml, hints.subscribeScene);
+    if (!opts.tamper) {
+      this.applyEffects(xml, hints.subscribeScene);
+      this.env.changed();
+    }
     return deliverPush(this, xml, opts, this.env.push);
   }
 
@@ -213,6 +324,7 @@ export class Account implements SimAccount {
       ...wanted,
     };
     this.qrcodes.set(made.ticket, made);
+    this.env.changed();
     return made;
   }
 
@@ -220,6 +332,7 @@ export class Account implements SimAccount {
     const follower = new Follower(this, openid, person);
     this.byOpenid.set(openid, follower);
     this.byUnionid.set(person.unionid, follower);
+    this.env.changed();
     return follower;
   }
 

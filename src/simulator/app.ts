@@ -22,6 +22,15 @@ export function createSimulatorApp(world: World): Koa {
   const app = new Koa();
   app.silent = true;
   app.on('error', (err: unknown) => world.logger.error({ err }, 'simulator request failed'));
+  // Nearly every API call changes what WeChat keeps (tokens, menus, tags, sent messages, OAuth codes), so
+  // any request but a read of the control API counts as a change for the state file.
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } finally {
+      if (!(ctx.method === 'GET' && (ctx.path === '/sim' || ctx.path.startsWith('/sim/')))) world.changed();
+    }
+  });
   app.use(async (ctx, next) => (WECHAT_PATH.test(ctx.path) ? wechatCall(world, ctx, next) : next()));
   app.use(async (ctx, next) =>
     ctx.path === '/sim' || ctx.path.startsWith('/sim/') ? controlErrors(ctx, next) : next(),
@@ -54,11 +63,12 @@ async function wechatCall(world: World, ctx: Context, next: () => Promise<unknow
   const rule = world.misbehaviour.take(ctx.path);
   try {
     if (rule?.kind === 'slow') await sleep(rule.ms);
-    if (rule && rule.kind !== 'slow') {
+    if (rule && rule.kind !== 'slow' && rule.kind !== 'other_unionid') {
       fault(ctx, rule);
     } else {
       await next();
       if (ctx.status === 404 && ctx.body == null) throw new WxApiError(40066, `${ctx.path} is not simulated`);
+      if (rule?.kind === 'other_unionid') reportOtherUnionid(ctx.body, rule.openid, rule.unionid);
     }
   } catch (e) {
     if (!(e instanceof WxApiError)) {
@@ -92,7 +102,17 @@ function parseJsonOrNull(raw: string): unknown {
   }
 }
 
-function fault(ctx: Context, rule: Exclude<MisbehaveRule, { kind: 'slow' }>): void {
+/** Rewrites, in an answer, the unionid of every object naming `openid` (the 'other_unionid' misbehaviour). */
+function reportOtherUnionid(body: unknown, openid: string, unionid: string): void {
+  if (Array.isArray(body)) {
+    for (const item of body) reportOtherUnionid(item, openid, unionid);
+  } else if (isRecord(body)) {
+    if (body['openid'] === openid && 'unionid' in body) body['unionid'] = unionid;
+    for (const value of Object.values(body)) reportOtherUnionid(value, openid, unionid);
+  }
+}
+
+function fault(ctx: Context, rule: Exclude<MisbehaveRule, { kind: 'slow' | 'other_unionid' }>): void {
   switch (rule.kind) {
     case 'system_error':
       ctx.status = 200;

@@ -21,6 +21,8 @@ export interface SimulatorCommandOptions {
   encodingAesKey?: string | undefined;
   /** How many followers to seed (no pushes), so `wxoa sync` has something to page. */
   followers?: number | string | undefined;
+  /** A state file that keeps the simulated platform across restarts (`--state FILE`). */
+  state?: string | undefined;
   /** Where the start-up text goes; default stdout. */
   print?: ((text: string) => void) | undefined;
   logger?: Logger | undefined;
@@ -47,6 +49,11 @@ export const SIMULATOR_COMMAND_FLAGS: ReadonlyArray<readonly [string, string, st
   ['--token <token>', 'Token of the simulated account (random when not given)', undefined],
   ['--aes-key <key>', 'EncodingAESKey, 43 characters (random when not given)', undefined],
   ['--followers <n>', 'followers to seed without pushes, for `wxoa sync`', '0'],
+  [
+    '--state <file>',
+    'keep the simulated platform (people, followers, menu, QR codes, tokens) in this file across restarts',
+    undefined,
+  ],
 ];
 
 /**
@@ -60,22 +67,48 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions = {}): P
   const mode = (opts.mode ?? 'safe') as MessageMode;
   if (!['plain', 'compat', 'safe'].includes(mode))
     throw new Error(`--mode must be plain, compat or safe (got ${mode})`);
-  const simulator = await startSimulator({ port, host: opts.host ?? '127.0.0.1', logger: opts.logger });
+  const simulator = await startSimulator({
+    port,
+    host: opts.host ?? '127.0.0.1',
+    logger: opts.logger,
+    stateFile: opts.state,
+  });
+  const webhookUrl = opts.webhook ?? opts.webhookUrl ?? 'http://127.0.0.1:3000/wechat';
+  // With a state file from an earlier run, its account (the one named by --appid, else the first) goes on.
+  const kept = opts.appid ? simulator.accounts.find((a) => a.appid === opts.appid) : simulator.accounts[0];
   let account;
   try {
-    account = simulator.createAccount({
-      appid: opts.appid,
-      appsecret: opts.secret ?? opts.appsecret,
-      token: opts.token,
-      encodingAesKey: opts.aesKey ?? opts.encodingAesKey,
-      webhookUrl: opts.webhook ?? opts.webhookUrl ?? 'http://127.0.0.1:3000/wechat',
-      mode,
-    });
+    if (kept) {
+      const given: Array<[string, string | undefined, string]> = [
+        ['--secret', opts.secret ?? opts.appsecret, kept.appsecret],
+        ['--token', opts.token, kept.token],
+        ['--aes-key', opts.aesKey ?? opts.encodingAesKey, kept.encodingAesKey],
+      ];
+      const differ = given.filter(([, value, saved]) => value !== undefined && value !== saved);
+      if (differ.length > 0) {
+        throw new Error(
+          `${differ.map(([flag]) => flag).join(', ')} differ from account ${kept.appid} in ${opts.state}: ` +
+            'leave them out to keep the saved account, or use another --state file',
+        );
+      }
+      account = kept;
+      account.webhookUrl = webhookUrl;
+      account.mode = mode;
+    } else {
+      account = simulator.createAccount({
+        appid: opts.appid,
+        appsecret: opts.secret ?? opts.appsecret,
+        token: opts.token,
+        encodingAesKey: opts.aesKey ?? opts.encodingAesKey,
+        webhookUrl,
+        mode,
+      });
+      if (followers > 0) account.seedFollowers(followers);
+    }
   } catch (e) {
     await simulator.close();
     throw e;
   }
-  if (followers > 0) account.seedFollowers(followers);
   const person = account.follower();
   const url = simulator.url;
   const base = `${url}/sim/accounts/${account.appid}`;
@@ -95,7 +128,8 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions = {}): P
       `  export WECHAT_ENCODING_AES_KEY=${account.encodingAesKey}`,
       '',
       `Account ${account.ghId}: ${account.mode} mode, pushes to ${account.webhookUrl ?? '(no webhook)'}` +
-        (followers > 0 ? `, ${followers} seeded followers` : ''),
+        (!kept && followers > 0 ? `, ${followers} seeded followers` : '') +
+        (kept ? `, ${account.followers().length} following (kept in ${opts.state})` : ''),
       `  (the server must listen there: start it with PORT to match, or restart this simulator with --webhook URL)`,
       '',
       `Push events as the simulated person ${person.openid} (each answer shows the webhook's reply):`,

@@ -23,6 +23,15 @@ export class ManualClock implements SimClock {
 export class OffsetClock implements SimClock {
   private offset = 0;
 
+  /** How far `advance` moved it in total (kept in the simulator's state file). */
+  get offsetMs(): number {
+    return this.offset;
+  }
+
+  set offsetMs(ms: number) {
+    if (Number.isFinite(ms) && ms >= 0) this.offset = ms;
+  }
+
   now(): number {
     return Date.now() + this.offset;
   }

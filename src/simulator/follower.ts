@@ -76,6 +76,12 @@ export class Follower implements SimFollower {
     return this.account.deliver(this.event('CLICK', { EventKey: key }));
   }
 
+  /** Taps a `view` menu button: a VIEW event whose EventKey is the URL (§3.3); opens no window. */
+  view(url: string): Promise<PushResult> {
+    this.mustFollow('tap a menu link');
+    return this.account.deliver(this.event('VIEW', { EventKey: url }));
+  }
+
   private mustFollow(action: string): void {
     if (!this.subscribed) {
       throw new SimulatorError(

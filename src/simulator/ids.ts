@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHmac, randomBytes, randomInt } from 'node:crypto';
 
 /** Random identifiers shaped like WeChat's, so clients meet realistic lengths and alphabets. */
 
@@ -42,6 +42,31 @@ export const newGhId = (): string => 'gh_' + randomBytes(6).toString('hex');
 export const newOpenId = (): string => 'o' + randomChars(27, OPENID_CHARS);
 /** UnionID: 29 characters starting with `o` (§6.2 sample). */
 export const newUnionId = (): string => 'o' + randomChars(28, OPENID_CHARS);
+/**
+ * An id derived from a world's seed: the same seed and name always give the same id, so a simulator that
+ * keeps its state (state-file.ts) hands out the ids it would have handed out before a restart. `alphabet`
+ * is indexed by HMAC bytes, like randomChars.
+ */
+export function derivedChars(seed: string, name: string, length: number, alphabet: string = ALNUM): string {
+  let bytes = Buffer.alloc(0);
+  for (let block = 0; bytes.length < length; block++) {
+    bytes = Buffer.concat([bytes, createHmac('sha256', seed).update(`${name}#${block}`).digest()]);
+  }
+  let out = '';
+  for (let i = 0; i < length; i++) out += alphabet.charAt((bytes[i] ?? 0) % alphabet.length);
+  return out;
+}
+
+/** A person's UnionID from the world's seed and the person's sequence number. */
+export const derivedUnionId = (seed: string, person: number): string =>
+  'o' + derivedChars(seed, `unionid:${person}`, 28, OPENID_CHARS);
+/** The OpenID an account sees for a person: from the seed, the AppID and the person's UnionID. */
+export const derivedOpenId = (seed: string, appid: string, unionid: string): string =>
+  'o' + derivedChars(seed, `openid:${appid}:${unionid}`, 27, OPENID_CHARS);
+/** The original ID of an account, from the seed and its AppID. */
+export const derivedGhId = (seed: string, appid: string): string =>
+  'gh_' + createHmac('sha256', seed).update(`gh:${appid}`).digest('hex').slice(0, 12);
+
 /** A push nonce: WeChat sends decimal digits (§1.2 example `1514711492`). */
 export const newNonce = (): string => String(randomInt(100_000_000, 2_000_000_000));
 /** An OAuth code: 32 letters and digits. */
@@ -78,6 +103,15 @@ export class MsgIdSequence {
 
   constructor() {
     this.next = 6_000_000_000_000_000_000n + BigInt(randomInt(0, 2 ** 40)) * 1000n;
+  }
+
+  /** The last MsgId given out, to persist; `resume` continues after it, so MsgIds never repeat. */
+  get last(): string {
+    return this.next.toString();
+  }
+
+  resume(last: string): void {
+    if (/^\d+$/.test(last) && BigInt(last) > this.next) this.next = BigInt(last);
   }
 
   take(): string {

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createSimulatorApp } from './app.js';
 import { OffsetClock } from './clock.js';
+import { readWorldState, WorldStateFile } from './state-file.js';
 import type {
   CreateAccountOptions,
   MisbehaveRule,
@@ -31,12 +33,34 @@ export const WECHAT_PUSH_DELIVERIES = 4;
 export async function startSimulator(opts: StartSimulatorOptions = {}): Promise<Simulator> {
   const clock = opts.clock ?? new OffsetClock();
   const logger = opts.logger ?? pino({ level: 'silent' });
-  const world = new World(clock, logger, {
+  const saved = opts.stateFile !== undefined ? readWorldState(opts.stateFile) : null;
+  // A kept world derives its ids from a seed; a throwaway one (tests) draws them at random.
+  const seed =
+    saved?.seed ?? opts.seed ?? (opts.stateFile !== undefined ? randomBytes(16).toString('hex') : undefined);
+  const world = new World(
     clock,
     logger,
-    timeoutMs: opts.pushTimeoutMs ?? WECHAT_PUSH_TIMEOUT_MS,
-    maxDeliveries: opts.maxDeliveries ?? WECHAT_PUSH_DELIVERIES,
-  });
+    {
+      clock,
+      logger,
+      timeoutMs: opts.pushTimeoutMs ?? WECHAT_PUSH_TIMEOUT_MS,
+      maxDeliveries: opts.maxDeliveries ?? WECHAT_PUSH_DELIVERIES,
+    },
+    seed,
+  );
+  let stateFile: WorldStateFile | null = null;
+  if (opts.stateFile !== undefined) {
+    if (saved) world.restore(saved);
+    stateFile = new WorldStateFile(opts.stateFile, world, logger);
+    const file = stateFile;
+    world.onChange = () => file.schedule();
+    if (saved) {
+      logger.info(
+        { path: opts.stateFile, persons: saved.persons.length, accounts: saved.accounts.length },
+        'simulator state loaded',
+      );
+    } else file.schedule();
+  }
   const app = createSimulatorApp(world);
   const server = createServer(app.callback());
   const host = opts.host ?? '127.0.0.1';
@@ -50,7 +74,7 @@ export async function startSimulator(opts: StartSimulatorOptions = {}): Promise<
   const { port } = server.address() as AddressInfo;
   world.baseUrl = `http://${urlHost(host)}:${port}`;
   logger.info({ url: world.baseUrl }, 'WeChat simulator listening');
-  return new RunningSimulator(world, server);
+  return new RunningSimulator(world, server, stateFile);
 }
 
 /** A wildcard listen address is reached through loopback; IPv6 literals need brackets. */
@@ -64,6 +88,7 @@ class RunningSimulator implements Simulator {
   constructor(
     private readonly world: World,
     private readonly server: Server,
+    private readonly stateFile: WorldStateFile | null,
   ) {}
 
   get url(): string {
@@ -106,10 +131,15 @@ class RunningSimulator implements Simulator {
     this.world.tokens.invalidate(this.world.account(appid).appid);
   }
 
+  saveState(): Promise<void> {
+    return this.stateFile?.flush() ?? Promise.resolve();
+  }
+
   async close(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.close((err) => (err ? reject(err) : resolve()));
       this.server.closeAllConnections();
     });
+    await this.stateFile?.close();
   }
 }

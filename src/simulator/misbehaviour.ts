@@ -18,6 +18,9 @@ export class Misbehaviour {
     if (rule.kind === 'slow' && !(Number.isFinite(rule.ms) && rule.ms >= 0)) {
       throw new SimulatorError('invalid', `a 'slow' rule needs ms ≥ 0`);
     }
+    if (rule.kind === 'other_unionid' && !(rule.openid && rule.unionid)) {
+      throw new SimulatorError('invalid', `an 'other_unionid' rule needs openid and unionid`);
+    }
     this.rules.push({ rule, remaining: times });
   }
 

@@ -18,12 +18,12 @@ export interface OAuthSubject {
   scope: OAuthScope;
 }
 
-interface CodeRecord extends OAuthSubject {
+export interface CodeRecord extends OAuthSubject {
   issuedAt: number;
   used: boolean;
 }
 
-interface ExpiringGrant extends OAuthSubject {
+export interface ExpiringGrant extends OAuthSubject {
   expiresAt: number;
 }
 
@@ -37,6 +37,14 @@ export interface SnsTokenGrant {
   unionid?: string;
 }
 
+/** What OAuthGrants keeps, as saved in the simulator's state file. */
+export interface OAuthGrantsState {
+  sequence: number;
+  codes: Array<[string, CodeRecord]>;
+  tokens: Array<[string, ExpiringGrant]>;
+  refreshTokens: Array<[string, ExpiringGrant]>;
+}
+
 /** One-time codes, OAuth access tokens (not the base access_token) and refresh tokens. */
 export class OAuthGrants {
   private sequence = 80;
@@ -45,6 +53,29 @@ export class OAuthGrants {
   private readonly refreshTokens = new Map<string, ExpiringGrant>();
 
   constructor(private readonly clock: SimClock) {}
+
+  /** The live grants (expired ones are left out: nothing can use them any more). */
+  snapshot(): OAuthGrantsState {
+    const now = this.clock.now();
+    return {
+      sequence: this.sequence,
+      codes: [...this.codes].filter(([, r]) => now - r.issuedAt < OAUTH_CODE_TTL_MS),
+      tokens: [...this.tokens].filter(([, r]) => now < r.expiresAt),
+      refreshTokens: [...this.refreshTokens].filter(([, r]) => now < r.expiresAt),
+    };
+  }
+
+  restore(state: OAuthGrantsState): void {
+    this.sequence = state.sequence;
+    for (const [map, entries] of [
+      [this.codes, state.codes],
+      [this.tokens, state.tokens],
+      [this.refreshTokens, state.refreshTokens],
+    ] as const) {
+      map.clear();
+      for (const [key, record] of entries) (map as Map<string, typeof record>).set(key, { ...record });
+    }
+  }
 
   /** A code for the redirect after the user approved. */
   issueCode(subject: OAuthSubject): string {

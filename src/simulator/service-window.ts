@@ -13,9 +13,17 @@ export const EVENT_WINDOW_QUOTA = 3;
 export const TYPING_NEEDS_INTERACTION_MS = 30_000;
 export const TYPING_LASTS_MS = 15_000;
 
-interface Allowance {
+export interface Allowance {
   until: number;
   remaining: number;
+}
+
+/** What a ServiceWindow keeps, as saved in the simulator's state file. */
+export interface ServiceWindowState {
+  message?: Allowance | undefined;
+  event?: Allowance | undefined;
+  typingUntil?: number | undefined;
+  lastInteractionAt?: number | undefined;
 }
 
 /** Window state and typing indicator of one (account, openid). */
@@ -25,6 +33,22 @@ export class ServiceWindow {
   private typingUntil: number | undefined;
   /** The user's last interaction (ms), for the typing rule. */
   lastInteractionAt: number | undefined;
+
+  snapshot(): ServiceWindowState {
+    return {
+      message: this.message && { ...this.message },
+      event: this.event && { ...this.event },
+      typingUntil: this.typingUntil,
+      lastInteractionAt: this.lastInteractionAt,
+    };
+  }
+
+  restore(state: ServiceWindowState): void {
+    this.message = state.message && { ...state.message };
+    this.event = state.event && { ...state.event };
+    this.typingUntil = state.typingUntil;
+    this.lastInteractionAt = state.lastInteractionAt;
+  }
 
   /** The user sent a message. */
   onMessage(now: number): void {

@@ -26,6 +26,17 @@ export interface StartSimulatorOptions {
   pushTimeoutMs?: number | undefined;
   /** Deliveries of one push in total: the first and up to 3 retries (§4.1, §9). Default 4. */
   maxDeliveries?: number | undefined;
+  /**
+   * A JSON file that keeps the simulated platform across restarts (INTERFACE.md §7): people and their
+   * UnionIDs, accounts, who follows, menus, QR codes, service windows, access tokens. Loaded at start when
+   * it exists, saved shortly after every change and on close (atomically, mode 0600). Default: nothing kept.
+   */
+  stateFile?: string | undefined;
+  /**
+   * Secret from which new people's UnionIDs/OpenIDs derive (with a state file, the saved seed wins); the
+   * same seed gives the n-th person the same ids. Default: random ids (random seed with a state file).
+   */
+  seed?: string | undefined;
 }
 
 /** Options of `Simulator.createAccount`; anything left out gets a random, well-formed value. */
@@ -76,6 +87,17 @@ export type MisbehaveRule =
       times?: number | undefined;
       /** 'system_error' answers errcode -1; 'invalid_credential' 40001; 'http_500' an HTTP 500. */
       kind: 'system_error' | 'http_500' | 'invalid_credential';
+    }
+  | {
+      path?: string | RegExp | undefined;
+      times?: number | undefined;
+      /**
+       * Answers normally, but reports `unionid` as the UnionID of `openid` wherever the answer names that
+       * OpenID (user/info, user/info/batchget, /sns/*): what a client sees if WeChat ever changed one.
+       */
+      kind: 'other_unionid';
+      openid: string;
+      unionid: string;
     };
 
 /** What happened to one push (after retries), as WeChat sees it. */
@@ -140,6 +162,8 @@ export interface SimFollower {
   sendText(content: string, opts?: { bizmsgmenuid?: string | undefined }): Promise<PushResult>;
   /** A CLICK menu event; opens the 1-minute window. Throws when not following. */
   click(key: string): Promise<PushResult>;
+  /** A VIEW menu event (a `view` button's URL); opens no window. Throws when not following. */
+  view(url: string): Promise<PushResult>;
 }
 
 /** A customer-service message the account sent (message/custom/send), as received. */
@@ -164,6 +188,11 @@ export interface SimAccount {
   mode: MessageMode;
   /** Hosts the OAuth redirect_uri may use; empty = any (10003 otherwise). */
   oauthDomains: string[];
+  /**
+   * The OpenID of the person holding the simulated phone: the authorize page signs them in when the request
+   * names nobody (no `sim_openid` / `sim_unionid`), as WeChat signs in whoever uses the client.
+   */
+  phoneHolder: string | undefined;
   /** Gets (or creates) the follower this account sees for an openid or a person; a bare call makes a new person. */
   follower(openidOrPerson?: string | SimPerson): SimFollower;
   /** The last menu/create body, null when there is no menu. */
@@ -194,5 +223,8 @@ export interface Simulator {
   misbehave(rule: MisbehaveRule): void;
   /** Invalidates the account's access tokens now: the next call with one gets 40001. */
   invalidateTokens(appid: string): void;
+  /** Writes the state file now (it is also written shortly after each change); nothing without one. */
+  saveState(): Promise<void>;
+  /** Stops listening and writes the state file a last time. */
   close(): Promise<void>;
 }

@@ -1,8 +1,13 @@
 import type { Logger } from 'pino';
-import { AccessTokens } from './access-tokens.js';
-import { Account } from './account.js';
+import { AccessTokens, type AccessTokensState } from './access-tokens.js';
+import { Account, type AccountIdentity, type AccountState } from './account.js';
+import { OffsetClock } from './clock.js';
 import {
+  derivedGhId,
+  derivedOpenId,
+  derivedUnionId,
   newAppId,
+  newOpenId,
   newAppSecret,
   newEncodingAesKey,
   newGhId,
@@ -11,7 +16,7 @@ import {
   MsgIdSequence,
 } from './ids.js';
 import { Misbehaviour } from './misbehaviour.js';
-import { OAuthGrants } from './oauth-grants.js';
+import { OAuthGrants, type OAuthGrantsState } from './oauth-grants.js';
 import { Person } from './person.js';
 import type { PushSettings } from './push-delivery.js';
 import { SimulatorError } from './simulator-error.js';
@@ -19,6 +24,30 @@ import type { CreateAccountOptions, MessageMode, RecordedCall, SimClock } from '
 import { decodeAesKey } from '../wire/crypto.js';
 
 const MODES: readonly MessageMode[] = ['plain', 'compat', 'safe'];
+
+/** Marks a state file as the simulator's, and its layout version. */
+export const WORLD_STATE_FORMAT = 'wxoa-simulator-state';
+export const WORLD_STATE_VERSION = 1;
+
+/**
+ * Everything the simulated platform keeps across a restart (state-file.ts): people, accounts with their
+ * followers, menus, tags, QR codes and windows, access tokens and OAuth grants. Not kept: recorded calls and
+ * injected misbehaviour, which belong to one test run.
+ */
+export interface WorldState {
+  format: typeof WORLD_STATE_FORMAT;
+  version: typeof WORLD_STATE_VERSION;
+  /** Secret of the derived ids (ids.ts): the same seed gives the same people the same ids. */
+  seed: string;
+  personCount: number;
+  lastMsgId: string;
+  /** How far `clock.advance` moved a real-time clock. */
+  clockOffsetMs?: number | undefined;
+  persons: Array<{ unionid: string; nickname: string }>;
+  accounts: AccountState[];
+  tokens: AccessTokensState;
+  oauth: OAuthGrantsState;
+}
 
 /** Everything the simulated platform knows; the HTTP routes and the programmatic API share it. */
 export class World {
@@ -31,15 +60,60 @@ export class World {
   readonly msgIds = new MsgIdSequence();
   /** Set once the server listens. */
   baseUrl = '';
+  /** Called after every change worth saving; the state file debounces it. */
+  onChange: () => void = () => undefined;
   private personCount = 0;
 
+  /**
+   * @param seed when given, new people's UnionIDs and OpenIDs and new accounts' original IDs derive from it
+   * and stable counters (ids.ts) instead of being random, so a kept world stays consistent.
+   */
   constructor(
     readonly clock: SimClock,
     readonly logger: Logger,
     readonly push: PushSettings,
+    readonly seed?: string,
   ) {
     this.tokens = new AccessTokens(clock);
     this.oauth = new OAuthGrants(clock);
+  }
+
+  changed(): void {
+    this.onChange();
+  }
+
+  snapshot(): WorldState {
+    if (this.seed === undefined) throw new Error('only a seeded world can be saved');
+    return {
+      format: WORLD_STATE_FORMAT,
+      version: WORLD_STATE_VERSION,
+      seed: this.seed,
+      personCount: this.personCount,
+      lastMsgId: this.msgIds.last,
+      clockOffsetMs: this.clock instanceof OffsetClock ? this.clock.offsetMs : undefined,
+      persons: [...this.persons.values()].map((p) => ({ unionid: p.unionid, nickname: p.nickname })),
+      accounts: [...this.accounts.values()].map((a) => a.snapshot()),
+      tokens: this.tokens.snapshot(),
+      oauth: this.oauth.snapshot(),
+    };
+  }
+
+  /** Loads a saved state into this (new, empty) world. */
+  restore(state: WorldState): void {
+    if (this.accounts.size > 0 || this.persons.size > 0) throw new Error('restore needs an empty world');
+    this.personCount = state.personCount;
+    this.msgIds.resume(state.lastMsgId);
+    if (this.clock instanceof OffsetClock && state.clockOffsetMs) this.clock.offsetMs = state.clockOffsetMs;
+    for (const p of state.persons) {
+      this.persons.set(p.unionid, new Person(p.unionid, p.nickname, () => this.baseUrl));
+    }
+    for (const saved of state.accounts) {
+      const account = this.newAccount(saved);
+      account.restore(saved);
+      this.accounts.set(account.appid, account);
+    }
+    this.tokens.restore(state.tokens);
+    this.oauth.restore(state.oauth);
   }
 
   createAccount(opts: CreateAccountOptions = {}): Account {
@@ -53,27 +127,36 @@ export class World {
     }
     const mode = opts.mode ?? 'plain';
     if (!MODES.includes(mode)) throw new SimulatorError('invalid', `mode must be one of ${MODES.join(', ')}`);
-    const account = new Account(
-      {
-        appid,
-        appsecret: opts.appsecret ?? newAppSecret(),
-        token: opts.token ?? newToken(),
-        encodingAesKey,
-        ghId: opts.ghId ?? newGhId(),
-      },
+    const account = this.newAccount({
+      appid,
+      appsecret: opts.appsecret ?? newAppSecret(),
+      token: opts.token ?? newToken(),
+      encodingAesKey,
+      ghId: opts.ghId ?? (this.seed !== undefined ? derivedGhId(this.seed, appid) : newGhId()),
+    });
+    account.webhookUrl = opts.webhookUrl;
+    account.mode = mode;
+    account.oauthDomains = [...(opts.oauthDomains ?? [])];
+    this.accounts.set(appid, account);
+    this.changed();
+    return account;
+  }
+
+  private newAccount(identity: AccountIdentity): Account {
+    const { appid, appsecret, token, encodingAesKey, ghId } = identity;
+    return new Account(
+      { appid, appsecret, token, encodingAesKey, ghId },
       {
         clock: this.clock,
         push: this.push,
         msgIds: this.msgIds,
         createPerson: () => this.createPerson(),
         person: (unionid) => this.persons.get(unionid),
+        newOpenId: (appid, person) =>
+          this.seed !== undefined ? derivedOpenId(this.seed, appid, person.unionid) : newOpenId(),
+        changed: () => this.changed(),
       },
     );
-    account.webhookUrl = opts.webhookUrl;
-    account.mode = mode;
-    account.oauthDomains = [...(opts.oauthDomains ?? [])];
-    this.accounts.set(appid, account);
-    return account;
   }
 
   account(appid: string): Account {
@@ -83,13 +166,16 @@ export class World {
   }
 
   createPerson(opts: { unionid?: string | undefined; nickname?: string | undefined } = {}): Person {
-    const unionid = opts.unionid ?? newUnionId();
+    const unionid =
+      opts.unionid ??
+      (this.seed !== undefined ? derivedUnionId(this.seed, this.personCount + 1) : newUnionId());
     if (this.persons.has(unionid))
       throw new SimulatorError('conflict', `a person with unionid ${unionid} exists`);
     this.personCount++;
     // A CJK nickname, so clients meet UTF-8 in /sns/userinfo.
     const person = new Person(unionid, opts.nickname ?? `测试用户${this.personCount}`, () => this.baseUrl);
     this.persons.set(unionid, person);
+    this.changed();
     return person;
   }
 }

@@ -12,9 +12,11 @@ import type {
   FollowerQuery,
   FollowerRepo,
   SceneStats,
+  UnionIdConflict,
   UnionIdentity,
   UserInfoFields,
 } from '../followers/follower-repo.js';
+import { listUnionIdConflicts, recordUnionIdConflict } from './unionid-conflicts.js';
 
 /** Largest page list() serves, whatever the caller asks for. */
 export const MAX_LIST_LIMIT = 1000;
@@ -87,9 +89,10 @@ const SCAN = `INSERT INTO followers (appid, openid, subscribed, sync_id, created
 const REMEMBER_ACCOUNT =
   'INSERT INTO accounts (appid, created_at) VALUES (?, ?) ON CONFLICT (appid) DO NOTHING';
 
-// Fields user/info did not return (an unfollowed user gets little more than openid) keep their value.
+// Fields user/info did not return (an unfollowed user gets little more than openid) keep their value. A
+// UnionID once known is kept (saveEnrichment records a different one as a conflict).
 const SAVE_ENRICHMENT = `UPDATE followers SET
-    unionid = COALESCE(?, unionid),
+    unionid = COALESCE(unionid, ?),
     subscribe_scene = COALESCE(?, subscribe_scene),
     qr_scene = COALESCE(?, qr_scene),
     qr_scene_str = COALESCE(?, qr_scene_str),
@@ -240,11 +243,32 @@ export class SqlFollowerRepo implements FollowerRepo {
       .sort((a, b) => compare(a.appid, b.appid) || compare(a.openid, b.openid));
   }
 
-  async saveEnrichment(appid: string, infos: UserInfoFields[]): Promise<void> {
-    if (infos.length === 0) return;
+  async saveEnrichment(appid: string, infos: UserInfoFields[]): Promise<UnionIdConflict[]> {
+    if (infos.length === 0) return [];
     const now = this.clock();
-    await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
+      const kept = new Map<string, string>();
+      const reported = unique(infos.filter((i) => i.unionid).map((i) => i.openid));
+      for (const slice of chunk(reported)) {
+        const rows = await tx.all<{ openid: string; unionid: string }>(
+          `SELECT openid, unionid FROM followers
+           WHERE appid = ? AND unionid IS NOT NULL AND openid IN (${placeholders(slice.length)})`,
+          [appid, ...slice],
+        );
+        for (const row of rows) kept.set(row.openid, row.unionid);
+      }
+      const conflicts: UnionIdConflict[] = [];
       for (const info of infos) {
+        const known = kept.get(info.openid);
+        if (known !== undefined && info.unionid && info.unionid !== known) {
+          conflicts.push(
+            await recordUnionIdConflict(
+              tx,
+              { appid, openid: info.openid, kept: known, reported: info.unionid, source: 'user/info' },
+              now,
+            ),
+          );
+        }
         await tx.run(SAVE_ENRICHMENT, [
           info.unionid,
           info.subscribe_scene,
@@ -261,7 +285,12 @@ export class SqlFollowerRepo implements FollowerRepo {
           info.openid,
         ]);
       }
+      return conflicts;
     });
+  }
+
+  unionIdConflicts(appid: string, openid: string): Promise<UnionIdConflict[]> {
+    return listUnionIdConflicts(this.db, appid, openid);
   }
 
   async deferEnrichment(appid: string, openids: string[], retryAt: number): Promise<void> {
@@ -374,10 +403,16 @@ export class SqlFollowerRepo implements FollowerRepo {
   async unionIdentities(unionid: string): Promise<UnionIdentity[]> {
     // A visitor who is also a follower of that account is listed once, as the follower. Snapshot-page users
     // (朋友圈快照页) carry a virtual identity, not a real person's: they never join a union.
-    return this.db.all<UnionIdentity>(
-      `SELECT appid, openid, 'follower' AS source FROM followers WHERE unionid = ?
+    // signed_in: the identity also signed in on the web (a follower who used web authorization too).
+    const rows = await this.db.all<UnionIdentity & { signed_in: number }>(
+      `SELECT f.appid, f.openid, 'follower' AS source,
+         CASE WHEN EXISTS (
+           SELECT 1 FROM oauth_identities s
+           WHERE s.appid = f.appid AND s.openid = f.openid AND s.is_snapshot_user = 0
+         ) THEN 1 ELSE 0 END AS signed_in
+       FROM followers f WHERE f.unionid = ?
        UNION ALL
-       SELECT o.appid, o.openid, 'oauth' AS source FROM oauth_identities o
+       SELECT o.appid, o.openid, 'oauth' AS source, 1 AS signed_in FROM oauth_identities o
        WHERE o.unionid = ? AND o.is_snapshot_user = 0
          AND NOT EXISTS (
            SELECT 1 FROM followers f WHERE f.appid = o.appid AND f.openid = o.openid AND f.unionid = ?
@@ -385,6 +420,7 @@ export class SqlFollowerRepo implements FollowerRepo {
        ORDER BY appid, openid`,
       [unionid, unionid, unionid],
     );
+    return rows.map(({ signed_in, ...identity }) => ({ ...identity, signedIn: Number(signed_in) === 1 }));
   }
 }
 

@@ -1,7 +1,9 @@
 import type { Logger } from '../logger.js';
-import type { Db } from './db.js';
+import type { Db, Queryable } from './db.js';
 import { throttled } from './throttle.js';
+import type { UnionIdConflict } from '../followers/follower-repo.js';
 import type { OAuthIdentityInput, OAuthRepo, OAuthStateInput } from '../oauth/oauth-repo.js';
+import { recordUnionIdConflict } from './unionid-conflicts.js';
 
 /** Expired states linger this long, so a late callback is still told "expired" rather than "unknown". */
 const EXPIRED_STATE_GRACE_MS = 60 * 60 * 1000;
@@ -68,15 +70,50 @@ export class SqlOAuthRepo implements OAuthRepo {
     };
   }
 
-  async saveIdentity(identity: OAuthIdentityInput): Promise<void> {
+  async saveIdentity(
+    identity: OAuthIdentityInput,
+  ): Promise<{ unionid: string | null; conflicts: UnionIdConflict[] }> {
     const now = this.clock();
+    return this.db.transaction(async (tx) => {
+      // The UnionID known for this OpenID: from an earlier sign-in, else as a follower of the same account.
+      const known = await tx.get<{ unionid: string }>(
+        `SELECT unionid FROM oauth_identities WHERE appid = ? AND openid = ? AND unionid IS NOT NULL
+         UNION ALL
+         SELECT unionid FROM followers WHERE appid = ? AND openid = ? AND unionid IS NOT NULL`,
+        [identity.appid, identity.openid, identity.appid, identity.openid],
+      );
+      const conflicts: UnionIdConflict[] = [];
+      // A snapshot user's openid is virtual: it never takes a real person's UnionID.
+      let unionid = identity.isSnapshotUser ? identity.unionid : (identity.unionid ?? known?.unionid ?? null);
+      if (known && unionid !== null && unionid !== known.unionid) {
+        conflicts.push(
+          await recordUnionIdConflict(
+            tx,
+            {
+              appid: identity.appid,
+              openid: identity.openid,
+              kept: known.unionid,
+              reported: unionid,
+              source: 'oauth',
+            },
+            now,
+          ),
+        );
+        unionid = known.unionid;
+      }
+      await this.upsertIdentity(tx, { ...identity, unionid }, now);
+      return { unionid, conflicts };
+    });
+  }
+
+  private async upsertIdentity(tx: Queryable, identity: OAuthIdentityInput, now: number): Promise<void> {
     // A later snsapi_base visit returns no nickname: keep what an earlier snsapi_userinfo visit gave.
-    await this.db.run(
+    await tx.run(
       `INSERT INTO oauth_identities
          (appid, openid, unionid, scope, is_snapshot_user, nickname, headimgurl, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (appid, openid) DO UPDATE SET
-         unionid = COALESCE(excluded.unionid, oauth_identities.unionid),
+         unionid = COALESCE(oauth_identities.unionid, excluded.unionid),
          scope = excluded.scope,
          is_snapshot_user = excluded.is_snapshot_user,
          nickname = COALESCE(excluded.nickname, oauth_identities.nickname),

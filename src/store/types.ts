@@ -21,7 +21,9 @@ export type {
   FollowerQuery,
   FollowerRepo,
   SceneStats,
+  UnionIdConflict,
   UnionIdentity,
+  UnionIdSource,
   UserInfoFields,
 } from '../followers/follower-repo.js';
 export type { SyncStateRepo } from '../followers/sync-state-repo.js';

@@ -28,13 +28,15 @@ const SCREENSHOT = process.env['WXOA_CONSOLE_SCREENSHOT'];
  * Issue 6, "done when": a newcomer with no WeChat account starts wxoa in sandbox mode and, in a real browser,
  * logs in with the one-time link from the banner, follows the sandbox account through a QR scene in the
  * simulator panel, sees the follower with its scene and UnionID, receives a text from the simulated
- * follower, answers it from the inbox, and sees the answer arrive at the simulated follower.
+ * follower, answers it from the inbox, and sees the answer arrive at the simulated follower. Issue 10: then
+ * restarts the sandbox, and the simulated WeChat still knows the follower and the answer still goes out.
  */
 describe('a newcomer walks through the console in a browser (sandbox mode)', function () {
   this.timeout(120_000);
   let dir: string;
   let running: RunningServer | null = null;
   let banner = '';
+  let config: ReturnType<typeof loadConfig>;
   let browser: Browser | null = null;
   let context: BrowserContext;
   let page: Page;
@@ -65,27 +67,18 @@ describe('a newcomer walks through the console in a browser (sandbox mode)', fun
               sub_button: [
                 { type: 'view', name: 'Website', url: 'https://example.com/' },
                 { type: 'view', name: 'My orders', oauth: { scope: 'snsapi_base', target: '/orders' } },
+                { type: 'view', name: 'Who am I', oauth: { scope: 'snsapi_base', target: '/oauth/whoami' } },
               ],
             },
           ],
         },
       }),
     );
-    const config = loadConfig(
+    config = loadConfig(
       { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'wxoa.db')}`, ADMIN_TOKEN },
       dir,
     );
-    // The banner is what a newcomer reads: capture it to take the login link from it.
-    const write = process.stdout.write;
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      banner += String(chunk);
-      return true;
-    }) as typeof process.stdout.write;
-    try {
-      running = await startServer(config, silentLogger);
-    } finally {
-      process.stdout.write = write;
-    }
+    running = await start();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
@@ -104,6 +97,21 @@ describe('a newcomer walks through the console in a browser (sandbox mode)', fun
     await running?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
+
+  /** `npm start` in sandbox mode; the banner is what a newcomer reads: it is kept to take the login link. */
+  async function start(): Promise<RunningServer> {
+    banner = '';
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      banner += String(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      return await startServer(config, silentLogger);
+    } finally {
+      process.stdout.write = write;
+    }
+  }
 
   const sim = async (path: string, body?: unknown) => {
     const res = await fetch(`${running?.simulatorUrl}${path}`, {
@@ -198,6 +206,71 @@ describe('a newcomer walks through the console in a browser (sandbox mode)', fun
       await mkdir(dirname(resolve(SCREENSHOT)), { recursive: true });
       await page.screenshot({ path: resolve(SCREENSHOT), fullPage: true });
     }
+  });
+
+  it('restarts the sandbox mid-way: the simulated WeChat still knows the follower, and replies go out', async () => {
+    const before = await sim(`/sim/accounts/${SANDBOX_ACCOUNT.appid}/followers/${openid}`);
+    await running?.close();
+    running = null;
+    running = await start();
+    expect(banner).to.contain(join(dir, 'wxoa.simulator.json'));
+
+    const link = /console:\s+(\S+\/admin\/login\/[A-Za-z0-9]+)/.exec(banner)?.[1];
+    await page.goto(link ?? '');
+    await page.waitForURL(/\/admin\/simulator$/);
+
+    // The simulator: the same person, still following (the actions show only to a follower).
+    const after = await sim(`/sim/accounts/${SANDBOX_ACCOUNT.appid}/followers/${openid}`);
+    expect(after).to.include({ subscribed: true, unionid: before['unionid'] });
+    await page.goto(new URL(`/admin/simulator?as=${openid}`, page.url()).toString());
+    await page.getByLabel('Send a text message').waitFor();
+
+    // The database agrees: following, the same UnionID, no conflict.
+    await page.goto(new URL(`/admin/followers/${openid}`, page.url()).toString());
+    expect(await page.locator('[data-field="status"]').textContent()).to.contain('following');
+    expect(await page.locator('[data-field="unionid"]').textContent()).to.contain(String(before['unionid']));
+    expect(await page.locator('[data-panel="unionid-conflict"]').count()).to.equal(0);
+
+    // The follower writes again and the operator answers: WeChat knows the OpenID (no 40003).
+    await page.goto(new URL(`/admin/simulator?as=${openid}`, page.url()).toString());
+    await page.getByLabel('Send a text message').fill('Still there after the restart?');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.locator('.phone li.out .bubble', { hasText: 'Still there after the restart?' }).waitFor();
+    await page.goto(new URL(`/admin/conversations/${openid}`, page.url()).toString());
+    const answer = 'Yes, nothing was lost.';
+    await page.getByLabel('Reply').fill(answer);
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await page.waitForURL(/\?sent=1$/);
+    await page.locator('.flash.ok', { hasText: 'Reply sent.' }).waitFor();
+    const account = await sim(`/sim/accounts/${SANDBOX_ACCOUNT.appid}`);
+    const sent = account['sentMessages'] as Array<{ touser: string; body: { text?: { content?: string } } }>;
+    expect(sent.filter((m) => m.touser === openid).map((m) => m.body.text?.content)).to.include(answer);
+    expect(problems).to.deep.equal([]);
+  });
+
+  it('taps a menu link as the follower and is signed in as them by web authorization (snsapi_base)', async () => {
+    const known = await sim(`/sim/accounts/${SANDBOX_ACCOUNT.appid}/followers/${openid}`);
+    await page.goto(new URL(`/admin/simulator?as=${openid}`, page.url()).toString());
+    const [tab] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByRole('button', { name: 'Who am I' }).click(),
+    ]);
+    await tab.waitForURL(/\/oauth\/whoami/);
+    // snsapi_base carries no UnionID: the server gives the one it knows for the OpenID.
+    expect(JSON.parse((await tab.locator('body').textContent()) ?? '{}')).to.include({
+      openid,
+      unionid: known['unionid'],
+      scope: 'snsapi_base',
+    });
+    // The browser does not carry WeChat's #wechat_redirect to the page.
+    expect(new URL(tab.url()).hash).to.equal('');
+    await tab.close();
+    const calls = (await sim(`/sim/calls?path=/sns/oauth2/access_token`))['calls'] as unknown[];
+    expect(calls).to.have.length.at.least(1);
+    // The follower record shows the web sign-in under "Same person elsewhere".
+    await page.goto(new URL(`/admin/followers/${openid}`, page.url()).toString());
+    await page.locator('[data-table="identities"]', { hasText: 'web sign-in (OAuth)' }).waitFor();
+    expect(problems).to.deep.equal([]);
   });
 
   it('shows markup a follower sends as text and never runs it', async () => {

@@ -121,6 +121,21 @@ describe('e2e: web authorization (OAuth) through the simulator', function () {
     ]);
   });
 
+  it('gives an snsapi_base sign-in the UnionID already known for that OpenID (issue 10)', async () => {
+    const follower = account.follower();
+    await follower.follow();
+    await server.wxoa.enrichment.drain();
+    expect((await server.api(`/api/followers/${follower.openid}`)).body.unionid).to.equal(follower.unionid);
+    const browser = new Browser();
+    const page = await authorize(browser, 'target=/oauth/whoami&scope=snsapi_base');
+    const callback = await wechatPage(browser, page, { sim_openid: follower.openid });
+    expect((await browser.get(callback)).location).to.equal('/oauth/whoami');
+    // WeChat's snsapi_base answer carries no UnionID; the server knows it from the follower.
+    expect(sim.calls.at(-1)?.path).to.equal('/sns/oauth2/access_token');
+    const me = JSON.parse((await browser.get(`${publicUrl}/oauth/whoami`)).body) as Record<string, unknown>;
+    expect(me).to.include({ openid: follower.openid, unionid: follower.unionid, scope: 'snsapi_base' });
+  });
+
   it('records a visitor who does not follow as an OAuth identity under their UnionID', async () => {
     const person = sim.createPerson({ nickname: 'Passer-by' });
     const browser = new Browser();

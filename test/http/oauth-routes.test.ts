@@ -184,7 +184,7 @@ describe('OAuth routes (INTERFACE.md §6) against the simulator', () => {
     expect(snsCalls('/sns/userinfo')).to.equal(userinfos + 1);
     // The identity is stored: it shows up under its UnionID as an OAuth identity.
     expect(await store.followers.unionIdentities(person.unionid)).to.deep.equal([
-      { appid: account.appid, openid: me['openid'], source: 'oauth' },
+      { appid: account.appid, openid: me['openid'], source: 'oauth', signedIn: true },
     ]);
     // And a page protected with requireVisitor now serves this visitor.
     const accountPage = await browser.get(`${origin}/account`);

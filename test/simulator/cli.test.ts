@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { runSimulatorCommand } from '../../src/simulator/cli.js';
 import { getJson } from './support.js';
@@ -31,6 +34,42 @@ describe('simulator: `wxoa simulator` command', () => {
       expect(state.followerCount).to.equal(3);
     } finally {
       await sim.close();
+    }
+  });
+
+  it('--state keeps the account and its followers for the next run, and refuses other credentials', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wxoa-sim-cli-'));
+    const state = join(dir, 'sim.json');
+    const common = { port: 0, handleSignals: false, print: () => {}, state };
+    try {
+      const first = await runSimulatorCommand({ ...common, followers: '2', webhook: 'http://127.0.0.1:9/a' });
+      const account = first.accounts[0];
+      const openids = account?.followers();
+      await first.close();
+
+      let printed = '';
+      const second = await runSimulatorCommand({
+        ...common,
+        followers: '2',
+        webhook: 'http://127.0.0.1:9/b',
+        print: (t) => (printed += t),
+      });
+      try {
+        const again = second.account(account?.appid ?? '');
+        expect(again.appsecret).to.equal(account?.appsecret);
+        expect(again.followers()).to.deep.equal(openids);
+        expect(again.webhookUrl).to.equal('http://127.0.0.1:9/b');
+        expect(printed).to.contain(`WECHAT_APPSECRET=${again.appsecret}`);
+        expect(printed).to.contain(`2 following (kept in ${state})`);
+      } finally {
+        await second.close();
+      }
+
+      let error: Error | undefined;
+      await runSimulatorCommand({ ...common, secret: 'another-secret' }).catch((e: Error) => (error = e));
+      expect(error?.message).to.contain('--secret differ from account');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

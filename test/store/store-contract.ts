@@ -500,9 +500,10 @@ export function describeStoreContract(
         await store.oauth.saveIdentity({ appid: APPID, openid: 'o1', ...visitor });
         await store.oauth.saveIdentity({ appid: 'wx4', openid: 'snap', ...visitor, isSnapshotUser: true });
         expect(await store.followers.unionIdentities('U')).to.deep.equal([
-          { appid: 'wx1', openid: 'o1', source: 'follower' },
-          { appid: 'wx2', openid: 'p1', source: 'follower' },
-          { appid: 'wx3', openid: 'q1', source: 'oauth' },
+          // o1 also signed in on the web: listed once, as the follower, marked signedIn.
+          { appid: 'wx1', openid: 'o1', source: 'follower', signedIn: true },
+          { appid: 'wx2', openid: 'p1', source: 'follower', signedIn: false },
+          { appid: 'wx3', openid: 'q1', source: 'oauth', signedIn: true },
         ]);
         expect(await store.followers.unionIdentities('nobody')).to.deep.equal([]);
       });
@@ -801,8 +802,39 @@ export function describeStoreContract(
         await store.oauth.saveIdentity({ ...base, unionid: 'U', nickname: 'Ann', headimgurl: 'https://img' });
         await store.oauth.saveIdentity({ ...base, unionid: null, scope: 'snsapi_base' });
         expect(await store.followers.unionIdentities('U')).to.deep.equal([
-          { appid: APPID, openid: 'o1', source: 'oauth' },
+          { appid: APPID, openid: 'o1', source: 'oauth', signedIn: true },
         ]);
+      });
+
+      it('keeps the first UnionID of an OpenID, recording another one reported as a conflict (issue 10)', async () => {
+        const base = { appid: APPID, openid: 'o1', scope: 'snsapi_userinfo', isSnapshotUser: false };
+        expect(await store.oauth.saveIdentity({ ...base, unionid: 'U' })).to.deep.equal({
+          unionid: 'U',
+          conflicts: [],
+        });
+        // snsapi_base carries no UnionID: the known one is returned.
+        expect((await store.oauth.saveIdentity({ ...base, unionid: null })).unionid).to.equal('U');
+        now += 1000;
+        const other = await store.oauth.saveIdentity({ ...base, unionid: 'V' });
+        expect(other.unionid).to.equal('U');
+        expect(
+          other.conflicts.map((c) => [c.keptUnionid, c.reportedUnionid, c.source, c.times]),
+        ).to.deep.equal([['U', 'V', 'oauth', 1]]);
+        await store.oauth.saveIdentity({ ...base, unionid: 'V' });
+        const [conflict] = await store.followers.unionIdConflicts(APPID, 'o1');
+        expect(conflict).to.include({ reportedUnionid: 'V', times: 2 });
+        expect(await store.followers.unionIdentities('V')).to.deep.equal([]);
+
+        // A follower: enrichment keeps the first UnionID too.
+        await follow('o2', 1000);
+        await store.followers.saveEnrichment(APPID, [{ openid: 'o2', subscribe: 1, unionid: 'W' }]);
+        const found = await store.followers.saveEnrichment(APPID, [
+          { openid: 'o2', subscribe: 1, unionid: 'X' },
+        ]);
+        expect(found.map((c) => [c.keptUnionid, c.reportedUnionid, c.source])).to.deep.equal([
+          ['W', 'X', 'user/info'],
+        ]);
+        expect((await store.followers.get(APPID, 'o2'))?.unionid).to.equal('W');
       });
     });
 

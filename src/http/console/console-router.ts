@@ -27,16 +27,24 @@ import type { ViewContext } from './view-context.js';
  * Script, styles and images only from this origin; no inline script or style at all, so even markup that
  * slipped past escaping could not run. Forms post only here; no page may frame the console.
  */
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
+const CSP = consoleCsp();
+
+/**
+ * The console's policy; `formTargets` are further origins a form may lead to (browsers check form-action on
+ * every redirect after a post: the simulator's menu links pass through the authorize page).
+ */
+export function consoleCsp(formTargets: readonly string[] = []): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "connect-src 'self'",
+    ["form-action 'self'", ...formTargets].join(' '),
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
 
 /** WeChat green, as a tab icon (otherwise browsers ask for /favicon.ico, which nothing serves). */
 const FAVICON =

@@ -2,7 +2,7 @@ import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { InvalidCursorError } from '../../followers/follower-repo.js';
 import type { Follower, FollowerEvent } from '../../followers/follower.js';
-import type { FollowerQuery, UnionIdentity } from '../../followers/follower-repo.js';
+import type { FollowerQuery, UnionIdConflict, UnionIdentity } from '../../followers/follower-repo.js';
 import { sendPage, viewOf, type ConsoleDeps } from './console-deps.js';
 import { replyForm } from './conversation-views.js';
 import { inputField, selectField, type FieldErrors } from './form-fields.js';
@@ -81,7 +81,7 @@ export function followersRoutes(router: Router, deps: ConsoleDeps): void {
     const view = viewOf(ctx);
     const record = await loadRecord(deps, view.appid, ctx.params['openid'] ?? '');
     if (!record.follower) return notFoundPage(ctx, view);
-    sendLive(ctx, recordPanel(view, record.follower, record.identities, record.events));
+    sendLive(ctx, recordPanel(view, record.follower, record.identities, record.events, record.conflicts));
   });
 }
 
@@ -107,7 +107,7 @@ export async function renderFollowerPage(
   const sent = ctx.query['sent'] === '1' && !reply.error;
   const body = html`<div class="grid side">
     <section class="card">
-      ${liveRegion(consoleHref(view, `/admin/live/followers/${segment(openid)}`), recordPanel(view, record.follower, record.identities, record.events))}
+      ${liveRegion(consoleHref(view, `/admin/live/followers/${segment(openid)}`), recordPanel(view, record.follower, record.identities, record.events, record.conflicts))}
     </section>
     <section class="card" id="conversation">
       <h2>Conversation</h2>
@@ -134,12 +134,13 @@ export async function renderFollowerPage(
 async function loadRecord(deps: ConsoleDeps, appid: string, openid: string) {
   const { followers } = deps.wxoa.store;
   const follower = await followers.get(appid, openid);
-  if (!follower) return { follower: null, identities: [], events: [] };
-  const [identities, events] = await Promise.all([
+  if (!follower) return { follower: null, identities: [], events: [], conflicts: [] };
+  const [identities, events, conflicts] = await Promise.all([
     follower.unionid ? followers.unionIdentities(follower.unionid) : Promise.resolve([]),
     followers.events(appid, openid),
+    followers.unionIdConflicts(appid, openid),
   ]);
-  return { follower, identities, events };
+  return { follower, identities, events, conflicts };
 }
 
 /** Profile, identities and history: refreshed live, because enrichment fills them in after the follow. */
@@ -148,6 +149,7 @@ function recordPanel(
   f: Follower,
   identities: readonly UnionIdentity[],
   events: readonly FollowerEvent[],
+  conflicts: readonly UnionIdConflict[],
 ): Html {
   // With the API failing, "waiting" would wait forever: say why instead (the strip above has the details).
   const waiting = view.apiFailure
@@ -160,6 +162,7 @@ function recordPanel(
       <dt>UnionID</dt>
       <dd class="mono" data-field="unionid">
         ${f.unionid ?? (f.enrichedAt ? html`<span class="muted">none (the account is not bound to an Open Platform account)</span>` : waiting)}
+        ${conflicts.length ? html` <span class="tag amber" data-conflict>conflict</span>` : ''}
       </dd>
       <dt>Status</dt>
       <dd data-field="status">
@@ -207,7 +210,9 @@ function recordPanel(
     return html`<tr>
       <td data-label="Account" class="mono">${i.appid}</td>
       <td data-label="OpenID">${link}${here ? html` <span class="tag">this one</span>` : ''}</td>
-      <td data-label="Known from">${i.source === 'oauth' ? 'web sign-in (OAuth)' : 'follower'}</td>
+      <td data-label="Known from">
+        ${i.source === 'oauth' ? 'web sign-in (OAuth)' : i.signedIn ? 'follower, and web sign-in (OAuth)' : 'follower'}
+      </td>
     </tr>`;
   });
   const unions = f.unionid
@@ -254,7 +259,43 @@ function recordPanel(
           </div>`
         : html`<p class="muted">No follow, scan or unfollow recorded (the follower may come from a sync).</p>`
     }`;
-  return html`${profile}${unions}${eventsTable}`;
+  return html`${profile}${conflictPanel(conflicts)}${unions}${eventsTable}`;
+}
+
+/** WeChat reported other UnionIDs for this OpenID: the first is kept, the others listed for a human. */
+function conflictPanel(conflicts: readonly UnionIdConflict[]): Html | string {
+  if (conflicts.length === 0) return '';
+  const rows = conflicts.map(
+    (c) =>
+      html`<tr>
+        <td data-label="Reported UnionID" class="mono">${c.reportedUnionid}</td>
+        <td data-label="By">${c.source === 'oauth' ? 'web sign-in (OAuth)' : 'user/info'}</td>
+        <td data-label="First seen">${isoTime(c.firstSeenAt)}</td>
+        <td data-label="Last seen">
+          ${isoTime(c.lastSeenAt)}${c.times > 1 ? html` <span class="muted small">(${c.times} times)</span>` : ''}
+        </td>
+      </tr>`,
+  );
+  return html`<div class="flash warn" role="alert" data-panel="unionid-conflict">
+      <strong>UnionID conflict.</strong> WeChat reported a different UnionID for this OpenID, which should
+      never happen. wxoa keeps the first one (<span class="mono">${conflicts[0]?.keptUnionid ?? ''}</span>)
+      and shows every other value here; check the account's Open Platform binding.
+    </div>
+    <div class="table-wrap">
+      <table class="stack" data-table="unionid-conflicts">
+        <thead>
+          <tr>
+            <th>Reported UnionID</th>
+            <th>By</th>
+            <th>First seen</th>
+            <th>Last seen</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${rows}
+        </tbody>
+      </table>
+    </div>`;
 }
 
 const EVENT_LABEL: Record<string, string> = {

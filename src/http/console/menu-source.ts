@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../../config.js';
+import { oauthLinkUrl } from '../../menu/oauth-link.js';
+import type { OAuthLink } from '../../menu/menu-types.js';
 
 /** The menu the config file names: absent, unreadable, or its JSON (not yet validated). */
 export type MenuSource =
@@ -51,4 +53,38 @@ export function menuEventKeys(input: unknown): string[] {
   };
   if (input !== null && typeof input === 'object') visit((input as Record<string, unknown>)['button']);
   return keys;
+}
+
+/** A `view` button of the menu and the URL it opens (an `oauth` link expanded to this server's route). */
+export interface MenuViewLink {
+  name: string;
+  url: string;
+}
+
+/** The menu's `view` buttons, for the simulator's "open a menu link"; buttons it cannot expand are left out. */
+export function menuViewLinks(input: unknown, publicUrl: string): MenuViewLink[] {
+  const links: MenuViewLink[] = [];
+  const visit = (buttons: unknown) => {
+    if (!Array.isArray(buttons)) return;
+    for (const b of buttons) {
+      if (b === null || typeof b !== 'object') continue;
+      const button = b as Record<string, unknown>;
+      const name = typeof button['name'] === 'string' ? button['name'] : '';
+      if (button['type'] === 'view') {
+        let url: string | undefined;
+        if (typeof button['url'] === 'string') url = button['url'];
+        else if (button['oauth'] !== null && typeof button['oauth'] === 'object') {
+          try {
+            url = oauthLinkUrl(publicUrl, button['oauth'] as OAuthLink);
+          } catch {
+            url = undefined;
+          }
+        }
+        if (url !== undefined && /^https?:\/\//.test(url)) links.push({ name, url });
+      }
+      visit(button['sub_button']);
+    }
+  };
+  if (input !== null && typeof input === 'object') visit((input as Record<string, unknown>)['button']);
+  return links;
 }

@@ -5,7 +5,7 @@ export interface SimulatorLogEntry {
   /** Unix ms. */
   readonly at: number;
   readonly openid: string;
-  readonly kind: 'follow' | 'scan' | 'text' | 'click' | 'unfollow';
+  readonly kind: 'follow' | 'scan' | 'text' | 'click' | 'view' | 'unfollow';
   /** The scene, the text or the menu key; '' when the action has none. */
   readonly detail: string;
   readonly result: Pick<PushResult, 'status' | 'ms' | 'deliveries' | 'reply' | 'replyError'>;
@@ -16,8 +16,9 @@ const FOLLOWERS = 200;
 
 /**
  * The simulator panel's memory of what it did, per simulated follower, newest last: the "phone" view shows
- * it with the customer-service messages the simulator received. It lives in memory beside the in-process
- * simulator, whose own state (followers, windows) does not survive a restart either; both are capped.
+ * it with the customer-service messages the simulator received. It lives in memory and is capped: after a
+ * restart the phone starts empty, while the simulator's own world (followers, windows, the messages it
+ * received) is kept in its state file.
  */
 export class SimulatorLog {
   readonly #byOpenid = new Map<string, SimulatorLogEntry[]>();

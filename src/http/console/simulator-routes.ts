@@ -12,9 +12,10 @@ import {
   type FieldErrors,
 } from './form-fields.js';
 import { html, type Html } from './html.js';
+import { consoleCsp } from './console-router.js';
 import { consolePage, type Flash } from './layout.js';
 import { liveRegion, sendLive } from './live-region.js';
-import { loadMenuSource, menuEventKeys } from './menu-source.js';
+import { loadMenuSource, menuEventKeys, menuViewLinks } from './menu-source.js';
 import { notFoundPage } from './not-found.js';
 import type { SimulatorLogEntry } from './simulator-log.js';
 import { phoneView } from './simulator-views.js';
@@ -183,6 +184,48 @@ export function simulatorRoutes(router: Router, deps: ConsoleDeps): void {
     await act(ctx, target.account, 'scanScene', 'scan', scene, (f) => f.scan(sceneArg), target.follower);
   });
 
+  /**
+   * Taps a `view` button of the menu as the follower: WeChat pushes VIEW, and the link opens in the
+   * follower's WeChat browser, where web authorization signs in whoever holds the phone (this follower).
+   * Only the menu's own links are opened, so the route is no open redirect.
+   */
+  router.post('/admin/simulator/view', async (ctx) => {
+    const target = await known(ctx);
+    if (!target) return;
+    const url = formString(ctx.request.body, 'url');
+    const source = await loadMenuSource(deps.wxoa.config);
+    const links = source.kind === 'found' ? menuViewLinks(source.input, deps.wxoa.config.publicUrl) : [];
+    if (!links.some((l) => l.url === url)) {
+      const flash: Flash = { kind: 'error', text: 'That link is not a button of the menu.' };
+      return renderPanel(
+        ctx,
+        deps,
+        target.account,
+        { as: target.follower.openid, values: {}, errors: {}, flash },
+        400,
+      );
+    }
+    const started = deps.clock();
+    let result: PushResult;
+    try {
+      result = await target.follower.view(url);
+    } catch (err) {
+      if (!(err instanceof SimulatorError)) throw err;
+      const flash: Flash = { kind: 'error', text: err.message };
+      return renderPanel(
+        ctx,
+        deps,
+        target.account,
+        { as: target.follower.openid, values: {}, errors: {}, flash },
+        409,
+      );
+    }
+    deps.simulatorLog.add({ at: started, openid: target.follower.openid, kind: 'view', detail: url, result });
+    target.account.phoneHolder = target.follower.openid;
+    ctx.status = 303;
+    ctx.redirect(url);
+  });
+
   router.post('/admin/simulator/unfollow', async (ctx) => {
     const target = await known(ctx);
     if (!target) return;
@@ -239,6 +282,7 @@ async function renderPanel(
   ]);
   const scenes = [...new Set(stats.map((s) => s.scene))];
   const keys = source.kind === 'found' ? menuEventKeys(source.input) : [];
+  const links = source.kind === 'found' ? menuViewLinks(source.input, deps.wxoa.config.publicUrl) : [];
   const v = (name: string) => state.values[name] ?? '';
   const e = (name: string) => state.errors[name];
 
@@ -303,6 +347,26 @@ async function renderPanel(
           ${inputField({ name: 'scanScene', label: 'Scan a QR code (scene)', value: v('scanScene'), error: e('scanScene'), list: 'sim-scenes', maxlength: MAX_SCENE })}
           <div><button type="submit" class="secondary">Scan</button></div>
         </form>
+        ${
+          links.length
+            ? html`<form
+                method="post"
+                class="inline"
+                target="_blank"
+                action="${consoleHref(view, '/admin/simulator/view')}"
+                data-action="view"
+              >
+                ${csrfInput(view.session)}<input type="hidden" name="openid" value="${as}" />
+                <span class="small muted">Open a menu link (in a new tab, signed in as this follower):</span>
+                ${links.map(
+                  (l) =>
+                    html`<button type="submit" name="url" value="${l.url}" class="secondary" title="${l.url}">
+                      ${l.name}
+                    </button> `,
+                )}
+              </form>`
+            : ''
+        }
         <form
           method="post"
           action="${consoleHref(view, '/admin/simulator/unfollow')}"
@@ -359,5 +423,11 @@ async function renderPanel(
     ? []
     : ['text', 'key', 'scanScene', 'unfollow'].map(e).filter((m): m is string => !!m);
   const flash: Flash | null = state.flash ?? (hidden[0] ? { kind: 'error', text: hidden[0] } : null);
+  if (links.length > 0) {
+    // A menu link opens through this server's authorize route and the simulator's authorize page.
+    const origins = [deps.wxoa.config.publicUrl, deps.simulator?.url ?? '', ...links.map((l) => l.url)];
+    const targets = new Set(origins.filter((u) => URL.canParse(u)).map((u) => new URL(u).origin));
+    ctx.set('Content-Security-Policy', consoleCsp([...targets]));
+  }
   sendPage(ctx, consolePage(view, { title: 'Simulator', section: 'simulator', flash, body }), status);
 }

@@ -8,6 +8,7 @@ const ACTION: Record<SimulatorLogEntry['kind'], (detail: string) => string> = {
   follow: (scene) => (scene ? `You followed through QR scene “${scene}”` : 'You followed the account'),
   scan: (scene) => `You scanned QR scene “${scene}”`,
   click: (key) => `You tapped the menu button with key “${key}”`,
+  view: (url) => `You opened the menu link ${url}`,
   unfollow: () => 'You unfollowed the account',
   text: () => '',
 };
@@ -96,7 +97,7 @@ function resultItem(e: SimulatorLogEntry): Html {
       <div class="bubble">WeChat would reject the webhook’s answer: ${replyError}</div>
     </li>`;
   if (!reply) {
-    return e.kind === 'unfollow'
+    return e.kind === 'unfollow' || e.kind === 'view'
       ? html``
       : html`<li class="note" data-no-reply>no automatic reply (the webhook answered “success”)</li>`;
   }

@@ -69,8 +69,9 @@ export function authorizeRoutes(router: Router, world: World): void {
       if (!person) return fail(40003, `no person with unionid ${q['sim_unionid']}`);
       who = account.followerOf(person);
     } else {
+      const holder = account.phoneHolder !== undefined ? account.find(account.phoneHolder) : undefined;
       const first = account.followers()[0];
-      who = first !== undefined ? account.find(first) : undefined;
+      who = holder ?? (first !== undefined ? account.find(first) : undefined);
       who ??= account.visitor ??= account.follower();
     }
 
@@ -102,12 +103,22 @@ export function authorizeRoutes(router: Router, world: World): void {
   });
 }
 
-/** 302 to the redirect_uri with the code (approval) or only the state (refusal), §6.8. */
+/**
+ * 302 to the redirect_uri with the code (approval) or only the state (refusal), §6.8. A browser navigating
+ * here gets a page that moves on by itself instead: after an HTTP redirect a browser keeps the
+ * `#wechat_redirect` of the authorize URL on every later URL, which WeChat's client does not do.
+ */
 function finish(ctx: Context, redirect: URL, state: string, code: string | undefined): void {
   const target = new URL(redirect);
   if (code !== undefined) target.searchParams.set('code', code);
   target.searchParams.set('state', state);
-  ctx.redirect(target.toString());
+  if (ctx.get('sec-fetch-mode') !== 'navigate') return ctx.redirect(target.toString());
+  const href = escapeXml(target.toString());
+  ctx.type = 'html';
+  ctx.body = page(
+    'Signing in',
+    `<meta http-equiv="refresh" content="0;url=${href}"><p><a id="continue" href="${href}">Continue</a></p>`,
+  );
 }
 
 function page(title: string, body: string): string {

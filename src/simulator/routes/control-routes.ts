@@ -31,7 +31,7 @@ import { isRecord, queryOf, readRawBody } from './api-kit.js';
  *   POST   /sim/persons              {unionid?, nickname?} → 201 { unionid, nickname, headimgurl }
  *   GET    /sim/calls?path=&appid=                       → { calls }
  *   DELETE /sim/calls                                    → 204
- *   POST   /sim/misbehave            {kind, path?, pathPattern?, times?, ms?} → 204  (pathPattern: a RegExp source)
+ *   POST   /sim/misbehave            {kind, path?, pathPattern?, times?, ms?, openid?, unionid?} → 204  (pathPattern: a RegExp source)
  *   POST   /sim/clock/advance        {ms}                 → { now }
  *   GET    /sim/avatar/:unionid/:size                    → an SVG avatar (the persons' headimgurl)
  */
@@ -191,8 +191,19 @@ export function controlRoutes(router: Router, world: World): void {
       rule = { kind, ms, path, times };
     } else if (kind === 'system_error' || kind === 'http_500' || kind === 'invalid_credential') {
       rule = { kind, path, times };
+    } else if (kind === 'other_unionid') {
+      rule = {
+        kind,
+        path,
+        times,
+        openid: requiredText(body, 'openid'),
+        unionid: requiredText(body, 'unionid'),
+      };
     } else {
-      throw new SimulatorError('invalid', 'kind must be slow, system_error, http_500 or invalid_credential');
+      throw new SimulatorError(
+        'invalid',
+        'kind must be slow, system_error, http_500, invalid_credential or other_unionid',
+      );
     }
     world.misbehaviour.add(rule);
     ctx.status = 204;
