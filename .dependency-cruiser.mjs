@@ -79,10 +79,26 @@ export default {
       name: 'simulator-only-on-demand',
       comment:
         'a production start never loads the simulator: outside simulator/ it is a type, or a dynamic import ' +
-        'in sandbox mode (simulator-routes.ts is being split off in issue 9)',
+        "in sandbox mode; the console's simulator panel (sandbox.ts and simulator-routes.ts) is such a " +
+        'module, loaded only by the sandbox composition (next rule)',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['^src/simulator/', '^src/http/console/simulator-routes\\.ts$'] },
+      from: {
+        path: '^src/',
+        pathNot: ['^src/simulator/', '^src/http/console/(sandbox|simulator-routes)\\.ts$'],
+      },
       to: { path: '^src/simulator/', dependencyTypesNot: ['type-only', 'dynamic-import'] },
+    },
+    {
+      name: 'simulator-panel-only-in-sandbox',
+      comment:
+        "the simulator panel reaches the console only through main.ts's dynamic import in sandbox mode " +
+        '(test/cli/production-imports.test.ts checks a production start at run time)',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/http/console/sandbox\\.ts$'] },
+      to: {
+        path: '^src/http/console/(sandbox|simulator-routes)\\.ts$',
+        dependencyTypesNot: ['type-only', 'dynamic-import'],
+      },
     },
   ],
   options: {
