@@ -7,15 +7,11 @@ import { expect } from 'chai';
 import { Composer } from '../../src/bot/composer.js';
 import type { Context } from '../../src/bot/context.js';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
+import { openStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/types.js';
+import { gate } from '../http/webhook-server.js';
 import { eventXml, openReply, postPush, signPush, textXml, type PushAccount } from '../support/push.js';
-import {
-  callsTo,
-  e2eDatabase,
-  sleep,
-  startE2eServer,
-  type E2eDatabase,
-  type E2eServer,
-} from '../support/server.js';
+import { callsTo, e2eDatabase, startE2eServer, type E2eDatabase, type E2eServer } from '../support/server.js';
 
 describe('e2e: two instances on one PostgreSQL database', function () {
   let sim: Simulator;
@@ -26,6 +22,13 @@ describe('e2e: two instances on one PostgreSQL database', function () {
   let b: E2eServer;
   /** Handler runs, across both instances, by follower (each test pushes as its own follower). */
   const runs = new Map<string, number>();
+  /** B's own store (the real one), watched so a test knows when B found a push pending. */
+  let storeB: Store;
+  /** Told of each dedup key B's claim found already claimed by another delivery. */
+  let onPendingAtB: (key: string) => void = () => undefined;
+  /** While set, the text handler waits for it: the first delivery is held mid-handling. */
+  let holdText: Promise<void> | null = null;
+  let textEntered: () => void = () => undefined;
 
   /** The same code handlers in each instance, as one deployment would run them. */
   function handlers(): Composer<Context> {
@@ -40,8 +43,9 @@ describe('e2e: two instances on one PostgreSQL database', function () {
     });
     composer.on('message:text', async (ctx) => {
       const n = count(ctx);
-      // Slow enough that a duplicate delivered meanwhile finds the push still being handled.
-      await sleep(300);
+      textEntered();
+      // Held until the duplicate has found the push being handled: the race is staged, not timed.
+      if (holdText) await holdText;
       ctx.reply(`You said "${ctx.message.Content}" (handled ${n} time(s))`);
     });
     return composer;
@@ -58,18 +62,27 @@ describe('e2e: two instances on one PostgreSQL database', function () {
       ghId: account.ghId,
     };
     a = await startE2eServer({ sim, account, databaseUrl: db.url, handlers: handlers() });
+    storeB = await openStore(db.url);
+    const claim = storeB.replies.claim.bind(storeB.replies);
+    storeB.replies.claim = async (key, leaseMs) => {
+      const record = await claim(key, leaseMs);
+      if (record.state === 'pending') onPendingAtB(key);
+      return record;
+    };
     b = await startE2eServer({
       sim,
       account,
       databaseUrl: db.url,
       handlers: handlers(),
       keepWebhookUrls: true,
+      store: storeB,
     });
   });
 
   after(async () => {
     await a?.close();
     await b?.close();
+    await storeB?.close();
     await sim?.close();
     await db?.dispose();
   });
@@ -117,10 +130,19 @@ describe('e2e: two instances on one PostgreSQL database', function () {
       mode: 'safe',
     });
 
-    const [fromA, fromB] = await Promise.all([
-      postPush(`${a.url}/wechat`, signed),
-      postPush(`${b.url}/wechat`, signed),
-    ]);
+    // A takes the push and is held inside its handler; B gets the same push, finds it claimed, and waits;
+    // only then may A answer. B must answer with A's reply without running the handlers.
+    const held = gate();
+    holdText = held.wait;
+    const entered = new Promise<void>((resolve) => (textEntered = resolve));
+    const pendingAtB = new Promise<void>((resolve) => (onPendingAtB = () => resolve()));
+    const toA = postPush(`${a.url}/wechat`, signed);
+    await entered;
+    const toB = postPush(`${b.url}/wechat`, signed);
+    await pendingAtB;
+    held.open();
+    const [fromA, fromB] = await Promise.all([toA, toB]);
+    holdText = null;
 
     const replyA = replyOf(fromA);
     expect(replyA).to.contain('You said "hello" (handled 1 time(s))');
