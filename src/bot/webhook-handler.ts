@@ -4,7 +4,7 @@ import { dedupKey, renderEncryptedEnvelope, type InboundMessage, type Reply } fr
 import type { MiddlewareObj } from './composer.js';
 import { pushIdentity, type Context } from './context.js';
 import { DeliveryDedup } from './delivery-dedup.js';
-import { dispatch, SUCCESS } from './dispatch.js';
+import { dispatch, SUCCESS, type DispatchOutcome } from './dispatch.js';
 import { checkPush, receivePush, receiveUrlCheck, type Freshness, type WebhookQuery } from './receive.js';
 import { AccountTable, type ResolvedAccount, type WebhookAccount } from './webhook-accounts.js';
 import type { ReplyRecordStore } from './reply-store.js';
@@ -23,6 +23,14 @@ export type LateReplySink = (push: PushInfo, reply: Reply) => Promise<void>;
 /** Told about each passive reply sent (once per push, not per retried delivery), e.g. to record it. */
 export type PassiveReplyListener = (push: PushInfo, reply: Reply) => Promise<void> | void;
 
+/** Told how pushes were answered, e.g. for metrics. Called on the push's path: it must be cheap and not throw. */
+export interface WebhookObserver {
+  /** A push's handlers gave their answer (once per push, not per delivery), after `ms` milliseconds. */
+  handled(appid: string, message: InboundMessage, outcome: DispatchOutcome['kind'], ms: number): void;
+  /** A retried delivery answered from the dedup record, or after waiting for the first delivery's reply. */
+  retried(appid: string, message: InboundMessage, answered: 'record' | 'waited'): void;
+}
+
 /** Options of `createWebhookHandler` (and of the Koa middleware built on it). */
 export interface WebhookOptions {
   /** The account(s) served; the first one is the default for requests that name no AppID. */
@@ -40,6 +48,7 @@ export interface WebhookOptions {
   /** Called after a handler's reply went out as the passive reply; errors are logged, never sent. */
   onPassiveReply?: PassiveReplyListener | undefined;
   logger?: Logger | undefined;
+  observer?: WebhookObserver | undefined;
   /** Unix milliseconds; default `Date.now`. Timers (budget, waits) use real time regardless. */
   clock?: (() => number) | undefined;
 }
@@ -105,6 +114,7 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
   const now = (): Freshness => ({ nowSeconds: Math.floor(clock() / 1000), toleranceSeconds: toleranceS });
   const sink = options.lateReplySink;
   const onPassiveReply = options.onPassiveReply;
+  const observer = options.observer;
   const middleware = options.bot.middleware();
   const dedup = new DeliveryDedup(options.replyStore ?? new MemoryReplyRecordStore(), {
     // A claim outlives the budget a little, so only a crashed delivery's claim is ever taken over.
@@ -164,6 +174,7 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
     started: number,
   ): Promise<string> {
     const push: PushInfo = { appid: account.appid, openid: message.FromUserName, dedupKey: key, message };
+    const dispatched = observer === undefined ? 0 : performance.now();
     const { outcome, done } = dispatch(middleware, message, {
       appid: account.appid,
       dedupKey: key,
@@ -175,6 +186,7 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
     });
     track(done);
     const result = await outcome;
+    observer?.handled(account.appid, message, result.kind, performance.now() - dispatched);
     if (result.kind !== 'reply') return SUCCESS;
     if (onPassiveReply !== undefined) background('onPassiveReply', push, result.reply, onPassiveReply);
     return result.xml;
@@ -205,10 +217,12 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
         reply = await answer;
       } else if (record.state === 'done') {
         reply = record.reply;
+        observer?.retried(account.appid, message, 'record');
       } else {
         // The first delivery is still running (WeChat retried, or re-sent in parallel): wait for its reply
         // within this delivery's own budget rather than running the handlers twice.
         reply = (await dedup.waitFor(key, started + budgetMs, performanceNow)) ?? SUCCESS;
+        observer?.retried(account.appid, message, 'waited');
       }
 
       if (reply === SUCCESS) return SUCCESS_ANSWER;
