@@ -1,5 +1,5 @@
 import { Composer, type NextFunction } from '../bot/composer.js';
-import type { Context } from '../bot/context.js';
+import { pushIdentity, type Context } from '../bot/context.js';
 import { silentLogger, withBindings, type Logger } from '../logger.js';
 import type {
   ConversationMessage,
@@ -29,6 +29,16 @@ export type OutboundVia = 'passive' | 'late' | 'operator';
 export interface PushRef {
   appid: string;
   openid: string;
+  /** The push itself and its dedup key, when known: its log lines then carry the whole push identity. */
+  message?: InboundMessage;
+  dedupKey?: string;
+}
+
+/** The fields that name a push in a log line: the whole identity when the webhook gave it. */
+function identityOf(push: PushRef): Record<string, string> {
+  return push.message !== undefined && push.dedupKey !== undefined
+    ? pushIdentity(push.appid, push.message, push.dedupKey)
+    : { appid: push.appid, openid: push.openid };
 }
 
 /** Options of {@link ConversationService}. */
@@ -100,7 +110,7 @@ export class ConversationService {
         });
       } catch (err) {
         this.#log.error(
-          { err, appid: ctx.appid, openid: ctx.message.FromUserName },
+          { err, ...pushIdentity(ctx.appid, ctx.message, ctx.dedupKey) },
           'recording an inbound message failed',
         );
       }
@@ -126,7 +136,7 @@ export class ConversationService {
         via: 'passive',
       });
     } catch (err) {
-      this.#log.error({ err, appid: push.appid, openid: push.openid }, 'recording a passive reply failed');
+      this.#log.error({ err, ...identityOf(push) }, 'recording a passive reply failed');
     }
   };
 
@@ -140,7 +150,7 @@ export class ConversationService {
       await this.sendReply(push.appid, push.openid, reply, 'late');
     } catch (err) {
       this.#log.warn(
-        { err, appid: push.appid, openid: push.openid, type: reply.type },
+        { err, ...identityOf(push), type: reply.type },
         'late reply not delivered',
       );
     }

@@ -164,3 +164,171 @@ describe('e2e: operations (metrics, logs, health)', function () {
     });
   });
 });
+
+/** A browser driven by hand for the OAuth round trip: follows no redirect, keeps its cookies. */
+class Browser {
+  readonly cookies = new Map<string, string>();
+
+  async get(url: string): Promise<{ status: number; location: string | null; body: string }> {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+    for (const header of res.headers.getSetCookie()) {
+      const pair = header.split(';')[0] ?? '';
+      const eq = pair.indexOf('=');
+      this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    }
+    return { status: res.status, location: res.headers.get('location'), body: await res.text() };
+  }
+}
+
+describe('e2e: logs of a run full of API errors and bad pushes', function () {
+  let sim: Simulator;
+  let account: SimAccount;
+  let db: E2eDatabase;
+  let server: E2eServer;
+  let lines: LogLine[];
+  let publicUrl: string;
+  /** Bodies of the error answers, scanned for secrets with the logs. */
+  const errorBodies: string[] = [];
+  const openids: string[] = [];
+
+  before(async function () {
+    db = await e2eDatabase('sqlite', this);
+    sim = await startSimulator();
+    account = sim.createAccount({ mode: 'safe' });
+    const captured = captureLogs('trace');
+    lines = captured.lines;
+    const handlers = new Composer<Context>();
+    handlers.hears('note', (ctx) => {
+      ctx.log.info({ length: 4 }, 'handler noted a push');
+      ctx.reply('noted');
+    });
+    handlers.hears('boom', () => {
+      throw new Error('handler bug');
+    });
+    const port = await freePort();
+    publicUrl = `http://127.0.0.1:${port}`;
+    server = await startE2eServer({
+      sim,
+      account,
+      databaseUrl: db.url,
+      port,
+      env: { PUBLIC_URL: publicUrl },
+      configFile: { replies: RULES },
+      handlers,
+      logger: captured.logger,
+      enrichment: { debounceMs: 5, retryBaseMs: 5, retryMaxMs: 20, pollMs: 20 },
+    });
+
+    // Pushes, good and failing in their handlers.
+    const follower = account.follower();
+    openids.push(follower.openid);
+    await follower.follow();
+    await follower.sendText('note');
+    await follower.sendText('boom');
+    await follower.sendText('hello');
+    // Bad pushes: a forged signature, a stale one, a body encrypted for another AppID, garbage, too large,
+    // an unknown account.
+    const refuse = async (push: ReturnType<typeof signPush>, path = '/wechat') => {
+      const res = await postPush(`${server.url}${path}`, push);
+      expect(res.status, res.body).to.be.gte(400);
+      errorBodies.push(res.body);
+    };
+    const xml = textXml({ from: follower.openid, content: 'hi' });
+    await refuse(signPush(account, xml, { mode: 'safe', tamper: true }));
+    await refuse(signPush(account, xml, { mode: 'safe', timestamp: 1_000_000 }));
+    await refuse(signPush(account, xml, { mode: 'safe', encryptAppid: 'wx0000000000000000' }));
+    await refuse(signPush(account, '<xml><Encrypt>not base64!</Encrypt></xml>'));
+    await refuse(signPush(account, `<xml>${'x'.repeat(1024 * 1024 + 1)}</xml>`));
+    await refuse(signPush(account, xml), '/wechat/wxffffffffffffffff');
+    // WeChat API errors: retried, deferred, refused.
+    sim.misbehave({ path: '/cgi-bin/user/info/batchget', kind: 'system_error', times: 4 });
+    sim.misbehave({ path: '/cgi-bin/user/info/batchget', kind: 'http_500', times: 2 });
+    const second = account.follower();
+    openids.push(second.openid);
+    await second.follow();
+    await eventually('the second follower is enriched', async () => {
+      const { body } = await server.api(`/api/followers/${second.openid}`);
+      return typeof body?.enrichedAt === 'string';
+    });
+    sim.misbehave({ path: '/cgi-bin/qrcode/create', kind: 'invalid_credential', times: 3 });
+    const qr = await server.api('/api/qrcodes', { method: 'POST', body: '{"scene":"x"}' });
+    expect(qr.status).to.be.gte(400);
+    errorBodies.push(JSON.stringify(qr.body));
+    // Wrong admin tokens.
+    const unauthorised = await fetch(`${server.url}/api/followers`, { headers: { authorization: 'Bearer nope' } });
+    errorBodies.push(await unauthorised.text());
+    // OAuth: one round trip that works, one whose code WeChat refuses.
+    for (const refused of [false, true]) {
+      const browser = new Browser();
+      const start = await browser.get(`${publicUrl}/oauth/authorize?target=/oauth/whoami&scope=snsapi_userinfo`);
+      const page = new URL(start.location!);
+      page.hash = '';
+      page.searchParams.set('sim_openid', follower.openid);
+      const callback = (await browser.get(page.toString())).location!;
+      if (refused) sim.misbehave({ path: '/sns/oauth2/access_token', kind: 'invalid_credential' });
+      const landed = await browser.get(callback);
+      if (refused) errorBodies.push(landed.body);
+      else expect(landed.status, landed.body).to.equal(302);
+    }
+    // The conversation log's table goes away under the running server: recording fails on every push.
+    const { default: Database } = await import('better-sqlite3');
+    const raw = new Database(db.url.slice('sqlite:'.length));
+    raw.exec('DROP TABLE messages');
+    raw.close();
+    expect((await follower.sendText('note')).reply?.['Content']).to.equal('noted');
+    await server.wxoa.webhook.webhook.drain();
+  });
+
+  after(async () => {
+    await server?.close();
+    await sim?.close();
+    await db?.dispose();
+  });
+
+  it('carry the push identity (appid, openid, type, dedup key) on every line of a push\'s handling', () => {
+    const messages = lines.map((l) => l.msg);
+    expect(messages).to.include.members([
+      'handler noted a push',
+      'handler threw; answered success',
+      'recording an inbound message failed',
+      'recording a passive reply failed',
+    ]);
+    // A line of a push's handling names its follower; enrichment and API calls run apart from any push.
+    const pushLines = lines.filter(
+      (l) => openids.includes(l['openid'] as string) && l['module'] !== 'enrichment' && l['module'] !== 'wechat-api',
+    );
+    const incomplete = pushLines.filter(
+      (l) =>
+        typeof l['appid'] !== 'string' ||
+        typeof l['msgType'] !== 'string' ||
+        typeof l['dedupKey'] !== 'string' ||
+        (l['msgType'] === 'event' && typeof l['event'] !== 'string'),
+    );
+    expect(incomplete.map((l) => l.raw)).to.deep.equal([]);
+  });
+
+  it('hold no secret of the configuration, no access token, no OAuth code, in any line or error body', () => {
+    const secrets = new Set<string>([account.appsecret, account.token, account.encodingAesKey, ADMIN_TOKEN]);
+    for (const call of sim.calls) {
+      for (const name of ['access_token', 'code', 'refresh_token', 'secret']) {
+        const value = call.query[name];
+        if (value) secrets.add(value);
+      }
+      const body = call.body as Record<string, unknown> | null;
+      if (typeof body?.['secret'] === 'string') secrets.add(body['secret']);
+    }
+    const kinds = sim.calls.map((c) => c.path);
+    expect(kinds, 'tokens and codes were issued and used').to.include.members([
+      '/cgi-bin/stable_token',
+      '/sns/oauth2/access_token',
+      '/sns/userinfo',
+    ]);
+    expect(secrets.size).to.be.gte(8);
+    const texts = [...lines.map((l) => l.raw), ...errorBodies];
+    const leaks = [...secrets].flatMap((secret) =>
+      texts.filter((t) => t.includes(secret)).map((t) => ({ secret: secret.slice(0, 4), line: t.slice(0, 200) })),
+    );
+    expect(leaks).to.deep.equal([]);
+  });
+});
