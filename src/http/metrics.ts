@@ -142,13 +142,27 @@ export class ServerMetrics {
   readonly webhookObserver: WebhookHttpObserver = {
     handled: (appid, message, outcome, ms) => {
       const series = this.#series(appid);
-      const children = this.#children(series, series.pushes, message, this.#pushes, 'outcome', OUTCOME_LABELS);
+      const children = this.#children(
+        series,
+        series.pushes,
+        message,
+        this.#pushes,
+        'outcome',
+        OUTCOME_LABELS,
+      );
       children[OUTCOMES[outcome]]!.inc();
       series.handlerSeconds.observe(ms / 1000);
     },
     retried: (appid, message, answered) => {
       const series = this.#series(appid);
-      const children = this.#children(series, series.retries, message, this.#retries, 'answered', RETRY_LABELS);
+      const children = this.#children(
+        series,
+        series.retries,
+        message,
+        this.#retries,
+        'answered',
+        RETRY_LABELS,
+      );
       children[answered === 'record' ? 0 : 1]!.inc();
     },
     answered: (appid, ms) => {

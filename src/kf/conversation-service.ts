@@ -149,10 +149,7 @@ export class ConversationService {
     try {
       await this.sendReply(push.appid, push.openid, reply, 'late');
     } catch (err) {
-      this.#log.warn(
-        { err, ...identityOf(push), type: reply.type },
-        'late reply not delivered',
-      );
+      this.#log.warn({ err, ...identityOf(push), type: reply.type }, 'late reply not delivered');
     }
   };
 

@@ -5,10 +5,12 @@
  * push's handling, and no secret of the configuration anywhere.
  */
 import { expect } from 'chai';
+import pg from 'pg';
 import { Composer } from '../../src/bot/composer.js';
 import type { Context } from '../../src/bot/context.js';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
 import { captureLogs, type LogLine } from '../support/log-capture.js';
+import { testPostgresUrl } from '../support/postgres.js';
 import { postPush, signPush, textXml } from '../support/push.js';
 import {
   ADMIN_TOKEN,
@@ -43,39 +45,26 @@ async function scrape(server: E2eServer, path = '/metrics', token = ADMIN_TOKEN)
   return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
 }
 
-describe('e2e: operations (metrics, logs, health)', function () {
+describe('e2e: operations', function () {
   let sim: Simulator;
   let account: SimAccount;
   let db: E2eDatabase;
   let server: E2eServer;
-  let lines: LogLine[];
-  let publicUrl: string;
 
   before(async function () {
     db = await e2eDatabase('sqlite', this);
     sim = await startSimulator();
     account = sim.createAccount({ mode: 'safe' });
-    const captured = captureLogs('trace');
-    lines = captured.lines;
     const handlers = new Composer<Context>();
-    handlers.hears('note', (ctx) => {
-      ctx.log.info('handler noted a push');
-      ctx.reply('noted');
-    });
     handlers.hears('boom', () => {
       throw new Error('handler bug');
     });
-    const port = await freePort();
-    publicUrl = `http://127.0.0.1:${port}`;
     server = await startE2eServer({
       sim,
       account,
       databaseUrl: db.url,
-      port,
-      env: { PUBLIC_URL: publicUrl },
       configFile: { replies: RULES },
       handlers,
-      logger: captured.logger,
       enrichment: { debounceMs: 5, retryBaseMs: 5, retryMaxMs: 20, pollMs: 20 },
     });
   });
@@ -88,7 +77,14 @@ describe('e2e: operations (metrics, logs, health)', function () {
 
   describe('/metrics', () => {
     it('needs the admin token, however the path is spelled', async () => {
-      for (const path of ['/metrics', '/METRICS', '/Metrics/', '/%6detrics', '//metrics', '/api/../metrics']) {
+      for (const path of [
+        '/metrics',
+        '/METRICS',
+        '/Metrics/',
+        '/%6detrics',
+        '//metrics',
+        '/api/../metrics',
+      ]) {
         const res = await scrape(server, path, '');
         expect(res.status, path).to.equal(401);
         expect(res.text, path).to.not.include('wxoa_');
@@ -118,7 +114,9 @@ describe('e2e: operations (metrics, logs, health)', function () {
       });
       // A call WeChat refuses: counted under its errcode.
       sim.misbehave({ path: '/cgi-bin/qrcode/create', kind: 'invalid_credential', times: 3 });
-      expect((await server.api('/api/qrcodes', { method: 'POST', body: '{"scene":"x"}' })).status).to.be.gte(400);
+      expect((await server.api('/api/qrcodes', { method: 'POST', body: '{"scene":"x"}' })).status).to.be.gte(
+        400,
+      );
 
       const { text } = await scrape(server);
       const pushes = (labels: Record<string, string>) =>
@@ -256,12 +254,16 @@ describe('e2e: logs of a run full of API errors and bad pushes', function () {
     expect(qr.status).to.be.gte(400);
     errorBodies.push(JSON.stringify(qr.body));
     // Wrong admin tokens.
-    const unauthorised = await fetch(`${server.url}/api/followers`, { headers: { authorization: 'Bearer nope' } });
+    const unauthorised = await fetch(`${server.url}/api/followers`, {
+      headers: { authorization: 'Bearer nope' },
+    });
     errorBodies.push(await unauthorised.text());
     // OAuth: one round trip that works, one whose code WeChat refuses.
     for (const refused of [false, true]) {
       const browser = new Browser();
-      const start = await browser.get(`${publicUrl}/oauth/authorize?target=/oauth/whoami&scope=snsapi_userinfo`);
+      const start = await browser.get(
+        `${publicUrl}/oauth/authorize?target=/oauth/whoami&scope=snsapi_userinfo`,
+      );
       const page = new URL(start.location!);
       page.hash = '';
       page.searchParams.set('sim_openid', follower.openid);
@@ -286,7 +288,7 @@ describe('e2e: logs of a run full of API errors and bad pushes', function () {
     await db?.dispose();
   });
 
-  it('carry the push identity (appid, openid, type, dedup key) on every line of a push\'s handling', () => {
+  it("carry the push identity (appid, openid, type, dedup key) on every line of a push's handling", () => {
     const messages = lines.map((l) => l.msg);
     expect(messages).to.include.members([
       'handler noted a push',
@@ -296,7 +298,10 @@ describe('e2e: logs of a run full of API errors and bad pushes', function () {
     ]);
     // A line of a push's handling names its follower; enrichment and API calls run apart from any push.
     const pushLines = lines.filter(
-      (l) => openids.includes(l['openid'] as string) && l['module'] !== 'enrichment' && l['module'] !== 'wechat-api',
+      (l) =>
+        openids.includes(l['openid'] as string) &&
+        l['module'] !== 'enrichment' &&
+        l['module'] !== 'wechat-api',
     );
     const incomplete = pushLines.filter(
       (l) =>
@@ -327,8 +332,58 @@ describe('e2e: logs of a run full of API errors and bad pushes', function () {
     expect(secrets.size).to.be.gte(8);
     const texts = [...lines.map((l) => l.raw), ...errorBodies];
     const leaks = [...secrets].flatMap((secret) =>
-      texts.filter((t) => t.includes(secret)).map((t) => ({ secret: secret.slice(0, 4), line: t.slice(0, 200) })),
+      texts
+        .filter((t) => t.includes(secret))
+        .map((t) => ({ secret: secret.slice(0, 4), line: t.slice(0, 200) })),
     );
     expect(leaks).to.deep.equal([]);
+  });
+});
+
+describe('e2e: /healthz/live and /healthz/ready when PostgreSQL loses the database', function () {
+  let sim: Simulator;
+  let account: SimAccount;
+  let db: E2eDatabase;
+  let server: E2eServer;
+
+  before(async function () {
+    db = await e2eDatabase('postgres', this);
+    sim = await startSimulator();
+    account = sim.createAccount({ mode: 'safe' });
+    server = await startE2eServer({ sim, account, databaseUrl: db.url });
+  });
+
+  after(async () => {
+    await server?.close();
+    await sim?.close();
+    await db?.dispose();
+  });
+
+  async function health(path: string): Promise<{ status: number; body: unknown }> {
+    const res = await fetch(server.url + path);
+    return { status: res.status, body: await res.json() };
+  }
+
+  it('stays live while the database is gone, and is not ready until it is back', async () => {
+    expect(await health('/healthz/live')).to.deep.equal({ status: 200, body: { status: 'ok' } });
+    expect(await health('/healthz/ready')).to.deep.equal({ status: 200, body: { status: 'ok' } });
+    expect((await account.follower().follow()).status).to.equal(200);
+
+    // DROP DATABASE … WITH (FORCE): the server's connections are cut and no new one can be made.
+    await db.dispose();
+    expect(await health('/healthz/ready')).to.deep.equal({ status: 503, body: { status: 'unavailable' } });
+    expect(await health('/healthz')).to.deep.equal({ status: 503, body: { status: 'unavailable' } });
+    expect(await health('/healthz/live')).to.deep.equal({ status: 200, body: { status: 'ok' } });
+
+    // The database is back (empty, but reachable): ready again, on new connections.
+    const name = new URL(db.url).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: await testPostgresUrl() });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+    expect(await health('/healthz/ready')).to.deep.equal({ status: 200, body: { status: 'ok' } });
   });
 });
