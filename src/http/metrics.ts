@@ -1,18 +1,23 @@
 import type { Middleware } from 'koa';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { DispatchOutcome } from '../bot/dispatch.js';
 import type { InboundMessage } from '../wire/index.js';
 import { WechatApiError, WechatHttpError, type ApiOutcomeListener } from '../wechat-api/index.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { PushHistogram, type HistogramChild } from './push-histogram.js';
 import type { WebhookHttpObserver } from './webhook-middleware.js';
 
 /**
  * The Prometheus series of INTERFACE.md §11, in a registry of their own (not prom-client's global one), so
- * two servers in one process keep separate counts. Labelled by account (AppID). The push path only
- * increments children bound in advance: no label object, string or hash per push.
+ * two servers in one process keep separate counts. Labelled by account (AppID).
  *
- * Job progress (§11) has no series yet: the server runs no job that reports progress. `wxoa sync` shows its
- * own progress on the terminal.
+ * The push path stays cheap (issue 11: /metrics costs at most 3 % of throughput): prom-client hashes the
+ * label set on every `inc`/`observe`, even through a bound child, so a push only bumps plain numbers kept
+ * per label set (made on a type's first push), and the prom-client counters are filled from them when
+ * Prometheus scrapes. Everything off the push path (API calls, refusals) uses prom-client directly.
+ *
+ * Job progress (§11) has no series yet: the server runs no job that reports progress (`wxoa sync` shows
+ * its own on the terminal).
  */
 export interface ServerMetricsOptions {
   /** The accounts served; any other AppID a request names is counted under `unknown`. */
@@ -24,7 +29,13 @@ export interface ServerMetricsOptions {
   logger?: Logger;
 }
 
-/** Handler outcomes, as `wxoa_pushes_total`'s outcome label says them. */
+/** A count bumped on the push path, with the labels it is exported under. */
+interface Tally {
+  readonly labels: Record<string, string>;
+  n: number;
+}
+
+/** Handler outcomes, as `wxoa_pushes_total`'s outcome label says them, in Tally order. */
 const OUTCOMES: Record<DispatchOutcome['kind'], number> = { reply: 0, none: 1, timeout: 2, error: 3 };
 const OUTCOME_LABELS = ['reply', 'none', 'timeout', 'error'] as const;
 const RETRY_LABELS = ['record', 'waited'] as const;
@@ -35,26 +46,28 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 const TOKEN_ENDPOINTS: ReadonlySet<string> = new Set(['/cgi-bin/token', '/cgi-bin/stable_token']);
 const UNKNOWN = 'unknown';
 
-type PushCounters = { inc(): void }[];
+/** msgType → event ('' for a message) → the tallies of one push type. */
+type ByType = Map<string, Map<string, Tally[]>>;
 
-/** The pre-bound children of one account. */
+/** The series of one account. */
 interface AccountSeries {
-  appid: string;
-  /** msgType → event ('' for a message) → one counter per handler outcome. */
-  pushes: Map<string, Map<string, PushCounters>>;
-  /** msgType → event → [answered from the record, answered after waiting for the first delivery]. */
-  retries: Map<string, Map<string, PushCounters>>;
+  readonly appid: string;
+  /** One tally per handler outcome. */
+  readonly pushes: ByType;
+  /** [answered from the dedup record, answered after waiting for the first delivery]. */
+  readonly retries: ByType;
   types: number;
-  handlerSeconds: { observe(value: number): void };
-  pushSeconds: { observe(value: number): void };
+  readonly handlerSeconds: HistogramChild;
+  readonly pushSeconds: HistogramChild;
 }
 
 export class ServerMetrics {
   readonly registry = new Registry();
   readonly #accounts = new Map<string, AccountSeries>();
   readonly #defaultAppid: string;
-  readonly #pushes: Counter<'appid' | 'msg_type' | 'event' | 'outcome'>;
-  readonly #retries: Counter<'appid' | 'msg_type' | 'event' | 'answered'>;
+  /** Every tally of the push path, per exported counter. */
+  readonly #pushTallies: Tally[] = [];
+  readonly #retryTallies: Tally[] = [];
   readonly #refused: Counter<'appid' | 'status'>;
   readonly #apiCalls: Counter<'appid' | 'endpoint' | 'errcode'>;
   readonly #tokenRefreshes: Counter<'appid' | 'outcome'>;
@@ -63,35 +76,39 @@ export class ServerMetrics {
     const registers = [this.registry];
     const logger = options.logger ?? silentLogger;
     this.#defaultAppid = options.appids[0] ?? UNKNOWN;
-    this.#pushes = new Counter({
-      name: 'wxoa_pushes_total',
-      help: 'Pushes whose handlers ran (once per push, not per retried delivery), by how they were answered: reply, none (success), timeout (the reply budget ran out), error (a handler threw)',
-      labelNames: ['appid', 'msg_type', 'event', 'outcome'],
-      registers,
-    });
-    this.#retries = new Counter({
-      name: 'wxoa_push_retries_total',
-      help: "Retried deliveries answered without running the handlers again: from the dedup record (answered=record) or after waiting for the first delivery's reply (answered=waited)",
-      labelNames: ['appid', 'msg_type', 'event', 'answered'],
-      registers,
-    });
+    tallyCounter(
+      {
+        name: 'wxoa_pushes_total',
+        help: 'Pushes whose handlers ran (once per push, not per retried delivery), by how they were answered: reply, none (success), timeout (the reply budget ran out), error (a handler threw)',
+        labelNames: ['appid', 'msg_type', 'event', 'outcome'],
+        registers,
+      },
+      this.#pushTallies,
+    );
+    tallyCounter(
+      {
+        name: 'wxoa_push_retries_total',
+        help: "Retried deliveries answered without running the handlers again: from the dedup record (answered=record) or after waiting for the first delivery's reply (answered=waited)",
+        labelNames: ['appid', 'msg_type', 'event', 'answered'],
+        registers,
+      },
+      this.#retryTallies,
+    );
     this.#refused = new Counter({
       name: 'wxoa_webhook_refused_total',
-      help: 'Webhook POSTs refused before the handlers (bad signature 401, malformed 400, too large 413, late body 408, busy 503, ...), by HTTP status',
+      help: 'Webhook POSTs not answered 200, by HTTP status: refused before the handlers (401 signature or timestamp, 400 malformed, 404 unknown account, 408 late body, 413 too large, 503 busy) or failed (500)',
       labelNames: ['appid', 'status'],
       registers,
     });
-    const handlerSeconds = new Histogram({
+    const handlerSeconds = new PushHistogram({
       name: 'wxoa_handler_duration_seconds',
       help: 'Seconds from handing a push to the handlers until its answer was known',
-      labelNames: ['appid'],
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    const pushSeconds = new Histogram({
+    const pushSeconds = new PushHistogram({
       name: 'wxoa_push_duration_seconds',
-      help: 'Seconds from the arrival of a webhook POST until its answer was ready (body, crypto, dedup, handlers)',
-      labelNames: ['appid'],
+      help: 'Seconds from the arrival of a webhook POST until its answer was ready (body, crypto, dedup, handlers), answered 200',
       buckets: LATENCY_BUCKETS,
       registers,
     });
@@ -132,8 +149,8 @@ export class ServerMetrics {
         pushes: new Map(),
         retries: new Map(),
         types: 0,
-        handlerSeconds: handlerSeconds.labels({ appid }),
-        pushSeconds: pushSeconds.labels({ appid }),
+        handlerSeconds: handlerSeconds.child({ appid }),
+        pushSeconds: pushSeconds.child({ appid }),
       });
     }
   }
@@ -142,36 +159,22 @@ export class ServerMetrics {
   readonly webhookObserver: WebhookHttpObserver = {
     handled: (appid, message, outcome, ms) => {
       const series = this.#series(appid);
-      const children = this.#children(
-        series,
-        series.pushes,
-        message,
-        this.#pushes,
-        'outcome',
-        OUTCOME_LABELS,
-      );
-      children[OUTCOMES[outcome]]!.inc();
+      const tallies = this.#tallies(series, series.pushes, message, 'outcome', OUTCOME_LABELS);
+      tallies[OUTCOMES[outcome]]!.n++;
       series.handlerSeconds.observe(ms / 1000);
     },
     retried: (appid, message, answered) => {
       const series = this.#series(appid);
-      const children = this.#children(
-        series,
-        series.retries,
-        message,
-        this.#retries,
-        'answered',
-        RETRY_LABELS,
-      );
-      children[answered === 'record' ? 0 : 1]!.inc();
+      const tallies = this.#tallies(series, series.retries, message, 'answered', RETRY_LABELS);
+      tallies[answered === 'record' ? 0 : 1]!.n++;
     },
     answered: (appid, ms) => {
       this.#series(appid ?? this.#defaultAppid).pushSeconds.observe(ms / 1000);
     },
     refused: (appid, status) => {
-      // Refusals are rare and their AppID may be anything a client typed: no pre-binding, a bounded label.
-      const known = this.#accounts.has(appid ?? this.#defaultAppid) ? (appid ?? this.#defaultAppid) : UNKNOWN;
-      this.#refused.inc({ appid: known, status: String(status) });
+      // Rare, and the AppID may be anything a client typed: prom-client directly, under a bounded label.
+      const named = appid ?? this.#defaultAppid;
+      this.#refused.inc({ appid: this.#accounts.has(named) ? named : UNKNOWN, status: String(status) });
     },
   };
 
@@ -200,15 +203,14 @@ export class ServerMetrics {
     return this.#accounts.get(appid) ?? this.#accounts.get(UNKNOWN)!;
   }
 
-  /** The children of one push type, bound on the type's first push (a few per account in practice). */
-  #children(
+  /** The tallies of one push type, made on the type's first push (a few per account in practice). */
+  #tallies(
     series: AccountSeries,
-    byType: Map<string, Map<string, PushCounters>>,
+    byType: ByType,
     message: InboundMessage,
-    counter: Counter<string>,
     lastLabel: string,
     lastValues: readonly string[],
-  ): PushCounters {
+  ): Tally[] {
     const msgType = message.MsgType;
     const event = msgType === 'event' ? message.Event : '';
     let byEvent = byType.get(msgType);
@@ -216,17 +218,38 @@ export class ServerMetrics {
     if (found !== undefined) return found;
     // Types come from signed pushes only, but a bound keeps a misbehaving sender from growing the series.
     const overflow = series.types >= MAX_TYPES;
-    const labels = overflow ? { msg_type: 'other', event: 'other' } : { msg_type: msgType, event };
-    const children = lastValues.map((value) =>
-      counter.labels({ appid: series.appid, ...labels, [lastLabel]: value }),
-    );
+    const type = overflow ? { msg_type: 'other', event: 'other' } : { msg_type: msgType, event };
+    const all = byType === series.pushes ? this.#pushTallies : this.#retryTallies;
+    if (overflow) {
+      const other = all.filter((t) => t.labels['appid'] === series.appid && t.labels['msg_type'] === 'other');
+      if (other.length > 0) return other;
+    }
+    const tallies = lastValues.map((value) => ({
+      labels: { appid: series.appid, ...type, [lastLabel]: value },
+      n: 0,
+    }));
+    all.push(...tallies);
     if (!overflow) {
       series.types++;
       if (byEvent === undefined) byType.set(msgType, (byEvent = new Map()));
-      byEvent.set(event, children);
+      byEvent.set(event, tallies);
     }
-    return children;
+    return tallies;
   }
+}
+
+/** A prom-client counter that reports `tallies` (plain numbers bumped elsewhere) at each scrape. */
+function tallyCounter(
+  config: { name: string; help: string; labelNames: string[]; registers: Registry[] },
+  tallies: readonly Tally[],
+): Counter {
+  return new Counter({
+    ...config,
+    collect() {
+      this.reset();
+      for (const tally of tallies) this.inc(tally.labels, tally.n);
+    },
+  });
 }
 
 /** The errcode label of a failed call: WeChat's code, or how the HTTP exchange failed. */
