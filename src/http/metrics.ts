@@ -24,7 +24,7 @@ export interface ServerMetricsOptions {
   appids: readonly string[];
   /** Followers waiting for enrichment (read at each scrape). */
   pendingEnrichment(appid: string): Promise<number>;
-  /** Node's process series (CPU, memory, event-loop lag, GC); default true. */
+  /** Node's process series (CPU, memory, event-loop lag, GC), shared by the servers of a process; default true. */
   processMetrics?: boolean;
   logger?: Logger;
 }
@@ -71,6 +71,7 @@ export class ServerMetrics {
   readonly #refused: Counter<'appid' | 'status'>;
   readonly #apiCalls: Counter<'appid' | 'endpoint' | 'errcode'>;
   readonly #tokenRefreshes: Counter<'appid' | 'outcome'>;
+  readonly #withProcess: boolean;
 
   constructor(options: ServerMetricsOptions) {
     const registers = [this.registry];
@@ -141,7 +142,7 @@ export class ServerMetrics {
         }
       },
     });
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.#withProcess = options.processMetrics ?? true;
 
     for (const appid of [...appids, UNKNOWN]) {
       this.#accounts.set(appid, {
@@ -189,10 +190,16 @@ export class ServerMetrics {
     };
   }
 
-  /** Answers a GET with the registry in Prometheus text format; mount behind the admin token. */
+  /** This server's series and the process's, in Prometheus text format. */
+  async text(): Promise<string> {
+    if (!this.#withProcess) return this.registry.metrics();
+    return Registry.merge([this.registry, processRegistry()]).metrics();
+  }
+
+  /** Answers a GET with {@link text}; mount behind the admin token. */
   middleware(): Middleware {
     return async (ctx) => {
-      const text = await this.registry.metrics();
+      const text = await this.text();
       ctx.set('Content-Type', this.registry.contentType);
       ctx.set('Cache-Control', 'no-store');
       ctx.body = text;
@@ -236,6 +243,20 @@ export class ServerMetrics {
     }
     return tallies;
   }
+}
+
+let processSeries: Registry | undefined;
+
+/**
+ * Node's process series, collected once per process: they describe the process, not a server, and each
+ * collectDefaultMetrics call adds a GC observer and an event-loop monitor that nothing ever removes.
+ */
+function processRegistry(): Registry {
+  if (processSeries === undefined) {
+    processSeries = new Registry();
+    collectDefaultMetrics({ register: processSeries });
+  }
+  return processSeries;
 }
 
 /** A prom-client counter that reports `tallies` (plain numbers bumped elsewhere) at each scrape. */
