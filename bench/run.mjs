@@ -51,7 +51,7 @@ import path from 'node:path';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { buildPush, checkReply, decrypt, readXml } from './lib/protocol.mjs';
+import { BENCH, buildPush, checkReply, decrypt, readXml } from './lib/protocol.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PEERS = process.env.WXOA_BENCH_PEERS;
@@ -366,6 +366,7 @@ async function runMode(mode, opts) {
     }
   } finally {
     for (const cell of cells) {
+      cell.counted = cell.target.startsWith('wxoa-server') ? await scrapeCounts(cell.origin) : null;
       cell.peakRssMB = peakRssMB(cell.child.pid);
       await stop(cell.child);
     }
@@ -392,6 +393,7 @@ async function runMode(mode, opts) {
       replyErrors: cell.check.errors,
       replyWarnings: cell.check.warnings,
       probes: cell.check.probes,
+      counted: cell.counted,
     };
   });
   for (const r of results) {
@@ -405,6 +407,38 @@ async function runMode(mode, opts) {
     ? Object.fromEntries(cells.map((c) => [c.target, summarizeProfile(path.join(profileDir, c.target))]))
     : null;
   return { results, profiles };
+}
+
+/**
+ * What the full server counted in its /metrics (INTERFACE.md §11): pushes run, retried deliveries answered
+ * without the handlers, WeChat API calls by endpoint. Null when the target does not answer it.
+ */
+async function scrapeCounts(origin) {
+  try {
+    const res = await fetch(`${origin}/metrics`, {
+      headers: { authorization: `Bearer ${BENCH.adminToken}` },
+      signal: AbortSignal.timeout(5000),
+    });
+    if (res.status !== 200) return null;
+    const counts = { pushes: 0, retries: 0, refused: 0, apiCalls: {} };
+    for (const line of (await res.text()).split('\n')) {
+      const m = /^(wxoa_[a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+      if (!m) continue;
+      const value = Number(m[3]);
+      if (m[1] === 'wxoa_pushes_total') counts.pushes += value;
+      else if (m[1] === 'wxoa_push_retries_total') counts.retries += value;
+      else if (m[1] === 'wxoa_webhook_refused_total') counts.refused += value;
+      else if (m[1] === 'wxoa_wechat_api_calls_total') {
+        const endpoint = /endpoint="([^"]*)"/.exec(m[2] ?? '')?.[1] ?? '?';
+        const errcode = /errcode="([^"]*)"/.exec(m[2] ?? '')?.[1] ?? '?';
+        const key = errcode === '0' ? endpoint : `${endpoint} (${errcode})`;
+        counts.apiCalls[key] = (counts.apiCalls[key] ?? 0) + value;
+      }
+    }
+    return counts;
+  } catch {
+    return null;
+  }
 }
 
 function table(results) {
@@ -473,6 +507,14 @@ async function main() {
   for (const [i, results] of runs.entries()) {
     if (runs.length > 1) console.log(`### Run ${i + 1}\n`);
     console.log(table(results) + '\n');
+    for (const r of results.filter((x) => x.counted)) {
+      const { pushes, retries, refused, apiCalls } = r.counted;
+      const calls = Object.entries(apiCalls).map(([k, v]) => `${k} ${v}`);
+      console.log(
+        `${r.target}/${r.mode} /metrics: ${pushes} pushes run, ${retries} retried deliveries answered from the ` +
+          `dedup record, ${refused} refused; WeChat API calls: ${calls.join(', ') || 'none'}\n`,
+      );
+    }
     const probed = results.filter((r) => r.probes);
     if (probed.length) {
       console.log(

@@ -15,6 +15,7 @@ import { accessGate } from './http/access-gate.js';
 import { requireAdminToken } from './http/admin-auth.js';
 import { AuthBrake, type AuthBrakeOptions } from './http/auth-brake.js';
 import { conversationsApiRouter } from './http/admin-conversations.js';
+import { ServerMetrics } from './http/metrics.js';
 import { followersApiRouter } from './http/admin-followers.js';
 import { qrcodesApiRouter } from './http/admin-qrcodes.js';
 import { ApiError, apiErrors } from './http/api-error.js';
@@ -86,6 +87,8 @@ export interface Wxoa {
   readonly visitorSecret: string;
   /** Slows down repeated wrong admin tokens per client, on the API and the console's login form. */
   readonly authBrake: AuthBrake;
+  /** The Prometheus series served on /metrics (INTERFACE.md §11); a registry of this server's own. */
+  readonly metrics: ServerMetrics;
   apiFor(appid: string): WechatApi | undefined;
   /** Starts listening (port 0 picks a free one) and the background work; resolves with the base URL. */
   listen(port?: number, host?: string): Promise<string>;
@@ -112,8 +115,15 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   const ownStore = !options.store;
   const store = options.store ?? (await openStore(config.databaseUrl, { logger }));
 
+  const metrics = new ServerMetrics({
+    appids: accounts.map((a) => a.appid),
+    pendingEnrichment: (appid) => store.followers.pendingEnrichment(appid),
+    logger,
+  });
   const apis = new Map<string, WechatApi>();
   for (const a of accounts) {
+    const recordFailure = apiFailureRecorder({ appid: a.appid, store: store.apiStatus, logger });
+    const countCall = metrics.apiListener(a.appid);
     apis.set(
       a.appid,
       new WechatApi({
@@ -123,7 +133,10 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
         tokenStore: store.tokens,
         logger: logger.child({ module: 'wechat-api', appid: a.appid }),
         // The last failure goes to the database, where the console and /healthz of every instance see it.
-        onOutcome: apiFailureRecorder({ appid: a.appid, store: store.apiStatus, logger }),
+        onOutcome: (outcome) => {
+          countCall(outcome);
+          recordFailure(outcome);
+        },
       }),
     );
   }
@@ -159,6 +172,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     lateReplySink: conversations.lateReplySink,
     onPassiveReply: conversations.recordPassiveReply,
     logger: logger.child({ module: 'webhook' }),
+    observer: metrics.webhookObserver,
   });
 
   const sessionSecret = createHmac('sha256', config.adminToken)
@@ -210,6 +224,23 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
       ctx.body = { status: 'unavailable' };
     }
   });
+
+  // For a load balancer: live while the process runs; ready while it can serve (its database answers).
+  router.get('/healthz/live', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/healthz/ready', async (ctx) => {
+    try {
+      await store.ping();
+      ctx.body = { status: 'ok' };
+    } catch (err) {
+      logger.warn({ err }, 'not ready: the database is not reachable');
+      ctx.status = 503;
+      ctx.body = { status: 'unavailable' };
+    }
+  });
+  // Behind the admin token: the access gate protects /metrics like /api, whatever the path's spelling.
+  router.get('/metrics', metrics.middleware());
 
   const api = new Router({ prefix: '/api' });
   api.use(apiErrors(logger.child({ module: 'admin-api' })));
@@ -267,6 +298,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     sessionSecret,
     visitorSecret,
     authBrake,
+    metrics,
     apiFor,
     async listen(port = config.port, host = config.host) {
       // Node enforces requestTimeout only every connectionsCheckingInterval (30 s by default): check each

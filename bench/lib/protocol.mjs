@@ -16,6 +16,8 @@ export const BENCH = Object.freeze({
   scene: 'campaign42',
   replyText: 'Welcome!',
   path: '/wechat',
+  /** ADMIN_TOKEN of the full server (servers/wxoa-server.mjs): the bench reads its /metrics with it. */
+  adminToken: 'bench-admin-token-0123456789',
 });
 
 const TICKET = 'gQH47joAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL2NhbXBhaWduNDI';

@@ -44,7 +44,7 @@ const config = loadConfig(
     WECHAT_ENCODING_AES_KEY: BENCH.encodingAesKey,
     WECHAT_API_BASE: sim.url,
     WECHAT_OPEN_BASE: sim.url,
-    ADMIN_TOKEN: 'bench-admin-token-0123456789',
+    ADMIN_TOKEN: BENCH.adminToken,
     WXOA_CONFIG: configFile,
     LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
   },

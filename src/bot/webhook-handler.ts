@@ -4,7 +4,7 @@ import { dedupKey, renderEncryptedEnvelope, type InboundMessage, type Reply } fr
 import type { MiddlewareObj } from './composer.js';
 import { pushIdentity, type Context } from './context.js';
 import { DeliveryDedup } from './delivery-dedup.js';
-import { dispatch, SUCCESS } from './dispatch.js';
+import { dispatch, SUCCESS, type DispatchOutcome } from './dispatch.js';
 import { checkPush, receivePush, receiveUrlCheck, type Freshness, type WebhookQuery } from './receive.js';
 import { realTimers, type Timers } from './timers.js';
 import { AccountTable, type ResolvedAccount, type WebhookAccount } from './webhook-accounts.js';
@@ -25,6 +25,19 @@ export type LateReplySink = (push: PushInfo, reply: Reply) => Promise<void>;
 /** Told about each passive reply sent (once per push, not per retried delivery), e.g. to record it. */
 export type PassiveReplyListener = (push: PushInfo, reply: Reply) => Promise<void> | void;
 
+/** Told how pushes were answered, e.g. for metrics. Called on the push's path: it must be cheap and not throw. */
+export interface WebhookObserver {
+  /** A push's handlers gave their answer (once per push, not per delivery), after `ms` milliseconds. */
+  handled(
+    appid: string,
+    message: InboundMessage,
+    outcome: Exclude<DispatchOutcome['kind'], 'unhandled'>,
+    ms: number,
+  ): void;
+  /** A retried delivery answered from the dedup record, or after waiting for the first delivery's reply. */
+  retried(appid: string, message: InboundMessage, answered: 'record' | 'waited'): void;
+}
+
 /** Options of `createWebhookHandler` (and of the Koa middleware built on it). */
 export interface WebhookOptions {
   /** The account(s) served; the first one is the default for requests that name no AppID. */
@@ -42,6 +55,8 @@ export interface WebhookOptions {
   /** Called after a handler's reply went out as the passive reply; errors are logged, never sent. */
   onPassiveReply?: PassiveReplyListener | undefined;
   logger?: Logger | undefined;
+  /** Told of each push handled and each retried delivery answered (metrics); optional. */
+  observer?: WebhookObserver | undefined;
   /** Unix milliseconds; default `Date.now`. */
   clock?: (() => number) | undefined;
   /** The budget's timer and a waiting retry's polls; default the real ones. Tests advance them by hand. */
@@ -110,6 +125,7 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
   const timers = options.timers ?? realTimers;
   const sink = options.lateReplySink;
   const onPassiveReply = options.onPassiveReply;
+  const observer = options.observer;
   const middleware = options.bot.middleware();
   const dedup = new DeliveryDedup(options.replyStore ?? new MemoryReplyRecordStore(), {
     // A claim outlives the budget a little, so only a crashed delivery's claim is ever taken over.
@@ -170,6 +186,7 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
     started: number,
   ): Promise<string> {
     const push: PushInfo = { appid: account.appid, openid: message.FromUserName, dedupKey: key, message };
+    const dispatched = observer === undefined ? 0 : performance.now();
     const { outcome, done } = dispatch(middleware, message, {
       appid: account.appid,
       dedupKey: key,
@@ -186,6 +203,7 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
       // Rejecting releases the claim (DeliveryDedup.finish): WeChat's next delivery handles the push.
       throw new WebhookError('not_handled', 'the push could not be stored', { cause: result.error });
     }
+    observer?.handled(account.appid, message, result.kind, performance.now() - dispatched);
     if (result.kind !== 'reply') return SUCCESS;
     if (onPassiveReply !== undefined) background('onPassiveReply', push, result.reply, onPassiveReply);
     return result.xml;
@@ -209,15 +227,17 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
 
       const key = dedupKey(message);
       let record = await dedup.claim(key);
+      let waited = false;
       if (record.state === 'pending') {
         // An earlier delivery holds the claim (WeChat retried, or re-sent in parallel): wait for its reply
         // within this delivery's own budget rather than running the handlers twice. If its instance died,
         // its lease runs out and this delivery takes the push over; without an answer it is not `200`.
-        const waited = await dedup.waitFor(key, started + budgetMs);
-        if (waited.kind === 'unanswered') {
+        const outcome = await dedup.waitFor(key, started + budgetMs);
+        if (outcome.kind === 'unanswered') {
           throw new WebhookError('not_handled', 'an earlier delivery of the push has not answered yet');
         }
-        record = waited.kind === 'claimed' ? { state: 'new' } : { state: 'done', reply: waited.reply };
+        waited = outcome.kind === 'reply';
+        record = outcome.kind === 'claimed' ? { state: 'new' } : { state: 'done', reply: outcome.reply };
       }
       let reply: string;
       if (record.state === 'new') {
@@ -226,6 +246,7 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
         reply = await answer;
       } else {
         reply = record.reply;
+        observer?.retried(account.appid, message, waited ? 'waited' : 'record');
       }
 
       if (reply === SUCCESS) return SUCCESS_ANSWER;

@@ -6,8 +6,8 @@ import { retryAfterSeconds, type AuthBrake } from './auth-brake.js';
  * Who may reach what, decided once for the whole app before any router runs (issue 9, defect 1). Routers
  * match paths their own way (@koa/router ignores case; others may decode, merge slashes or drop a trailing
  * one), so the gate does not ask them: it normalises the path itself, as generously as any router could, and
- * protects everything under /api (the admin token) and /admin (a console session) except the console's
- * sign-in routes and assets. A route added later under either prefix is protected without anyone
+ * protects everything under /api and /metrics (the admin token) and /admin (a console session) except the
+ * console's sign-in routes and assets. A route added later under either prefix is protected without anyone
  * remembering to mount a check on it.
  */
 
@@ -16,6 +16,8 @@ export type PathArea = 'api' | 'console' | 'console-public' | 'open';
 
 /** Prefixes behind the admin token / the console session: the prefix, then the end or any non-word character. */
 const API = /^\/api(?![a-z0-9_-])/;
+/** Prometheus's scrape path: the same bearer token as the admin API (INTERFACE.md §11). */
+const METRICS = /^\/metrics(?![a-z0-9_-])/;
 const CONSOLE = /^\/admin(?![a-z0-9_-])/;
 /** The console routes that must work signed out: the login form, login links, styles and script. */
 const CONSOLE_PUBLIC = [
@@ -56,7 +58,7 @@ export function normalisePath(path: string): string | null {
 export function classifyPath(path: string): PathArea | 'malformed' {
   const normal = normalisePath(path);
   if (normal === null) return 'malformed';
-  if (API.test(normal)) return 'api';
+  if (API.test(normal) || METRICS.test(normal)) return 'api';
   if (!CONSOLE.test(normal)) return 'open';
   const plain = normal === path.toLowerCase() && CONSOLE_PUBLIC.some((re) => re.test(path));
   return plain ? 'console-public' : 'console';

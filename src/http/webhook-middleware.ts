@@ -2,14 +2,28 @@ import type { IncomingMessage } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
 import type { Context, Middleware } from 'koa';
 import { WebhookError } from '../bot/webhook-errors.js';
-import { createWebhookHandler, type WebhookHandler, type WebhookOptions } from '../bot/webhook-handler.js';
+import {
+  createWebhookHandler,
+  type WebhookHandler,
+  type WebhookObserver,
+  type WebhookOptions,
+} from '../bot/webhook-handler.js';
 import { silentLogger } from '../logger.js';
 import { WireError } from '../wire/errors.js';
 import { decodeUtf8 } from '../wire/utf8.js';
 import { CLIENT_GONE, clientGone, refusalHint, webhookErrorResponse } from './errors.js';
 
+/** The webhook's observer plus what only the HTTP side sees (metrics.ts implements it). */
+export interface WebhookHttpObserver extends WebhookObserver {
+  /** A push answered 200, `ms` after its request arrived; `appid` as the request named it (none: default). */
+  answered(appid: string | undefined, ms: number): void;
+  /** A POST refused with `status` (bad signature, malformed, too large, late, busy...). */
+  refused(appid: string | undefined, status: number): void;
+}
+
 /** Options of `wechatWebhook`: the webhook's own plus how a Koa request picks its account. */
 export interface WechatWebhookOptions extends WebhookOptions {
+  observer?: WebhookHttpObserver | undefined;
   /**
    * The AppID of the account a request is for, or undefined for the default (first) account. Default: the
    * `appid` route parameter, so one middleware serves both `/wechat` and `/wechat/:appid`.
@@ -50,6 +64,7 @@ export function wechatWebhook(options: WechatWebhookOptions): WechatWebhookMiddl
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const timeoutMs = options.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
   const maxInFlight = options.maxBodiesInFlight ?? MAX_BODIES_IN_FLIGHT;
+  const observer = options.observer;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
     throw new TypeError(`bodyTimeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
   }
@@ -87,6 +102,7 @@ export function wechatWebhook(options: WechatWebhookOptions): WechatWebhookMiddl
         // The header first: with a Content-Type set, Koa's body setter skips its own type sniffing.
         ctx.set('Content-Type', answer.contentType);
         ctx.body = answer.body;
+        observer?.answered(appid, performance.now() - started);
       } else if (method === 'GET') {
         const echostr = webhook.verifyUrl({ query: ctx.query, appid: accountFor(ctx) });
         ctx.set('Content-Type', TEXT_TYPE);
@@ -105,6 +121,7 @@ export function wechatWebhook(options: WechatWebhookOptions): WechatWebhookMiddl
         return;
       }
       const response = webhookErrorResponse(err);
+      if (method === 'POST') observer?.refused(accountFor(ctx), response.status);
       const where = { method, path: ctx.path, status: response.status };
       if (response.serverError) logger.error({ err, ...where }, 'webhook request failed');
       else {

@@ -1,5 +1,5 @@
 import { Composer, type NextFunction } from '../bot/composer.js';
-import type { Context } from '../bot/context.js';
+import { pushIdentity, type Context } from '../bot/context.js';
 import { PushNotHandledError } from '../bot/push-effects.js';
 import { silentLogger, withBindings, type Logger } from '../logger.js';
 import type {
@@ -30,6 +30,16 @@ export type OutboundVia = 'passive' | 'late' | 'operator';
 export interface PushRef {
   appid: string;
   openid: string;
+  /** The push itself and its dedup key, when known: its log lines then carry the whole push identity. */
+  message?: InboundMessage;
+  dedupKey?: string;
+}
+
+/** The fields that name a push in a log line: the whole identity when the webhook gave it. */
+function identityOf(push: PushRef): Record<string, string> {
+  return push.message !== undefined && push.dedupKey !== undefined
+    ? pushIdentity(push.appid, push.message, push.dedupKey)
+    : { appid: push.appid, openid: push.openid };
 }
 
 /** Options of {@link ConversationService}. */
@@ -125,7 +135,7 @@ export class ConversationService {
         via: 'passive',
       });
     } catch (err) {
-      this.#log.error({ err, appid: push.appid, openid: push.openid }, 'recording a passive reply failed');
+      this.#log.error({ err, ...identityOf(push) }, 'recording a passive reply failed');
     }
   };
 
@@ -138,10 +148,7 @@ export class ConversationService {
     try {
       await this.sendReply(push.appid, push.openid, reply, 'late');
     } catch (err) {
-      this.#log.warn(
-        { err, appid: push.appid, openid: push.openid, type: reply.type },
-        'late reply not delivered',
-      );
+      this.#log.warn({ err, ...identityOf(push), type: reply.type }, 'late reply not delivered');
     }
   };
 

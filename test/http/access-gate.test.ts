@@ -26,6 +26,13 @@ describe('access gate: path classification', () => {
     }
   });
 
+  it('puts /metrics behind the admin token too, however it is spelled (INTERFACE.md §11)', () => {
+    for (const path of ['/metrics', '/METRICS', '/metrics/', '/%6detrics', '//metrics', '/x/../Metrics']) {
+      expect(classifyPath(path), path).to.equal('api');
+    }
+    expect(classifyPath('/metricsx')).to.equal('open');
+  });
+
   it('keeps only the plain spelling of the login routes and assets public', () => {
     expect(classifyPath('/admin/login')).to.equal('console-public');
     expect(classifyPath('/admin/login/AbCdEf0123456789AbCdEf0123456789')).to.equal('console-public');
@@ -48,6 +55,8 @@ describe('access gate: path classification', () => {
       '/wechat/wx0123456789abcdef',
       '/oauth/callback',
       '/healthz',
+      '/healthz/live',
+      '/healthz/ready',
       '/apis',
       '/administrator',
     ]) {
