@@ -125,12 +125,15 @@ export interface SqlFollowerRepoOptions {
   clock: () => number;
   /** Rows per keyset page of iterate(). */
   pageSize?: number;
+  /** Followers per statement of markUnlisted(); default {@link UNLISTED_BATCH}. */
+  unlistedBatch?: number;
 }
 
 /** FollowerRepo on either database. */
 export class SqlFollowerRepo implements FollowerRepo {
   private readonly clock: () => number;
   private readonly pageSize: number;
+  private readonly unlistedBatch: number;
   /**
    * AppIDs whose `accounts` row this process has committed: the row never changes once written, so it is
    * written once per account per process instead of in every follower event's transaction.
@@ -143,6 +146,7 @@ export class SqlFollowerRepo implements FollowerRepo {
   ) {
     this.clock = options.clock;
     this.pageSize = options.pageSize ?? 1000;
+    this.unlistedBatch = Math.max(1, options.unlistedBatch ?? UNLISTED_BATCH);
   }
 
   recordEvent(event: FollowerEventInput): Promise<boolean> {
@@ -348,7 +352,7 @@ export class SqlFollowerRepo implements FollowerRepo {
       // The last openid of the next batch, read from the primary key alone; none: the rest is one batch.
       const bound = await this.db.get<{ openid: string }>(
         'SELECT openid FROM followers WHERE appid = ? AND openid > ? ORDER BY openid LIMIT 1 OFFSET ?',
-        [appid, after, UNLISTED_BATCH - 1],
+        [appid, after, this.unlistedBatch - 1],
       );
       const range = bound ? 'openid > ? AND openid <= ?' : 'openid > ?';
       changed += await this.db.run(
@@ -357,7 +361,7 @@ export class SqlFollowerRepo implements FollowerRepo {
         [now, this.clock(), appid, after, ...(bound ? [bound.openid] : []), syncId],
       );
       if (!bound) break;
-      visited += UNLISTED_BATCH;
+      visited += this.unlistedBatch;
       after = bound.openid;
       await yieldToEventLoop();
     }
