@@ -167,7 +167,13 @@ export class SqlFollowerRepo implements FollowerRepo {
               event.dedupKey,
               now,
             ])
-          : await tx.all<{ follow_scene?: null }>(INSERT_EVENT, [...common, null, createTime, event.dedupKey, now]);
+          : await tx.all<{ follow_scene?: null }>(INSERT_EVENT, [
+              ...common,
+              null,
+              createTime,
+              event.dedupKey,
+              now,
+            ]);
       if (inserted.length === 0) return false;
 
       await applyEvent(tx, event.type, event, now);

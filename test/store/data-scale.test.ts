@@ -59,9 +59,9 @@ function history(): FollowerEventInput[] {
   for (let i = 0; i < 40; i++) {
     const openid = `o${i % 13}`;
     const scene = ['spring', 'summer', null, 'Spring'][i % 4] ?? null;
-    const type: FollowerEventType = (['subscribe', 'scan', 'unsubscribe', 'subscribe', 'unsubscribe'] as const)[
-      i % 5
-    ]!;
+    const type: FollowerEventType = (
+      ['subscribe', 'scan', 'unsubscribe', 'subscribe', 'unsubscribe'] as const
+    )[i % 5]!;
     events.push(event(type, openid, 1000 + ((i * 37) % 50), type === 'unsubscribe' ? null : scene));
   }
   events.push(event('subscribe', 'x', 2000, 'spring', 'wx2'));
@@ -89,9 +89,9 @@ function describeOn(label: string, open: (ctx: Mocha.Context) => Promise<Db>) {
       expect(stored.slice(-3)).to.deep.equal([false, false, false]);
       // Retries that reached the store together (one SQLite commit, or two PostgreSQL connections).
       const retry = event('scan', 'o1', 3000, 'summer');
-      expect((await Promise.all([repo.recordEvent(retry), repo.recordEvent({ ...retry })])).sort()).to.deep.equal(
-        [false, true],
-      );
+      expect(
+        (await Promise.all([repo.recordEvent(retry), repo.recordEvent({ ...retry })])).sort(),
+      ).to.deep.equal([false, true]);
       for (const appid of ['wx1', 'wx2', 'wx3']) {
         const expected = await oldAnswer(db, appid);
         expect(await repo.sceneStats(appid)).to.deep.equal(expected);
@@ -129,7 +129,6 @@ function describeOn(label: string, open: (ctx: Mocha.Context) => Promise<Db>) {
     it('markUnlisted in batches spares a follow recorded between two batches, and marks the rest', async () => {
       await migrate(db, migrations, silentLogger);
       const syncState = new SqlSyncStateRepo(db, () => 1);
-      let repo: SqlFollowerRepo | undefined;
       let staged = false;
       // The follow is staged right after the first batch's update, before the second batch is read.
       const gated: Db = Object.create(db) as Db;
@@ -137,15 +136,15 @@ function describeOn(label: string, open: (ctx: Mocha.Context) => Promise<Db>) {
         const changed = await db.run(sql, params);
         if (!staged && /UPDATE followers SET subscribed = 0/.test(sql)) {
           staged = true;
-          await repo!.recordEvent(event('subscribe', 'o09', 4000));
-          await repo!.recordEvent(event('subscribe', 'new', 4000));
+          await repo.recordEvent(event('subscribe', 'o09', 4000));
+          await repo.recordEvent(event('subscribe', 'new', 4000));
         }
         return changed;
       };
       gated.get = (sql, params) => db.get(sql, params);
       gated.all = (sql, params) => db.all(sql, params);
       gated.transaction = (body) => db.transaction(body);
-      repo = new SqlFollowerRepo(gated, { clock: () => 1, unlistedBatch: 3 });
+      const repo = new SqlFollowerRepo(gated, { clock: () => 1, unlistedBatch: 3 });
       const all = Array.from({ length: 10 }, (_, i) => `o${String(i).padStart(2, '0')}`);
       await repo.markListed('wx1', all, 'old-sync');
       await repo.markListed('wx2', ['o05'], 'old-sync');

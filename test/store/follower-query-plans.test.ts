@@ -89,7 +89,13 @@ async function exercise(db: Db): Promise<Recorded[]> {
   await repo.sceneStats(APPID);
   for (const unionid of ['u3', 'unknown']) {
     await repo.list({ appid: APPID, unionid, limit: 50 });
-    await repo.list({ appid: APPID, unionid, subscribed: true, limit: 50, cursor: encodeFollowerCursor('o') });
+    await repo.list({
+      appid: APPID,
+      unionid,
+      subscribed: true,
+      limit: 50,
+      cursor: encodeFollowerCursor('o'),
+    });
     await repo.list({ appid: APPID, search: unionid, limit: 50 });
     await repo.list({ appid: APPID, search: unionid, limit: 50, cursor: encodeFollowerCursor('o') });
     await repo.unionIdentities(unionid);
@@ -101,7 +107,7 @@ async function exercise(db: Db): Promise<Recorded[]> {
   // Each statement once (markUnlisted repeats its two per batch); reads by primary key are not the question.
   const seen = new Set<string>();
   return log.filter((r) => {
-    if (seen.has(r.sql) || /FROM sync_state\b/.test(r.sql) && !/followers/.test(r.sql)) return false;
+    if (seen.has(r.sql) || (/FROM sync_state\b/.test(r.sql) && !/followers/.test(r.sql))) return false;
     seen.add(r.sql);
     return /\b(followers|follower_events|scene_stats|oauth_identities)\b/.test(r.sql);
   });
@@ -120,7 +126,10 @@ const EXPECTED = [
 
 function expectAllSeen(reads: Recorded[]): void {
   for (const pattern of EXPECTED)
-    expect(reads.some((r) => pattern.test(r.sql)), `no statement matching ${pattern}`).to.equal(true);
+    expect(
+      reads.some((r) => pattern.test(r.sql)),
+      `no statement matching ${pattern}`,
+    ).to.equal(true);
 }
 
 describe('follower query plans at scale', function () {
@@ -138,7 +147,10 @@ describe('follower query plans at scale', function () {
         const details = plan.map((row) => row.detail);
         const text = `${sql}\n${details.join('\n')}`;
         // Scanning the CTE's own few picked rows is no table scan.
-        expect(details.filter((d) => /^SCAN\b/.test(d) && !/^SCAN picked\b/.test(d)), text).to.deep.equal([]);
+        expect(
+          details.filter((d) => /^SCAN\b/.test(d) && !/^SCAN picked\b/.test(d)),
+          text,
+        ).to.deep.equal([]);
         // The console search finds its rows index by index (openid, then unionid) and sorts those few.
         const sorts = details.filter((d) => /TEMP B-TREE/.test(d));
         if (sorts.length > 0) expect(details, text).to.include('MULTI-INDEX OR');
@@ -158,7 +170,10 @@ describe('follower query plans at scale', function () {
         const plan = await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params);
         const details = plan.map((row) => row.detail);
         const text = `${sql}\n${details.join('\n')}`;
-        expect(details.filter((d) => /^SCAN\b(?! picked\b)|TEMP B-TREE/.test(d)), text).to.deep.equal([]);
+        expect(
+          details.filter((d) => /^SCAN\b(?! picked\b)|TEMP B-TREE/.test(d)),
+          text,
+        ).to.deep.equal([]);
         if (/unionid = \?/.test(sql)) expect(text).to.contain('followers_union');
       }
     } finally {
@@ -204,7 +219,9 @@ describe('follower query plans at scale', function () {
               (node['Actual Rows'] ?? 0) * (node['Actual Loops'] ?? 1) +
               (node['Rows Removed by Filter'] ?? 0) +
               (node['Rows Removed by Index Recheck'] ?? 0);
-            expect(looked, `${node['Node Type']} ${node['Relation Name'] ?? ''}: ${text}`).to.be.at.most(MOST_ROWS);
+            expect(looked, `${node['Node Type']} ${node['Relation Name'] ?? ''}: ${text}`).to.be.at.most(
+              MOST_ROWS,
+            );
             if (node['Node Type'] === 'Seq Scan')
               expect(node['Relation Name'], text).not.to.match(/^(followers|follower_events)$/);
           }

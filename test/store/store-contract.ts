@@ -496,7 +496,10 @@ export function describeStoreContract(
           (another ?? store).followers.recordEvent({ ...retried }),
         ]);
         const follow = event('subscribe', 'a', 1000, { scene: 'spring', dedupKey: 'follow' });
-        await Promise.all([store.followers.recordEvent(follow), (another ?? store).followers.recordEvent(follow)]);
+        await Promise.all([
+          store.followers.recordEvent(follow),
+          (another ?? store).followers.recordEvent(follow),
+        ]);
         const unfollow = event('unsubscribe', 'a', 2000, { dedupKey: 'unfollow' });
         await Promise.all([
           store.followers.recordEvent(unfollow),
