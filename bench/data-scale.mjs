@@ -71,7 +71,9 @@ for (let i = 0; i < events.length; i += 500) {
 const loadSeconds = (performance.now() - t0) / 1000;
 // Reopened as a server starts: migrations checked, statistics refreshed where the build does that.
 await store.close();
+const reopen = performance.now();
 store = await openStore(url);
+const reopenMs = performance.now() - reopen;
 
 async function time(label, fn, runs = RUNS) {
   // The longest gap between ticks of a 1 ms timer: how long the event loop could not answer a push.
@@ -102,6 +104,7 @@ async function time(label, fn, runs = RUNS) {
 
 const known = `u${3 * Math.floor(N / 6)}`;
 console.log(`${store.kind}, ${N} followers, ${events.length} events (loaded in ${loadSeconds.toFixed(1)} s)`);
+console.log(`${'openStore (migrations, statistics)'.padEnd(34)} ${reopenMs.toFixed(2).padStart(10)} ms`);
 await time('GET /api/scenes', () => store.followers.sceneStats(APPID));
 await time('UnionID filter (known)', () => store.followers.list({ appid: APPID, unionid: known, limit: 50 }));
 await time('UnionID filter (unknown)', () =>
