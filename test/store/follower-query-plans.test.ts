@@ -101,10 +101,11 @@ async function exercise(db: Db): Promise<Recorded[]> {
     await repo.unionIdentities(unionid);
   }
   await repo.list({ appid: APPID, search: 'o000042', limit: 50 });
+  await repo.events(APPID, 'q1');
   await repo.claimForEnrichment(10, 60_000);
   await repo.markListed(APPID, ['o000001', 'o000002'], 'sync-1');
   await repo.markUnlisted(APPID, 'sync-1', 3_000);
-  // Each statement once (markUnlisted repeats its two per batch); reads by primary key are not the question.
+  // Each statement once: markUnlisted repeats its two in every batch.
   const seen = new Set<string>();
   return log.filter((r) => {
     if (seen.has(r.sql) || (/FROM sync_state\b/.test(r.sql) && !/followers/.test(r.sql))) return false;
@@ -120,6 +121,7 @@ const EXPECTED = [
   /openid = \? OR unionid = \?/,
   /UNION ALL/,
   /WITH picked/,
+  /FROM follower_events/,
   /OFFSET/,
   /UPDATE followers SET subscribed = 0/,
 ];
