@@ -4,8 +4,8 @@
  * The statements the follower repository really sends are recorded and explained. SQLite, with the
  * statistics the store keeps (refreshStatistics): no `SCAN`, no temporary sort except of the few rows an
  * index-by-index OR found. PostgreSQL, analyzed: run with EXPLAIN ANALYZE, no node of any plan may look at
- * more than a bounded number of rows (a walk of the account would look at all of them), and no Seq Scan of
- * a big table.
+ * more than a bounded number of rows (a walk of the account would look at all of them), and with sequential
+ * scans priced out none may remain.
  */
 import { expect } from 'chai';
 import pg from 'pg';
@@ -192,7 +192,7 @@ describe('follower query plans at scale', function () {
       await database?.drop();
     });
 
-    it('analyzed, no plan node looks at more than a batch of rows, and no big table is read in full', async () => {
+    it('analyzed, no plan node looks at more than a batch of rows, and no table is read in full', async () => {
       const db = openPostgresDb(database.url, silentLogger);
       const client = new pg.Client({ connectionString: database.url });
       await client.connect();
@@ -201,6 +201,8 @@ describe('follower query plans at scale', function () {
         await load(db);
         const reads = await exercise(db);
         expectAllSeen(reads);
+        // Small tables are read whole when that is cheapest; priced out, a Seq Scan means no index serves.
+        await client.query('SET enable_seqscan = off');
         for (const { sql, params } of reads) {
           const values = params.map((p) => (typeof p === 'boolean' ? Number(p) : (p ?? null)));
           // EXPLAIN ANALYZE runs the statement: the updates are rolled back.
@@ -224,8 +226,7 @@ describe('follower query plans at scale', function () {
             expect(looked, `${node['Node Type']} ${node['Relation Name'] ?? ''}: ${text}`).to.be.at.most(
               MOST_ROWS,
             );
-            if (node['Node Type'] === 'Seq Scan')
-              expect(node['Relation Name'], text).not.to.match(/^(followers|follower_events)$/);
+            expect(node['Node Type'], text).not.to.equal('Seq Scan');
           }
         }
       } finally {
