@@ -1,6 +1,6 @@
 /**
- * Issue 11: at a million followers the scenes, the UnionID filter, the console search, the union lookup, the
- * enrichment claim and the end of a sync each walked a whole table (2–4 s on SQLite, the event loop blocked).
+ * Issue 11: at a million followers the scenes, the UnionID filter, the console search (also for an unknown
+ * UnionID), the enrichment claim and the end of a sync each walked the table (2–4 s on SQLite, loop blocked).
  * The statements the follower repository really sends are recorded and explained. SQLite, with the
  * statistics the store keeps (refreshStatistics): no `SCAN`, no temporary sort except of the few rows an
  * index-by-index OR found. PostgreSQL, analyzed: run with EXPLAIN ANALYZE, no node of any plan may look at
