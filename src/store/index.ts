@@ -5,6 +5,7 @@ import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { openPostgresDb } from './postgres-db.js';
 import { openSqliteDb } from './sqlite-db.js';
+import { refreshStatistics } from './statistics.js';
 import { createSqlStore } from './sql-store.js';
 import type { Store } from './types.js';
 
@@ -36,6 +37,10 @@ export async function openStore(databaseUrl: string, opts: OpenStoreOptions = {}
     target.kind === 'sqlite' ? openSqliteDb(target.path) : openPostgresDb(target.connectionString, logger);
   try {
     const applied = await migrate(db, migrations, logger);
+    // SQLite checks cheaply which tables grew since last analyzed; PostgreSQL analyzes after a schema change
+    // (new indexes, backfilled tables) and otherwise leaves it to autovacuum.
+    if (db.dialect === 'sqlite') await refreshStatistics(db, [], { allTables: true });
+    else if (applied.length > 0) await refreshStatistics(db);
     opts.onMigrated?.(applied);
   } catch (error) {
     await db.close().catch(() => undefined);

@@ -1,6 +1,8 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Db, Queryable, SqlValue } from './db.js';
 import { decodeFollowerCursor, encodeFollowerCursor } from './follower-cursor.js';
 import { chunk, placeholders } from './sql-chunks.js';
+import { refreshStatistics } from './statistics.js';
 import { batchedWrite } from './tick-batch.js';
 import type {
   Follower,
@@ -55,7 +57,24 @@ const INSERT_EVENT = `INSERT INTO follower_events
 const INSERT_UNSUBSCRIBE_EVENT = `INSERT INTO follower_events
   (appid, openid, type, scene, ticket, follow_scene, create_time, dedup_key, recorded_at)
   VALUES (?, ?, ?, ?, ?, (SELECT scene FROM followers WHERE appid = ? AND openid = ?), ?, ?, ?)
-  ON CONFLICT (appid, dedup_key) DO NOTHING RETURNING id`;
+  ON CONFLICT (appid, dedup_key) DO NOTHING RETURNING id, follow_scene`;
+
+// GET /api/scenes reads these sums (migration 0009) instead of grouping every event of the account.
+const COUNT_SCENE = `INSERT INTO scene_stats (appid, scene, shard, scans, subscribes, unsubscribes)
+  VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (appid, scene, shard) DO UPDATE SET
+    scans = scene_stats.scans + excluded.scans,
+    subscribes = scene_stats.subscribes + excluded.subscribes,
+    unsubscribes = scene_stats.unsubscribes + excluded.unsubscribes`;
+
+/** Shards of a scene's counts: enough that one campaign's concurrent pushes seldom wait on one row. */
+const SCENE_SHARDS = 16;
+
+/** Followers markUnlisted visits per statement: each is a short write, and pushes are answered in between. */
+export const UNLISTED_BATCH = 2000;
+
+/** A sync whose account has at least this many followers refreshes the planner's statistics at its end. */
+const LARGE_SYNC = 10_000;
 
 // Pushes can be handled out of order (a retry that reached another instance late), so subscription state
 // follows the event with the newest CreateTime; on a tie the one handled last wins.
@@ -109,12 +128,15 @@ export interface SqlFollowerRepoOptions {
   clock: () => number;
   /** Rows per keyset page of iterate(). */
   pageSize?: number;
+  /** Followers per statement of markUnlisted(); default {@link UNLISTED_BATCH}. */
+  unlistedBatch?: number;
 }
 
 /** FollowerRepo on either database. */
 export class SqlFollowerRepo implements FollowerRepo {
   private readonly clock: () => number;
   private readonly pageSize: number;
+  private readonly unlistedBatch: number;
   /**
    * AppIDs whose `accounts` row this process has committed: the row never changes once written, so it is
    * written once per account per process instead of in every follower event's transaction.
@@ -127,6 +149,7 @@ export class SqlFollowerRepo implements FollowerRepo {
   ) {
     this.clock = options.clock;
     this.pageSize = options.pageSize ?? 1000;
+    this.unlistedBatch = Math.max(1, options.unlistedBatch ?? UNLISTED_BATCH);
   }
 
   recordEvent(event: FollowerEventInput): Promise<boolean> {
@@ -139,7 +162,7 @@ export class SqlFollowerRepo implements FollowerRepo {
       const common = [appid, openid, event.type, event.scene, event.ticket];
       const inserted =
         event.type === 'unsubscribe'
-          ? await tx.all(INSERT_UNSUBSCRIBE_EVENT, [
+          ? await tx.all<{ follow_scene: string | null }>(INSERT_UNSUBSCRIBE_EVENT, [
               ...common,
               appid,
               openid,
@@ -147,10 +170,28 @@ export class SqlFollowerRepo implements FollowerRepo {
               event.dedupKey,
               now,
             ])
-          : await tx.all(INSERT_EVENT, [...common, null, createTime, event.dedupKey, now]);
+          : await tx.all<{ follow_scene?: null }>(INSERT_EVENT, [
+              ...common,
+              null,
+              createTime,
+              event.dedupKey,
+              now,
+            ]);
       if (inserted.length === 0) return false;
 
       await applyEvent(tx, event.type, event, now);
+      // Counted only here, after the dedup key went in: a retried push never counts twice.
+      const scene = event.type === 'unsubscribe' ? (inserted[0]?.follow_scene ?? null) : event.scene;
+      if (scene !== null) {
+        await tx.run(COUNT_SCENE, [
+          appid,
+          scene,
+          sceneShard(openid),
+          event.type === 'scan' ? 1 : 0,
+          event.type === 'subscribe' ? 1 : 0,
+          event.type === 'unsubscribe' ? 1 : 0,
+        ]);
+      }
       if (!this.remembered.has(appid)) await tx.run(REMEMBER_ACCOUNT, [appid, now]);
       return true;
     }).then((stored) => {
@@ -335,12 +376,33 @@ export class SqlFollowerRepo implements FollowerRepo {
     this.remembered.add(appid);
   }
 
-  markUnlisted(appid: string, syncId: string, now: number): Promise<number> {
-    return this.db.run(
-      `UPDATE followers SET subscribed = 0, unsubscribe_time = ?, updated_at = ?
-       WHERE appid = ? AND subscribed = 1 AND (sync_id IS NULL OR sync_id <> ?)`,
-      [now, this.clock(), appid, syncId],
-    );
+  async markUnlisted(appid: string, syncId: string, now: number): Promise<number> {
+    // Keyset batches of the primary key, each its own statement and so its own short transaction: one UPDATE
+    // of a million rows held SQLite's write lock (and the event loop) for 2 s. Each row is judged when its
+    // batch runs: a follow recorded meanwhile carries this sync's id (sync state still holds it) and stays.
+    let changed = 0;
+    let visited = 0;
+    let after = '';
+    for (;;) {
+      // The last openid of the next batch, read from the primary key alone; none: the rest is one batch.
+      const bound = await this.db.get<{ openid: string }>(
+        'SELECT openid FROM followers WHERE appid = ? AND openid > ? ORDER BY openid LIMIT 1 OFFSET ?',
+        [appid, after, this.unlistedBatch - 1],
+      );
+      const range = bound ? 'openid > ? AND openid <= ?' : 'openid > ?';
+      changed += await this.db.run(
+        `UPDATE followers SET subscribed = 0, unsubscribe_time = ?, updated_at = ?
+         WHERE appid = ? AND ${range} AND subscribed = 1 AND (sync_id IS NULL OR sync_id <> ?)`,
+        [now, this.clock(), appid, after, ...(bound ? [bound.openid] : []), syncId],
+      );
+      if (!bound) break;
+      visited += this.unlistedBatch;
+      after = bound.openid;
+      await yieldToEventLoop();
+    }
+    // A sync is when an account's table grows or changes most: the planner's statistics follow it.
+    if (visited >= LARGE_SYNC) await refreshStatistics(this.db, ['followers']);
+    return changed;
   }
 
   async *iterate(appid?: string): AsyncIterable<Follower> {
@@ -371,22 +433,16 @@ export class SqlFollowerRepo implements FollowerRepo {
   }
 
   async sceneStats(appid: string): Promise<SceneStats[]> {
+    // Kept sums over a few shard rows per scene (recordEvent), in primary-key order: no event is read.
     const rows = await this.db.all<{
       scene: string;
       scans: number;
       subscribes: number;
       unsubscribes: number;
     }>(
-      `SELECT s AS scene,
-         SUM(CASE WHEN type = 'scan' THEN 1 ELSE 0 END) AS scans,
-         SUM(CASE WHEN type = 'subscribe' THEN 1 ELSE 0 END) AS subscribes,
-         SUM(CASE WHEN type = 'unsubscribe' THEN 1 ELSE 0 END) AS unsubscribes
-       FROM (
-         SELECT type, CASE WHEN type = 'unsubscribe' THEN follow_scene ELSE scene END AS s
-         FROM follower_events WHERE appid = ?
-       ) attributed
-       WHERE s IS NOT NULL
-       GROUP BY s`,
+      `SELECT scene, SUM(scans) AS scans, SUM(subscribes) AS subscribes, SUM(unsubscribes) AS unsubscribes
+       FROM scene_stats WHERE appid = ?
+       GROUP BY scene`,
       [appid],
     );
     // Sorted here: the two databases' collations would order mixed-case scenes differently.
@@ -442,6 +498,13 @@ async function applyEvent(
       await tx.run(SCAN, [appid, openid, appid, now, now]);
       return;
   }
+}
+
+/** The count shard of a follower's scene events: a stable hash of the openid. */
+function sceneShard(openid: string): number {
+  let hash = 0;
+  for (let i = 0; i < openid.length; i++) hash = (hash * 31 + openid.charCodeAt(i)) | 0;
+  return Math.abs(hash) % SCENE_SHARDS;
 }
 
 function toFollower(row: FollowerRow): Follower {

@@ -10,7 +10,10 @@ import { SqlQrCodeRepo } from './sql-qrcode-repo.js';
 import { SqlReplyRecordStore } from './sql-reply-store.js';
 import { SqlSyncStateRepo } from './sql-sync-state-repo.js';
 import { SqlTokenStore } from './sql-token-store.js';
+import { refreshStatistics } from './statistics.js';
 import type { Store } from './types.js';
+
+const STATISTICS_INTERVAL_MS = 60 * 60 * 1000;
 
 /** What the repositories share. */
 export interface SqlStoreOptions {
@@ -25,6 +28,16 @@ export interface SqlStoreOptions {
 export function createSqlStore(db: Db, options: SqlStoreOptions): Store {
   const { clock, logger } = options;
   let closing: Promise<void> | undefined;
+  // SQLite keeps no statistics by itself; a long-running server re-checks them now and then (a few ms when
+  // nothing grew much), as SQLite advises for long-lived connections. PostgreSQL has autovacuum.
+  const statistics =
+    db.dialect === 'sqlite'
+      ? setInterval(() => {
+          refreshStatistics(db).catch((error: unknown) =>
+            logger.warn({ err: error }, 'could not refresh the query planner statistics'),
+          );
+        }, STATISTICS_INTERVAL_MS).unref()
+      : undefined;
   return {
     kind: db.dialect,
     followers: new SqlFollowerRepo(db, {
@@ -45,6 +58,7 @@ export function createSqlStore(db: Db, options: SqlStoreOptions): Store {
     },
     close() {
       // Shutdown paths (SIGTERM handler, test teardown) may both close; the second call waits for the first.
+      clearInterval(statistics);
       closing ??= db.close();
       return closing;
     },

@@ -487,6 +487,28 @@ export function describeStoreContract(
         ]);
         expect(await store.followers.sceneStats('wx3')).to.deep.equal([]);
       });
+
+      it('counts a retried push once, also when the retries race', async () => {
+        const retried = event('scan', 'b', 1000, { scene: 'spring', dedupKey: 'same' });
+        await store.followers.recordEvent(retried);
+        await Promise.all([
+          store.followers.recordEvent({ ...retried }),
+          (another ?? store).followers.recordEvent({ ...retried }),
+        ]);
+        const follow = event('subscribe', 'a', 1000, { scene: 'spring', dedupKey: 'follow' });
+        await Promise.all([
+          store.followers.recordEvent(follow),
+          (another ?? store).followers.recordEvent(follow),
+        ]);
+        const unfollow = event('unsubscribe', 'a', 2000, { dedupKey: 'unfollow' });
+        await Promise.all([
+          store.followers.recordEvent(unfollow),
+          (another ?? store).followers.recordEvent(unfollow),
+        ]);
+        expect(await store.followers.sceneStats(APPID)).to.deep.equal([
+          { scene: 'spring', scans: 1, subscribes: 1, unsubscribes: 1 },
+        ]);
+      });
     });
 
     describe('followers.unionIdentities', () => {
