@@ -12,6 +12,7 @@ function progress(overrides: Partial<SyncProgress> = {}): SyncProgress {
     enriched: 0,
     enrichFailed: 0,
     unsubscribed: 0,
+    newlyFound: 0,
     resumed: false,
     ...overrides,
   };
