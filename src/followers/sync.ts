@@ -58,7 +58,7 @@ export class SyncBusyError extends Error {
   constructor(readonly running: SyncRun) {
     super(
       `a sync of ${running.appid} is already running (${running.trigger}, on ${running.holder}, ` +
-        `since ${new Date(running.startedAt).toISOString()}); it resumes where it stopped if that one dies`,
+        `since ${new Date(running.startedAt).toISOString()}); try again once it has finished`,
     );
   }
 }
