@@ -19,6 +19,7 @@ import { qrcodesApiRouter } from './http/admin-qrcodes.js';
 import { ApiError, apiErrors } from './http/api-error.js';
 import { readLiveSession } from './http/console/console-session.js';
 import { oauthRouter } from './http/oauth-routes.js';
+import { openApiDocument } from './http/openapi.js';
 import { wechatWebhook, type WechatWebhookMiddleware } from './http/webhook-middleware.js';
 import { ConversationService } from './kf/conversation-service.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -231,6 +232,11 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   ]) {
     api.use(r.routes(), r.allowedMethods());
   }
+  // The reference of every route above (README, Admin API); a test fails for a route it does not describe.
+  const openApi = openApiDocument();
+  api.get('/openapi.json', (ctx) => {
+    ctx.body = openApi;
+  });
   // Any other /api path: a JSON 404 behind the same auth (path-to-regexp v8 syntax; '/(.*)' no longer parses).
   api.all('{/*rest}', (ctx) => {
     throw new ApiError(404, 'not_found', `no route ${ctx.method} ${ctx.path}`);

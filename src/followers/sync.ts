@@ -164,7 +164,12 @@ export async function syncFollowers(options: SyncOptions): Promise<SyncResult> {
     if (!(err instanceof SyncLeaseLostError)) {
       const outcome = signal?.aborted ? 'interrupted' : 'failed';
       await store.syncRuns
-        .finish(runId, outcome, counts(), outcome === 'failed' ? String((err as Error)?.message ?? err) : null)
+        .finish(
+          runId,
+          outcome,
+          counts(),
+          outcome === 'failed' ? String((err as Error)?.message ?? err) : null,
+        )
         .catch((e: unknown) => log.warn({ err: e, appid }, 'could not record the end of a sync run'));
     }
     throw err;
@@ -344,7 +349,8 @@ export function createPeriodicSync(intervalSeconds: number, options: PeriodicSyn
     // Another instance's run: look again when its lease would run out (it renews it while alive).
     if (last.outcome === 'running') return last.leaseUntil;
     if (last.outcome === 'done') return last.startedAt + intervalMs;
-    if (last.outcome === 'failed') return (last.finishedAt ?? last.startedAt) + Math.min(intervalMs, RETRY_FAILED_MS);
+    if (last.outcome === 'failed')
+      return (last.finishedAt ?? last.startedAt) + Math.min(intervalMs, RETRY_FAILED_MS);
     return 0; // interrupted or abandoned: resume at the next check
   };
 

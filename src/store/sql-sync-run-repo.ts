@@ -127,10 +127,9 @@ export class SqlSyncRunRepo implements SyncRunRepo {
   }
 
   private async running(q: Queryable, appid: string): Promise<SyncRun | null> {
-    const row = await q.get<Row>(
-      `SELECT ${COLUMNS} FROM sync_runs WHERE appid = ? AND outcome = 'running'`,
-      [appid],
-    );
+    const row = await q.get<Row>(`SELECT ${COLUMNS} FROM sync_runs WHERE appid = ? AND outcome = 'running'`, [
+      appid,
+    ]);
     return row ? toRun(row) : null;
   }
 }

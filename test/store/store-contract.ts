@@ -398,9 +398,9 @@ export function describeStoreContract(
         await follow('stays', 500);
         await unfollow('stays', 600);
         // 'stays' had unfollowed: found following again, like new1 and new2 (counted once each).
-        expect(
-          await store.followers.markListed(APPID, ['new1', 'stays', 'new2', 'new1'], 'sync-1'),
-        ).to.equal(3);
+        expect(await store.followers.markListed(APPID, ['new1', 'stays', 'new2', 'new1'], 'sync-1')).to.equal(
+          3,
+        );
         expect(await store.followers.markListed(APPID, ['new1', 'stays'], 'sync-1')).to.equal(0);
         expect(await store.followers.get(APPID, 'new1')).to.include({
           subscribed: true,

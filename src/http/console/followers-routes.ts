@@ -60,8 +60,13 @@ export function followersRoutes(router: Router, deps: ConsoleDeps): void {
     }
     const filters = { q, scene, subscribed };
     const [lastSync] = await deps.wxoa.store.syncRuns.recent(view.appid, 1);
-    const syncLine = syncStatusLine(lastSync ?? null, deps.wxoa.config.syncIntervalSeconds, deps.wxoa.clock());
-    const body = html`${syncLine}<section class="card">${filterForm(view, filters, errors)}</section>
+    const syncLine = syncStatusLine(
+      lastSync ?? null,
+      deps.wxoa.config.syncIntervalSeconds,
+      deps.wxoa.clock(),
+    );
+    const body = html`${syncLine}
+      <section class="card">${filterForm(view, filters, errors)}</section>
       <section class="card">
         ${followerTable(view, page.followers, filters)}
         <div class="pager">

@@ -10,8 +10,10 @@ import { html, type Html } from './html.js';
 export function syncStatusLine(run: SyncRun | null, intervalSeconds: number, now: number): Html {
   const schedule =
     intervalSeconds > 0
-      ? html`Synced automatically every ${formatDuration(intervalSeconds * 1000)}; <span class="mono">wxoa sync</span> syncs now.`
-      : html`Automatic sync is off (<span class="mono">WXOA_SYNC_INTERVAL=0</span>); <span class="mono">wxoa sync</span> syncs now.`;
+      ? html`Synced automatically every ${formatDuration(intervalSeconds * 1000)};
+          <span class="mono">wxoa sync</span> syncs now.`
+      : html`Automatic sync is off (<span class="mono">WXOA_SYNC_INTERVAL=0</span>);
+          <span class="mono">wxoa sync</span> syncs now.`;
   return html`<p class="muted" data-sync-status>${statusOf(run, now)} ${schedule}</p>`;
 }
 
@@ -25,9 +27,11 @@ function statusOf(run: SyncRun | null, now: number): Html {
     case 'done':
       return html`Last synced ${when(run.finishedAt ?? run.startedAt)} (${by}): ${changes(run)}.`;
     case 'failed':
-      return html`Last sync failed ${when(run.finishedAt ?? run.startedAt)} (${by}) after ${run.listed} listed: ${run.error ?? 'unknown error'}.`;
+      return html`Last sync failed ${when(run.finishedAt ?? run.startedAt)} (${by}) after ${run.listed}
+      listed: ${run.error ?? 'unknown error'}.`;
     default:
-      return html`Last sync stopped ${when(run.finishedAt ?? run.startedAt)} (${by}) after ${run.listed} listed; the next run resumes it.`;
+      return html`Last sync stopped ${when(run.finishedAt ?? run.startedAt)} (${by}) after ${run.listed}
+      listed; the next run resumes it.`;
   }
 }
 
