@@ -112,6 +112,11 @@ const MAX_CONSECUTIVE_ENRICH_FAILURES = 3;
  * Resumable: the page cursor is saved in `store.syncState` after each page, so a crashed or aborted sync
  * continues from `next_openid` with the same sync id, and followers listed before the crash still count
  * as listed.
+ *
+ * One run per account at a time, across every instance on the database: the run first takes the account's
+ * lease in `store.syncRuns` ({@link SyncBusyError} while another holds it), renews it after every page, and
+ * stops ({@link SyncLeaseLostError}) once another run has taken over an expired one. Every run is recorded
+ * there with what it changed and how it ended.
  */
 export async function syncFollowers(options: SyncOptions): Promise<SyncResult> {
   const { store, api, appid, signal } = options;
@@ -120,17 +125,18 @@ export async function syncFollowers(options: SyncOptions): Promise<SyncResult> {
   const leaseMs = options.leaseMs ?? SYNC_LEASE_MS;
 
   signal?.throwIfAborted();
-  const saved = await store.syncState.get(appid);
   // The lease first: only its holder touches the cursor, and a second instance leaves the account alone.
   const begun = await store.syncRuns.begin({
     appid,
     trigger: options.trigger ?? 'cli',
     holder: options.holder ?? INSTANCE,
-    resumed: saved !== null,
+    resumed: (await store.syncState.get(appid)) !== null,
     leaseMs,
   });
   if ('busy' in begun) throw new SyncBusyError(begun.busy);
   const runId = begun.run.id;
+  // Read again under the lease: a run that ended just before it was taken may have cleared the cursor.
+  const saved = await store.syncState.get(appid);
   const progress: SyncProgress = {
     appid,
     phase: 'listing',
