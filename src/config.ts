@@ -74,6 +74,8 @@ export interface LoadConfigOptions {
 
 /** The periodic follower sync with a real account: daily. */
 export const DEFAULT_SYNC_INTERVAL_SECONDS = 86_400;
+/** A list synced less than yearly is not kept fresh: a larger number is a typo (milliseconds, say). */
+const MAX_SYNC_INTERVAL_SECONDS = 365 * 86_400;
 
 /** pino's levels: a typo would otherwise crash the logger after the configuration was accepted. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -210,6 +212,8 @@ export function loadConfig(
     'WXOA_SYNC_INTERVAL',
     sandbox ? 0 : DEFAULT_SYNC_INTERVAL_SECONDS,
     problems,
+    0,
+    MAX_SYNC_INTERVAL_SECONDS,
   );
 
   let adminToken = env['ADMIN_TOKEN'] ?? '';

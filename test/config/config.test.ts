@@ -89,7 +89,11 @@ describe('loadConfig', () => {
     ).to.equal(0);
     expect(loadConfig({ ADMIN_TOKEN, WXOA_SYNC_INTERVAL: '3600' }, dir).syncIntervalSeconds).to.equal(3600);
     expect(problemsOf({ ...ACCOUNT, WXOA_SYNC_INTERVAL: 'daily' })).to.deep.include(
-      'WXOA_SYNC_INTERVAL must be an integer between 0 and Infinity (got "daily")',
+      'WXOA_SYNC_INTERVAL must be an integer between 0 and 31536000 (got "daily")',
+    );
+    // Milliseconds by mistake: a day would be 2.7 years.
+    expect(problemsOf({ ...ACCOUNT, WXOA_SYNC_INTERVAL: '86400000' })).to.deep.include(
+      'WXOA_SYNC_INTERVAL must be an integer between 0 and 31536000 (got "86400000")',
     );
   });
 
