@@ -44,7 +44,7 @@ export interface Config {
   menuInput: unknown;
   /** Time a handler gets before the webhook answers `success` for it (below WeChat's 5 s). */
   replyBudgetMs: number;
-  /** Seconds between periodic follower syncs; 0 = off. */
+  /** Seconds between periodic follower syncs; 0 = off. Default daily with a real account, off in sandbox mode. */
   syncIntervalSeconds: number;
   logLevel: string;
 }
@@ -71,6 +71,11 @@ export interface LoadConfigOptions {
   /** Default `serve`. */
   uses?: ConfigUse;
 }
+
+/** The periodic follower sync with a real account: daily. */
+export const DEFAULT_SYNC_INTERVAL_SECONDS = 86_400;
+/** A list synced less than yearly is not kept fresh: a larger number is a typo (milliseconds, say). */
+const MAX_SYNC_INTERVAL_SECONDS = 365 * 86_400;
 
 /** pino's levels: a typo would otherwise crash the logger after the configuration was accepted. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -200,7 +205,16 @@ export function loadConfig(
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   }
   const replyBudgetMs = intSetting(env, 'WXOA_REPLY_BUDGET_MS', 4000, problems, 100, 4800);
-  const syncIntervalSeconds = intSetting(env, 'WXOA_SYNC_INTERVAL', 0, problems);
+  // WeChat pushes nothing when a profile, tag or remark changes: with a real account the list is re-synced
+  // daily unless told otherwise. The sandbox's simulator pushes every change it makes, so it needs none.
+  const syncIntervalSeconds = intSetting(
+    env,
+    'WXOA_SYNC_INTERVAL',
+    sandbox ? 0 : DEFAULT_SYNC_INTERVAL_SECONDS,
+    problems,
+    0,
+    MAX_SYNC_INTERVAL_SECONDS,
+  );
 
   let adminToken = env['ADMIN_TOKEN'] ?? '';
   const adminTokenGenerated = adminToken === '';

@@ -10,7 +10,7 @@ import { pushEffects } from './bot/push-effects.js';
 import { ConfigError, type AccountConfig, type Config } from './config.js';
 import { captureFollowers } from './followers/capture.js';
 import { EnrichmentWorker, type EnrichmentWorkerOptions } from './followers/enrichment.js';
-import { createPeriodicSync, type PeriodicSync } from './followers/sync.js';
+import { createPeriodicSync, type PeriodicSync, type PeriodicSyncOptions } from './followers/sync.js';
 import { accessGate } from './http/access-gate.js';
 import { requireAdminToken } from './http/admin-auth.js';
 import { AuthBrake, type AuthBrakeOptions } from './http/auth-brake.js';
@@ -21,6 +21,7 @@ import { qrcodesApiRouter } from './http/admin-qrcodes.js';
 import { ApiError, apiErrors } from './http/api-error.js';
 import { readLiveSession } from './http/console/console-session.js';
 import { oauthRouter } from './http/oauth-routes.js';
+import { openApiDocument } from './http/openapi.js';
 import { wechatWebhook, type WechatWebhookMiddleware } from './http/webhook-middleware.js';
 import { ConversationService } from './kf/conversation-service.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -53,6 +54,8 @@ export interface WxoaOptions {
     EnrichmentWorkerOptions,
     'debounceMs' | 'leaseMs' | 'retryBaseMs' | 'retryMaxMs' | 'pollMs' | 'clock'
   >;
+  /** The periodic follower sync's timer, clock and first delay; tests stage runs with a manual timer. */
+  sync?: Pick<PeriodicSyncOptions, 'setTimer' | 'clock' | 'startDelayMs' | 'holder'>;
   /** The brake on wrong admin tokens (clock, proxy trust, policies); defaults in http/auth-brake.ts. */
   authBrake?: Partial<AuthBrakeOptions>;
   /** Mounts extra routes (e.g. the console) on the app before it starts. */
@@ -77,6 +80,8 @@ export interface Wxoa {
   readonly rules: ReplyRules;
   readonly conversations: ConversationService;
   readonly enrichment: EnrichmentWorker;
+  /** The periodic follower sync (WXOA_SYNC_INTERVAL), started by listen() unless the interval is 0. */
+  readonly periodicSync: PeriodicSync;
   readonly webhook: WechatWebhookMiddleware;
   /**
    * Signs console sessions: derived from the admin token and the AppSecret, so every instance agrees and a
@@ -261,6 +266,11 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   ]) {
     api.use(r.routes(), r.allowedMethods());
   }
+  // The reference of every route above (README, Admin API); a test fails for a route it does not describe.
+  const openApi = openApiDocument();
+  api.get('/openapi.json', (ctx) => {
+    ctx.body = openApi;
+  });
   // Any other /api path: a JSON 404 behind the same auth (path-to-regexp v8 syntax; '/(.*)' no longer parses).
   api.all('{/*rest}', (ctx) => {
     throw new ApiError(404, 'not_found', `no route ${ctx.method} ${ctx.path}`);
@@ -281,7 +291,12 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   app.use(oauth.routes());
 
   let server: Server | null = null;
-  let periodic: PeriodicSync | null = null;
+  const periodicSync = createPeriodicSync(config.syncIntervalSeconds, {
+    ...options.sync,
+    store,
+    accounts: accounts.map((a) => ({ appid: a.appid, api: apis.get(a.appid)! })),
+    logger: logger.child({ module: 'sync' }),
+  });
 
   const wxoa: Wxoa = {
     config,
@@ -294,6 +309,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     rules,
     conversations,
     enrichment,
+    periodicSync,
     webhook,
     sessionSecret,
     visitorSecret,
@@ -313,14 +329,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
         s.once('error', reject);
       });
       enrichment.start();
-      if (config.syncIntervalSeconds > 0) {
-        periodic = createPeriodicSync(config.syncIntervalSeconds, {
-          store,
-          accounts: accounts.map((a) => ({ appid: a.appid, api: apis.get(a.appid)! })),
-          logger: logger.child({ module: 'sync' }),
-        });
-        periodic.start();
-      }
+      periodicSync.start();
       const { port: actual } = s.address() as AddressInfo;
       const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       return `http://${shownHost}:${actual}`;
@@ -335,7 +344,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
         });
       }
       await webhook.webhook.drain?.();
-      await periodic?.stop();
+      await periodicSync.stop();
       await enrichment.stop();
       if (ownStore) await store.close();
     },

@@ -91,8 +91,11 @@ export interface FollowerRepo {
   deferEnrichment(appid: string, openids: string[], retryAt: number): Promise<void>;
   /** Number of followers waiting for enrichment. */
   pendingEnrichment(appid?: string): Promise<number>;
-  /** Sync: ensures these openids exist as subscribed followers and queues them; stamps them with `syncId`. */
-  markListed(appid: string, openids: string[], syncId: string): Promise<void>;
+  /**
+   * Sync: ensures these openids exist as subscribed followers and queues them; stamps them with `syncId`.
+   * Returns how many were not held as subscribed before (newly found).
+   */
+  markListed(appid: string, openids: string[], syncId: string): Promise<number>;
   /**
    * Sync end: followers not stamped with `syncId` are marked unsubscribed, `now` (Unix seconds) becoming their
    * unsubscribeTime. A follow or scan recorded while sync state holds `syncId` is stamped too. Returns how many.

@@ -107,7 +107,8 @@ function lineReporter(
 function summary(p: SyncProgress): string {
   const failed = p.enrichFailed ? `, ${p.enrichFailed} left queued for enrichment` : '';
   return (
-    `${p.appid}: sync done${p.resumed ? ' (resumed)' : ''}: ${p.listed} listed, ${p.enriched} enriched` +
+    `${p.appid}: sync done${p.resumed ? ' (resumed)' : ''}: ${p.listed} listed, ${p.newlyFound} newly found, ` +
+    `${p.enriched} enriched` +
     `${failed}, ${p.unsubscribed} marked unsubscribed`
   );
 }

@@ -356,14 +356,22 @@ export class SqlFollowerRepo implements FollowerRepo {
     return Number(row?.n ?? 0);
   }
 
-  async markListed(appid: string, openids: string[], syncId: string): Promise<void> {
+  async markListed(appid: string, openids: string[], syncId: string): Promise<number> {
     const now = this.clock();
     // Sorted and unique: PostgreSQL refuses a multi-row upsert that hits one row twice, and a fixed lock order
     // keeps two concurrent syncs from deadlocking.
     const sorted = unique(openids).sort(compare);
+    let found = 0;
     await this.db.transaction(async (tx) => {
       if (!this.remembered.has(appid)) await tx.run(REMEMBER_ACCOUNT, [appid, now]);
       for (const slice of chunk(sorted)) {
+        // Newly found: not held as subscribed before this upsert (a follow the webhook missed).
+        const known = await tx.get<{ n: number | string }>(
+          `SELECT COUNT(*) AS n FROM followers WHERE appid = ? AND subscribed = 1
+           AND openid IN (${slice.map(() => '?').join(', ')})`,
+          [appid, ...slice],
+        );
+        found += slice.length - Number(known?.n ?? 0);
         await tx.run(
           `INSERT INTO followers (appid, openid, subscribed, sync_id, created_at, updated_at)
            VALUES ${slice.map(() => '(?, ?, 1, ?, ?, ?)').join(', ')}
@@ -374,6 +382,7 @@ export class SqlFollowerRepo implements FollowerRepo {
       }
     });
     this.remembered.add(appid);
+    return found;
   }
 
   async markUnlisted(appid: string, syncId: string, now: number): Promise<number> {

@@ -8,6 +8,7 @@ import { SqlMessageRepo } from './sql-message-repo.js';
 import { SqlOAuthRepo } from './sql-oauth-repo.js';
 import { SqlQrCodeRepo } from './sql-qrcode-repo.js';
 import { SqlReplyRecordStore } from './sql-reply-store.js';
+import { SqlSyncRunRepo } from './sql-sync-run-repo.js';
 import { SqlSyncStateRepo } from './sql-sync-state-repo.js';
 import { SqlTokenStore } from './sql-token-store.js';
 import { refreshStatistics } from './statistics.js';
@@ -47,6 +48,7 @@ export function createSqlStore(db: Db, options: SqlStoreOptions): Store {
     messages: new SqlMessageRepo(db, { clock }),
     oauth: new SqlOAuthRepo(db, { clock, logger }),
     syncState: new SqlSyncStateRepo(db, clock),
+    syncRuns: new SqlSyncRunRepo(db, clock),
     qrcodes: new SqlQrCodeRepo(db),
     tokens: new SqlTokenStore(db, clock),
     replies: new SqlReplyRecordStore(db, { clock, logger }),

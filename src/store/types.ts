@@ -1,6 +1,7 @@
 import type { ReplyRecordStore } from '../bot/reply-store.js';
 import type { FollowerRepo } from '../followers/follower-repo.js';
 import type { SyncStateRepo } from '../followers/sync-state-repo.js';
+import type { SyncRunRepo } from '../followers/sync-run-repo.js';
 import type { MessageRepo } from '../kf/message-repo.js';
 import type { OAuthRepo } from '../oauth/oauth-repo.js';
 import type { ApiFailureStore } from '../wechat-api/api-failure.js';
@@ -28,6 +29,13 @@ export type {
 } from '../followers/follower-repo.js';
 export type { SyncStateRepo } from '../followers/sync-state-repo.js';
 export type {
+  SyncOutcome,
+  SyncRun,
+  SyncRunCounts,
+  SyncRunRepo,
+  SyncTrigger,
+} from '../followers/sync-run-repo.js';
+export type {
   ConversationMessage,
   ConversationMessageInput,
   InboxCounts,
@@ -49,6 +57,8 @@ export interface Store {
   messages: MessageRepo;
   oauth: OAuthRepo;
   syncState: SyncStateRepo;
+  /** Every follower sync run, and the lease that lets one instance at a time sync an account. */
+  syncRuns: SyncRunRepo;
   qrcodes: QrCodeRepo;
   tokens: TokenStore;
   replies: ReplyRecordStore;

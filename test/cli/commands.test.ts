@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { openStore } from '../../src/store/index.js';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
 import { callsTo, e2eEnv, startE2eServer } from '../support/server.js';
 import { runCli, type CliResult } from './run-cli.js';
@@ -319,6 +320,42 @@ describe('wxoa commands', function () {
       // 152 followers: two batchget calls of at most 100.
       expect(callsTo(sim, '/cgi-bin/user/info/batchget')).to.have.length(2);
       expect(result.stderr, 'progress goes to stderr').to.not.equal('');
+      // The run is recorded, as the periodic sync's are (the console shows the last one).
+      const store = await openStore(env['DATABASE_URL']!);
+      try {
+        const [run] = await store.syncRuns.recent(account.appid, 1);
+        expect(run).to.include({ trigger: 'cli', outcome: 'done', listed: 152, enriched: 152 });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('refuses to sync while another instance syncs the account, calling nothing', async () => {
+      const store = await openStore(env['DATABASE_URL']!);
+      try {
+        const held = await store.syncRuns.begin({
+          appid: account.appid,
+          trigger: 'periodic',
+          holder: 'server-1',
+          resumed: false,
+          leaseMs: 60 * 60_000,
+        });
+        if (!('run' in held)) throw new Error('expected to hold the lease');
+        sim.clearCalls();
+        const result = await wxoa(['sync']);
+        expect(result.code).to.equal(1);
+        expect(result.stderr).to.match(/a sync of wx\w+ is already running \(periodic, on server-1, since /);
+        expect(callsTo(sim, '/cgi-bin/user/get')).to.have.length(0);
+        await store.syncRuns.finish(held.run.id, 'interrupted', {
+          listed: 0,
+          newlyFound: 0,
+          unsubscribed: 0,
+          enriched: 0,
+          enrichFailed: 0,
+        });
+      } finally {
+        await store.close();
+      }
     });
 
     it('exports every follower as CSV with a header row', async () => {

@@ -80,6 +80,23 @@ describe('loadConfig', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://wx.example.com' }, dir).publicUrlSet).to.equal(true);
   });
 
+  it('syncs followers daily with a real account, never in sandbox mode, unless WXOA_SYNC_INTERVAL says', () => {
+    const ADMIN_TOKEN = 'a-long-and-varied-admin-token-42';
+    expect(loadConfig({ ...ACCOUNT, ADMIN_TOKEN }, dir).syncIntervalSeconds).to.equal(86_400);
+    expect(loadConfig({ ADMIN_TOKEN }, dir).syncIntervalSeconds).to.equal(0);
+    expect(
+      loadConfig({ ...ACCOUNT, ADMIN_TOKEN, WXOA_SYNC_INTERVAL: '0' }, dir).syncIntervalSeconds,
+    ).to.equal(0);
+    expect(loadConfig({ ADMIN_TOKEN, WXOA_SYNC_INTERVAL: '3600' }, dir).syncIntervalSeconds).to.equal(3600);
+    expect(problemsOf({ ...ACCOUNT, WXOA_SYNC_INTERVAL: 'daily' })).to.deep.include(
+      'WXOA_SYNC_INTERVAL must be an integer between 0 and 31536000 (got "daily")',
+    );
+    // Milliseconds by mistake: a day would be 2.7 years.
+    expect(problemsOf({ ...ACCOUNT, WXOA_SYNC_INTERVAL: '86400000' })).to.deep.include(
+      'WXOA_SYNC_INTERVAL must be an integer between 0 and 31536000 (got "86400000")',
+    );
+  });
+
   it('asks an API command for the AppID and AppSecret only, not the Token', () => {
     const env = { WECHAT_APPID: ACCOUNT.WECHAT_APPID, WECHAT_APPSECRET: 'secret' };
     expect(problemsOf(env))

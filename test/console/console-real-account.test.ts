@@ -35,6 +35,41 @@ describe('console outside sandbox mode', () => {
     expect(server.account.followers()).to.deep.equal([]);
   });
 
+  it('says atop the Followers page when the list was last synced and what that changed', async () => {
+    const before = await c.get('/admin/followers');
+    // This harness loads its config as sandbox mode does, where the automatic sync is off.
+    expect(before.markup).to.contain(
+      '<p class="muted" data-sync-status>Never synced with WeChat. Automatic sync is off (<span class="mono">WXOA_SYNC_INTERVAL=0</span>);',
+    );
+    const appid = server.wxoa.accounts[0]!.appid;
+    const begun = await server.wxoa.store.syncRuns.begin({
+      appid,
+      trigger: 'periodic',
+      holder: 'test',
+      resumed: false,
+      leaseMs: 60_000,
+    });
+    if (!('run' in begun)) throw new Error('expected a run');
+    await server.wxoa.store.syncRuns.update(
+      begun.run.id,
+      { listed: 7, newlyFound: 0, unsubscribed: 0, enriched: 0, enrichFailed: 0 },
+      60_000,
+    );
+    expect((await c.get('/admin/followers')).markup).to.contain('Sync running since');
+    await server.wxoa.store.syncRuns.finish(begun.run.id, 'done', {
+      listed: 12,
+      newlyFound: 2,
+      unsubscribed: 1,
+      enriched: 12,
+      enrichFailed: 0,
+    });
+    const after = await c.get('/admin/followers');
+    expect(after.markup).to.match(
+      /Last synced \d+ s ago \(<time datetime="[^"]+">[^<]+<\/time>\) \(periodic\)/,
+    );
+    expect(after.markup).to.contain('12 listed, 2 newly found, 1 marked unsubscribed, 12 refreshed.');
+  });
+
   it('opens on the inbox', async () => {
     const res = await c.get('/admin');
     expect(res.location).to.equal('/admin/conversations');

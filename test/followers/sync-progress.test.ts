@@ -12,6 +12,7 @@ function progress(overrides: Partial<SyncProgress> = {}): SyncProgress {
     enriched: 0,
     enrichFailed: 0,
     unsubscribed: 0,
+    newlyFound: 0,
     resumed: false,
     ...overrides,
   };
@@ -36,7 +37,7 @@ describe('sync progress display', () => {
     const lines = out.text().trimEnd().split('\n');
     expect(lines).to.deep.equal([
       'wxaaaaaaaaaaaaaaaa: listed 10000/20000, enriched 10000',
-      'wxaaaaaaaaaaaaaaaa: sync done: 20000 listed, 19900 enriched, 100 left queued for enrichment, 3 marked unsubscribed',
+      'wxaaaaaaaaaaaaaaaa: sync done: 20000 listed, 0 newly found, 19900 enriched, 100 left queued for enrichment, 3 marked unsubscribed',
     ]);
     expect(out.text()).not.to.match(/\x1b\[/);
   });
@@ -76,6 +77,6 @@ describe('sync progress display', () => {
     const text = out.text();
     expect(text).to.match(/\x1b\[/); // cursor control: a redrawn bar, not a log line
     expect(text).to.contain('listed 10000/20000');
-    expect(text).to.contain('sync done: 20000 listed, 20000 enriched');
+    expect(text).to.contain('sync done: 20000 listed, 0 newly found, 20000 enriched');
   });
 });

@@ -397,7 +397,11 @@ export function describeStoreContract(
         await follow('gone', 500);
         await follow('stays', 500);
         await unfollow('stays', 600);
-        await store.followers.markListed(APPID, ['new1', 'stays', 'new2', 'new1'], 'sync-1');
+        // 'stays' had unfollowed: found following again, like new1 and new2 (counted once each).
+        expect(await store.followers.markListed(APPID, ['new1', 'stays', 'new2', 'new1'], 'sync-1')).to.equal(
+          3,
+        );
+        expect(await store.followers.markListed(APPID, ['new1', 'stays'], 'sync-1')).to.equal(0);
         expect(await store.followers.get(APPID, 'new1')).to.include({
           subscribed: true,
           subscribeTime: null,
@@ -950,6 +954,85 @@ export function describeStoreContract(
 
         await store.apiStatus.recordFailure(failure(T0 + 4, 40164));
         expect(await store.apiStatus.lastFailure(APPID)).to.include({ errcode: 40164, at: T0 + 4 });
+      });
+    });
+
+    describe('syncRuns', () => {
+      const LEASE = 60_000;
+      const begin = (holder: string, s: Store = store, appid = APPID) =>
+        s.syncRuns.begin({ appid, trigger: 'periodic', holder, resumed: false, leaseMs: LEASE });
+      const counts = { listed: 10, newlyFound: 2, unsubscribed: 1, enriched: 9, enrichFailed: 1 };
+
+      it('records a run from start to finish, newest first', async () => {
+        expect(await store.syncRuns.recent(APPID, 5)).to.deep.equal([]);
+        const first = await begin('a');
+        if (!('run' in first)) throw new Error('expected to start');
+        expect(first.run).to.include({
+          appid: APPID,
+          trigger: 'periodic',
+          holder: 'a',
+          outcome: 'running',
+          startedAt: T0,
+          finishedAt: null,
+          leaseUntil: T0 + LEASE,
+          listed: 0,
+          resumed: false,
+        });
+        now += 1000;
+        expect(await store.syncRuns.update(first.run.id, { ...counts, listed: 5 }, LEASE)).to.equal(true);
+        expect((await store.syncRuns.recent(APPID, 1))[0]).to.include({ listed: 5, leaseUntil: now + LEASE });
+        now += 1000;
+        expect(await store.syncRuns.finish(first.run.id, 'done', counts)).to.equal(true);
+        // Finished once: a second finish, renew or update changes nothing.
+        expect(await store.syncRuns.finish(first.run.id, 'failed', counts, 'late')).to.equal(false);
+        expect(await store.syncRuns.renew(first.run.id, LEASE)).to.equal(false);
+        expect(await store.syncRuns.update(first.run.id, counts, LEASE)).to.equal(false);
+
+        const second = await begin('b');
+        if (!('run' in second)) throw new Error('expected to start');
+        await store.syncRuns.finish(second.run.id, 'failed', { ...counts, listed: 0 }, 'WeChat said 40164');
+        const runs = await store.syncRuns.recent(APPID, 5);
+        expect(runs.map((r) => [r.holder, r.outcome])).to.deep.equal([
+          ['b', 'failed'],
+          ['a', 'done'],
+        ]);
+        expect(runs[1]).to.include({ ...counts, startedAt: T0, finishedAt: T0 + 2000, error: null });
+        expect(runs[0]).to.include({ error: 'WeChat said 40164' });
+        expect(await store.syncRuns.recent(APPID, 1)).to.have.length(1);
+        expect(await store.syncRuns.recent('wx-other', 5)).to.deep.equal([]);
+      });
+
+      it('lets one run at a time hold an account, and another take over once the lease runs out', async () => {
+        const a = await begin('a');
+        if (!('run' in a)) throw new Error('expected to start');
+        const busy = await begin('b', another ?? store);
+        expect(busy).to.have.property('busy').that.includes({ id: a.run.id, holder: 'a' });
+        // Another account is not held.
+        expect(await begin('b', store, 'wx2')).to.have.property('run');
+
+        now += LEASE - 1;
+        expect(await store.syncRuns.renew(a.run.id, LEASE)).to.equal(true);
+        now += LEASE - 1;
+        expect(await begin('b', another ?? store)).to.have.property('busy');
+
+        now += 2; // a died: its lease runs out
+        const b = await begin('b', another ?? store);
+        if (!('run' in b)) throw new Error('expected b to take over');
+        const [, abandoned] = await store.syncRuns.recent(APPID, 2);
+        expect(abandoned).to.include({ id: a.run.id, outcome: 'abandoned', finishedAt: now });
+        // a wakes up: it no longer holds the account and cannot record over b.
+        expect(await store.syncRuns.renew(a.run.id, LEASE)).to.equal(false);
+        expect(await store.syncRuns.update(a.run.id, counts, LEASE)).to.equal(false);
+        expect(await store.syncRuns.finish(a.run.id, 'done', counts)).to.equal(false);
+        expect((await store.syncRuns.recent(APPID, 1))[0]).to.include({ holder: 'b', outcome: 'running' });
+      });
+
+      it('gives the account to exactly one of several runs starting at once', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => begin(`h${i}`, i % 2 && another ? another : store)),
+        );
+        expect(results.filter((r) => 'run' in r)).to.have.length(1);
+        expect(await store.syncRuns.recent(APPID, 10)).to.have.length(1);
       });
     });
 

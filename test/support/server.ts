@@ -109,6 +109,8 @@ export interface E2eServerOptions {
   clock?: () => number;
   /** Mount the operator console (with a real WeChat account, as `wxoa serve` does outside sandbox mode). */
   console?: boolean;
+  /** The periodic follower sync's timer, clock, start delay and holder name (WxoaOptions.sync). */
+  sync?: WxoaOptions['sync'];
 }
 
 /** A started server. */
@@ -144,6 +146,7 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
       ...(options.enrichment ? { enrichment: options.enrichment } : {}),
       ...(options.store ? { store: options.store } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.sync ? { sync: options.sync } : {}),
       ...(options.extend || options.console
         ? {
             extend: async (w: Wxoa) => {

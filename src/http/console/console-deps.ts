@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import type { QrCodeRepo } from '../../campaigns/qrcode-repo.js';
 import type { AccountConfig, Config } from '../../config.js';
 import type { FollowerRepo } from '../../followers/follower-repo.js';
+import type { SyncRunRepo } from '../../followers/sync-run-repo.js';
 import type { ConversationService } from '../../kf/conversation-service.js';
 import type { MessageRepo } from '../../kf/message-repo.js';
 import type { Logger } from '../../logger.js';
@@ -31,6 +32,7 @@ export interface ConsoleHost {
     consoleSessions: ConsoleSessionRepo;
     apiStatus: ApiFailureStore;
     qrcodes: QrCodeRepo;
+    syncRuns: SyncRunRepo;
   };
   readonly logger: Logger;
   readonly accounts: readonly AccountConfig[];

@@ -12,6 +12,7 @@ import { consolePage, type Flash } from './layout.js';
 import { liveRegion, sendLive } from './live-region.js';
 import { conversationPanel, loadConversation } from './load-conversation.js';
 import { notFoundPage } from './not-found.js';
+import { syncStatusLine } from './sync-status-line.js';
 import { consoleHref, segment, type ViewContext } from './view-context.js';
 
 /** Followers shown per page. */
@@ -58,7 +59,14 @@ export function followersRoutes(router: Router, deps: ConsoleDeps): void {
       }
     }
     const filters = { q, scene, subscribed };
-    const body = html`<section class="card">${filterForm(view, filters, errors)}</section>
+    const [lastSync] = await deps.wxoa.store.syncRuns.recent(view.appid, 1);
+    const syncLine = syncStatusLine(
+      lastSync ?? null,
+      deps.wxoa.config.syncIntervalSeconds,
+      deps.wxoa.clock(),
+    );
+    const body = html`${syncLine}
+      <section class="card">${filterForm(view, filters, errors)}</section>
       <section class="card">
         ${followerTable(view, page.followers, filters)}
         <div class="pager">

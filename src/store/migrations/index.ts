@@ -5,6 +5,7 @@ import { authFailures } from './0003-auth-failures.js';
 import { inboxAndQrcodes } from './0004-inbox-and-qrcodes.js';
 import { wechatApiStatus } from './0005-wechat-api-status.js';
 import { unionIdConflicts } from './0006-unionid-conflicts.js';
+import { syncRuns } from './0008-sync-runs.js';
 import { dataScale } from './0009-data-scale.js';
 
 /** Every schema step, oldest first. Append only. */
@@ -15,5 +16,6 @@ export const migrations: readonly Migration[] = [
   inboxAndQrcodes,
   wechatApiStatus,
   unionIdConflicts,
+  syncRuns,
   dataScale,
 ];
