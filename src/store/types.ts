@@ -18,8 +18,11 @@ export type {
   FollowerEventType,
 } from '../followers/follower.js';
 export type {
+  FollowerCounts,
+  FollowerFilter,
   FollowerQuery,
   FollowerRepo,
+  FollowerSort,
   SceneStats,
   UnionIdentity,
   UserInfoFields,

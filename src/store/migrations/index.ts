@@ -4,6 +4,7 @@ import { consoleRevocations } from './0002-console-revocations.js';
 import { authFailures } from './0003-auth-failures.js';
 import { inboxAndQrcodes } from './0004-inbox-and-qrcodes.js';
 import { wechatApiStatus } from './0005-wechat-api-status.js';
+import { followerCountsAndOrder } from './0007-follower-counts-and-order.js';
 
 /** Every schema step, oldest first. Append only. */
 export const migrations: readonly Migration[] = [
@@ -12,4 +13,5 @@ export const migrations: readonly Migration[] = [
   authFailures,
   inboxAndQrcodes,
   wechatApiStatus,
+  followerCountsAndOrder,
 ];
