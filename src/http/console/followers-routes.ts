@@ -172,6 +172,7 @@ export async function renderFollowerPage(
         error: reply.error,
         back: 'follower',
         window: conversation.window,
+        sent,
       })}
       <p class="small">
         <a href="${consoleHref(view, `/admin/conversations/${segment(openid)}`)}">Open in the inbox view</a>
