@@ -39,34 +39,44 @@ const SQLITE_TRIGGERS = [
   END`,
   `CREATE TRIGGER followers_count_update AFTER UPDATE OF subscribed ON followers
     WHEN OLD.subscribed <> NEW.subscribed BEGIN
-    UPDATE follower_counts SET subscribed = subscribed + NEW.subscribed - OLD.subscribed
-      WHERE appid = NEW.appid AND shard = 0;
+    INSERT INTO follower_counts (appid, shard, total, subscribed)
+      VALUES (NEW.appid, 0, 0, NEW.subscribed - OLD.subscribed)
+      ON CONFLICT (appid, shard) DO UPDATE SET subscribed = follower_counts.subscribed + excluded.subscribed;
   END`,
   `CREATE TRIGGER followers_count_delete AFTER DELETE ON followers BEGIN
-    UPDATE follower_counts SET total = total - 1, subscribed = subscribed - OLD.subscribed
-      WHERE appid = OLD.appid AND shard = 0;
+    INSERT INTO follower_counts (appid, shard, total, subscribed) VALUES (OLD.appid, 0, -1, -OLD.subscribed)
+      ON CONFLICT (appid, shard) DO UPDATE SET
+        total = follower_counts.total - 1, subscribed = follower_counts.subscribed + excluded.subscribed;
   END`,
 ];
 
-// The shard of a row never changes (appid and openid are its key), so an update or delete finds the row its
-// insert counted into.
+// Every change adds its difference to the row's shard, creating the shard row if needed: the rows are parts
+// of a sum, and one part may go below zero (the followers counted into shard 0 by the migration leave from
+// their own shard).
 const POSTGRES_TRIGGERS = [
   `CREATE FUNCTION follower_counts_keep() RETURNS trigger LANGUAGE plpgsql AS $body$
+  DECLARE
+    row_appid TEXT;
+    row_shard INTEGER;
+    d_total INTEGER;
+    d_subscribed INTEGER;
   BEGIN
     IF TG_OP = 'INSERT' THEN
-      INSERT INTO follower_counts (appid, shard, total, subscribed)
-        VALUES (NEW.appid, hashtext(NEW.openid) & 7, 1, NEW.subscribed)
-        ON CONFLICT (appid, shard) DO UPDATE SET
-          total = follower_counts.total + 1, subscribed = follower_counts.subscribed + excluded.subscribed;
+      row_appid := NEW.appid; row_shard := hashtext(NEW.openid) & 7;
+      d_total := 1; d_subscribed := NEW.subscribed;
     ELSIF TG_OP = 'UPDATE' THEN
-      IF OLD.subscribed <> NEW.subscribed THEN
-        UPDATE follower_counts SET subscribed = subscribed + NEW.subscribed - OLD.subscribed
-          WHERE appid = NEW.appid AND shard = hashtext(NEW.openid) & 7;
-      END IF;
+      IF OLD.subscribed = NEW.subscribed THEN RETURN NULL; END IF;
+      row_appid := NEW.appid; row_shard := hashtext(NEW.openid) & 7;
+      d_total := 0; d_subscribed := NEW.subscribed - OLD.subscribed;
     ELSE
-      UPDATE follower_counts SET total = total - 1, subscribed = subscribed - OLD.subscribed
-        WHERE appid = OLD.appid AND shard = hashtext(OLD.openid) & 7;
+      row_appid := OLD.appid; row_shard := hashtext(OLD.openid) & 7;
+      d_total := -1; d_subscribed := -OLD.subscribed;
     END IF;
+    INSERT INTO follower_counts (appid, shard, total, subscribed)
+      VALUES (row_appid, row_shard, d_total, d_subscribed)
+      ON CONFLICT (appid, shard) DO UPDATE SET
+        total = follower_counts.total + excluded.total,
+        subscribed = follower_counts.subscribed + excluded.subscribed;
     RETURN NULL;
   END
   $body$`,
