@@ -33,5 +33,7 @@ export function decodeFollowerCursor(sort: FollowerSort, cursor: string): Follow
   } catch {
     // Not base64url JSON: fall through to the one error callers handle.
   }
-  throw new InvalidCursorError('cursor is not one this server issued for this order; start again without a cursor');
+  throw new InvalidCursorError(
+    'cursor is not one this server issued for this order; start again without a cursor',
+  );
 }

@@ -80,9 +80,16 @@ describe('Followers page query plans', () => {
         // The prefix search takes two index ranges (OpenID, UnionID) and sorts what they find only.
         if (sql.includes('openid >= ?')) {
           const text = details.join('\n');
-          expect(text, sql).to.match(/SEARCH followers USING (COVERING )?INDEX sqlite_autoindex_followers_1 \(appid=\? AND openid>\? AND openid<\?\)/);
-          expect(text, sql).to.match(/SEARCH followers USING INDEX followers_unionid \(unionid>\? AND unionid<\?\)/);
-          expect(details.filter((d) => /^SCAN followers\b/.test(d)), text).to.deep.equal([]);
+          expect(text, sql).to.match(
+            /SEARCH followers USING (COVERING )?INDEX sqlite_autoindex_followers_1 \(appid=\? AND openid>\? AND openid<\?\)/,
+          );
+          expect(text, sql).to.match(
+            /SEARCH followers USING INDEX followers_unionid \(unionid>\? AND unionid<\?\)/,
+          );
+          expect(
+            details.filter((d) => /^SCAN followers\b/.test(d)),
+            text,
+          ).to.deep.equal([]);
           continue;
         }
         expect(bad, `${sql}\n${details.join('\n')}`).to.deep.equal([]);

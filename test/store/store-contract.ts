@@ -252,7 +252,12 @@ export function describeStoreContract(
           expect(await pages('newest', limit)).to.deep.equal(['b', 'a', 'e', 'd', 'c', 'synced']);
           expect(await pages('oldest', limit)).to.deep.equal(['synced', 'c', 'd', 'e', 'a', 'b']);
         }
-        const newest = await store.followers.list({ appid: APPID, limit: 1, sort: 'newest', subscribed: true });
+        const newest = await store.followers.list({
+          appid: APPID,
+          limit: 1,
+          sort: 'newest',
+          subscribed: true,
+        });
         expect(newest.followers.map((f) => f.openid)).to.deep.equal(['b']);
         // A cursor of one order is not taken by another.
         for (const sort of ['openid', 'oldest'] as const) {
