@@ -121,8 +121,9 @@ export function followersRoutes(router: Router, deps: ConsoleDeps): void {
     }).then(
       () => out.end(),
       (err: unknown) => {
-        // Headers are gone: cutting the stream short is how the browser learns the file is incomplete.
-        deps.log.warn({ err }, 'console follower export stopped');
+        // Headers are gone: cutting the stream short is how the browser learns the file is incomplete. Koa
+        // destroys `out` when the browser goes away (a cancelled download), which ends the export here too.
+        deps.log.info({ err }, 'console follower export stopped before the end');
         out.destroy(err instanceof Error ? err : new Error(String(err)));
       },
     );
