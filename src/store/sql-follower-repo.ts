@@ -19,6 +19,12 @@ import type {
   UserInfoFields,
 } from '../followers/follower-repo.js';
 
+/**
+ * A search prefix matching this many followers in one index is broad: its page is found faster by walking the
+ * index of the page's order than by sorting the matches (see list()).
+ */
+export const BROAD_PREFIX = 2000;
+
 /** Largest page list() serves, whatever the caller asks for. */
 export const MAX_LIST_LIMIT = 1000;
 
@@ -201,17 +207,30 @@ export class SqlFollowerRepo implements FollowerRepo {
     if (prefix) {
       // A prefix as a range (>= prefix, < the next one) of the primary key and of followers_unionid: an index
       // range scan each, where LIKE 'prefix%' would read every row. The first page of the union is within the
-      // first pages of its two parts, so each part stops there; a part that its index does not order (UnionID,
-      // or a follow-time order) sorts its matches, never the account's followers.
-      // In the UnionID part, `appid || ''` keeps SQLite (which has no statistics) from walking the account's
-      // primary key instead of the UnionID range.
+      // first pages of its two parts, so each part stops there. A part whose index does not give the page's
+      // order (UnionID, or a follow-time order) sorts its matches: cheap for a few, but a broad prefix (every
+      // OpenID of an account starts alike) would sort the account. So a probe counts a part's matches up to
+      // BROAD_PREFIX first, and a broad part walks the index of the page's order instead, filtering, where
+      // matches are dense and the page is found early. `x || ''` is the same value without its index: it
+      // steers SQLite, which has no statistics, to the index meant.
       const end = prefixEnd(prefix);
       const arm = (account: string, range: string) =>
         `SELECT * FROM (SELECT ${COLUMNS} FROM followers WHERE ${[account, ...where.slice(1)].join(' AND ')}
            AND ${range} ORDER BY ${order} LIMIT ?) AS part`;
-      sql = `SELECT ${COLUMNS} FROM (${arm('appid = ?', 'openid >= ? AND openid < ?')}
-        UNION ${arm("appid || '' = ?", 'unionid >= ? AND unionid < ?')}) AS matched
-        ORDER BY ${order} LIMIT ?`;
+      const byOpenid =
+        sort !== 'openid' &&
+        (await this.broad('appid = ? AND openid >= ? AND openid < ?', query.appid, prefix, end))
+          ? arm('appid = ?', "openid || '' >= ? AND openid || '' < ?")
+          : arm('appid = ?', 'openid >= ? AND openid < ?');
+      const byUnionid = (await this.broad(
+        "appid || '' = ? AND unionid >= ? AND unionid < ?",
+        query.appid,
+        prefix,
+        end,
+      ))
+        ? arm('appid = ?', "unionid || '' >= ? AND unionid || '' < ?")
+        : arm("appid || '' = ?", 'unionid >= ? AND unionid < ?');
+      sql = `SELECT ${COLUMNS} FROM (${byOpenid} UNION ${byUnionid}) AS matched ORDER BY ${order} LIMIT ?`;
       values = [...params, prefix, end, limit + 1, ...params, prefix, end, limit + 1, limit + 1];
     }
     const rows = await this.db.all<FollowerRow>(sql, values);
@@ -224,6 +243,15 @@ export class SqlFollowerRepo implements FollowerRepo {
           ? encodeFollowerCursor(sort, { openid: last.openid, time: Number(last.subscribe_time ?? 0) })
           : null,
     };
+  }
+
+  /** Whether an index range holds at least BROAD_PREFIX followers (reads at most that many entries). */
+  private async broad(range: string, appid: string, from: string, to: string): Promise<boolean> {
+    const row = await this.db.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM followers WHERE ${range} LIMIT ${BROAD_PREFIX}) AS probe`,
+      [appid, from, to],
+    );
+    return Number(row?.n ?? 0) >= BROAD_PREFIX;
   }
 
   async counts(appid: string): Promise<FollowerCounts> {

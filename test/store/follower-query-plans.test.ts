@@ -66,17 +66,35 @@ async function exerciseReads(db: Db): Promise<Recorded[]> {
   return log;
 }
 
+/** The searches of a prefix every follower has (as an account's OpenIDs all start alike), in each order. */
+async function exerciseBroadSearch(db: Db): Promise<Recorded[]> {
+  const log: Recorded[] = [];
+  const followers = new SqlFollowerRepo(recording(db, log), { clock: () => 1_000 });
+  const ids = Array.from({ length: 2100 }, (_, i) => `oBroad${i}`);
+  await followers.markListed('wx1', ids, 's1');
+  await followers.saveEnrichment(
+    'wx1',
+    ids.map((openid) => ({ openid, subscribe: 1, unionid: `u${openid}` })),
+  );
+  log.length = 0;
+  for (const sort of ['openid', 'newest', 'oldest'] as const) {
+    for (const search of ['oBroad', 'uoBroad'])
+      await followers.list({ appid: 'wx1', limit: 25, sort, search });
+  }
+  return log.filter((r) => r.sql.includes('UNION'));
+}
+
 describe('Followers page query plans', () => {
   it('on SQLite search indexes only: no table scan, no temporary sort; counts without followers', async () => {
     const db = openSqliteDb(':memory:');
     try {
       await migrate(db, migrations, silentLogger);
       const reads = await exerciseReads(db);
-      expect(reads.length).to.equal(14);
+      expect(reads.length).to.equal(15); // with the probe of the UnionID range
       for (const { sql, params } of reads) {
         const plan = await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params);
         const details = plan.map((row) => row.detail);
-        const bad = details.filter((d) => /^SCAN\b|TEMP B-TREE/.test(d));
+        const bad = details.filter((d) => /^SCAN followers\b|TEMP B-TREE/.test(d));
         // The prefix search takes two index ranges (OpenID, UnionID) and sorts what they find only.
         if (sql.includes('openid >= ?')) {
           const text = details.join('\n');
@@ -94,6 +112,34 @@ describe('Followers page query plans', () => {
         }
         expect(bad, `${sql}\n${details.join('\n')}`).to.deep.equal([]);
         if (sql.includes('follower_counts')) expect(sql).not.to.match(/FROM followers\b/);
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('on SQLite walks the index of the page’s order for a broad prefix instead of sorting its matches', async () => {
+    const db = openSqliteDb(':memory:');
+    try {
+      await migrate(db, migrations, silentLogger);
+      const searches = await exerciseBroadSearch(db);
+      expect(searches).to.have.length(6);
+      for (const { sql, params } of searches) {
+        const plan = await db.all<{ id: number; parent: number; detail: string }>(
+          `EXPLAIN QUERY PLAN ${sql}`,
+          params,
+        );
+        const text = plan.map((row) => row.detail).join('\n');
+        expect(text, sql).not.to.match(/^SCAN followers\b/m);
+        // The broad part (OpenIDs for "oBroad", UnionIDs for "uoBroad") reads the index of the page's order.
+        const byOpenid = params.includes('oBroad');
+        const order = sql.includes('ORDER BY openid') ? 'sqlite_autoindex_followers_1' : 'followers_followed';
+        if (byOpenid && order === 'sqlite_autoindex_followers_1') {
+          expect(text, sql).to.contain(`USING INDEX ${order} (appid=? AND openid>? AND openid<?)`);
+        } else {
+          expect(text, sql).to.contain(`SEARCH followers USING INDEX ${order} (appid=?)`);
+        }
+        if (!byOpenid) expect(text, sql).not.to.contain('followers_unionid');
       }
     } finally {
       await db.close();

@@ -223,6 +223,42 @@ export function describeStoreContract(
         expect(await ids('oAa~')).to.deep.equal(['oAa~']);
       });
 
+      it('finds a broad prefix (thousands of matches) in every order, as a narrow one', async () => {
+        const ids = Array.from({ length: 2100 }, (_, i) => `oB${String(i).padStart(5, '0')}`);
+        await store.followers.markListed(APPID, ids, 'sync-1');
+        await store.followers.saveEnrichment(
+          APPID,
+          ids.map((openid) => ({ openid, subscribe: 1, unionid: `uB${openid.slice(2)}` })),
+        );
+        await follow('oB00007', 3000);
+        await follow('oB02000', 4000);
+        await follow('other', 5000);
+        const list = async (search: string, sort: 'openid' | 'newest' | 'oldest', limit = 3) =>
+          (await store.followers.list({ appid: APPID, limit, search, sort })).followers.map((f) => f.openid);
+        for (const search of ['oB', 'uB']) {
+          expect(await list(search, 'newest'), search).to.deep.equal(['oB02000', 'oB00007', 'oB02099']);
+          expect(await list(search, 'oldest'), search).to.deep.equal(['oB00000', 'oB00001', 'oB00002']);
+          expect(await list(search, 'openid'), search).to.deep.equal(['oB00000', 'oB00001', 'oB00002']);
+        }
+        // Paged through, the broad newest-first search reaches each match once.
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: Awaited<ReturnType<Store['followers']['list']>> = await store.followers.list({
+            appid: APPID,
+            limit: 700,
+            search: 'oB0',
+            sort: 'newest',
+            ...(cursor ? { cursor } : {}),
+          });
+          seen.push(...page.followers.map((f) => f.openid));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen).to.have.length(2100);
+        expect(new Set(seen).size).to.equal(2100);
+        expect(seen.slice(0, 3)).to.deep.equal(['oB02000', 'oB00007', 'oB02099']);
+      });
+
       it('lists by follow time, newest or oldest first, paging each order exactly once', async () => {
         // Equal times, an unknown time (a synced follower: the oldest) and a re-follow that moves one up.
         await follow('a', 3000);
