@@ -193,14 +193,28 @@ export function buildProgram(): Command {
   const followers = program.command('followers').description('followers');
   followers
     .command('export')
-    .description('write all followers to stdout')
+    .description('write followers to stdout (all of them, or those the filters take)')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).default('csv'))
     .option('--appid <appid>', 'only this account')
+    .option('--subscribed', 'only people who follow now')
+    .option('--scene <scene>', 'only followers who came through this QR scene')
+    .option(
+      '--since <iso-date>',
+      'only followers whose (latest) follow is at or after this ISO 8601 date (2026-03-01, UTC) or date-time with offset',
+    )
     .action(
-      action(async (opts: { format: 'csv' | 'jsonl'; appid?: string }) => {
-        const { runFollowersExport } = await import('./main.js');
-        return runFollowersExport(config('database'), opts);
-      }),
+      action(
+        async (opts: {
+          format: 'csv' | 'jsonl';
+          appid?: string;
+          subscribed?: boolean;
+          scene?: string;
+          since?: string;
+        }) => {
+          const { runFollowersExport } = await import('./main.js');
+          return runFollowersExport(config('database'), opts);
+        },
+      ),
     );
 
   program

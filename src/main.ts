@@ -555,15 +555,23 @@ export async function runQrcodeList(
 /** `wxoa followers export`. */
 export async function runFollowersExport(
   config: Config,
-  opts: { format: 'csv' | 'jsonl'; appid?: string },
+  opts: { format: 'csv' | 'jsonl'; appid?: string; subscribed?: boolean; scene?: string; since?: string },
 ): Promise<number> {
   const { openStore } = await import('./store/index.js');
   const { exportFollowers } = await import('./followers/export.js');
+  const { exportFilter } = await import('./followers/export-filter.js');
+  // Checked before the database is opened: a typo in a flag changes nothing and says what is wrong.
+  const filter = exportFilter(opts);
   const store = await openStore(config.databaseUrl).catch((err: unknown) => {
     throw explainDatabaseError(err, config.databaseUrl);
   });
   try {
-    await exportFollowers(store.followers, { format: opts.format, appid: opts.appid, out: process.stdout });
+    await exportFollowers(store.followers, {
+      format: opts.format,
+      appid: opts.appid,
+      filter,
+      out: process.stdout,
+    });
     return 0;
   } finally {
     await store.close();

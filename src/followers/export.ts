@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Follower } from './follower.js';
-import type { FollowerRepo } from './follower-repo.js';
+import type { FollowerFilter, FollowerRepo } from './follower-repo.js';
 import { followerJson } from './follower-json.js';
 
 /** The formats `wxoa followers export` writes. */
@@ -15,6 +15,8 @@ export interface ExportOptions {
   format: ExportFormat;
   /** Only this account's followers; all accounts when absent. */
   appid?: string | undefined;
+  /** Only the followers this filter takes; all when absent. */
+  filter?: FollowerFilter | undefined;
   /** Where rows go. It is not ended: the caller owns it (it may be process.stdout). */
   out: Writable;
 }
@@ -62,7 +64,7 @@ export async function exportFollowers(
   };
   out.on('error', onError);
   try {
-    for await (const follower of followers.iterate(options.appid)) {
+    for await (const follower of followers.iterate(options.appid, options.filter ?? {})) {
       chunk += row(follower);
       rows++;
       if (chunk.length >= CHUNK_CHARS) {

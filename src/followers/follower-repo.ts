@@ -19,15 +19,39 @@ export interface UserInfoFields {
   subscribe_time?: number | undefined;
 }
 
-export interface FollowerQuery {
-  appid: string;
+/**
+ * Orders of the follower list: by OpenID (the API's default), or by follow time, newest or oldest first (a
+ * follower whose follow time is not known yet counts as the oldest).
+ */
+export type FollowerSort = 'openid' | 'newest' | 'oldest';
+
+/** Every order of {@link FollowerSort}, for validating a query parameter. */
+export const FOLLOWER_SORTS: readonly FollowerSort[] = ['openid', 'newest', 'oldest'];
+
+/** Which followers a list or an export covers. */
+export interface FollowerFilter {
   subscribed?: boolean;
   scene?: string;
   unionid?: string;
-  /** Matches openid or unionid exactly, for the console's search box. */
+  /** An OpenID or UnionID prefix (the console's search box): an index range, not a substring scan. */
   search?: string;
+  /** Followed at or after this time (Unix seconds; their latest follow). */
+  since?: number;
+}
+
+export interface FollowerQuery extends FollowerFilter {
+  appid: string;
+  /** Default 'openid'. */
+  sort?: FollowerSort;
   limit: number;
   cursor?: string;
+}
+
+/** An account's followers as the triggers of the store keep them counted (no table scan). */
+export interface FollowerCounts {
+  total: number;
+  subscribed: number;
+  unsubscribed: number;
 }
 
 export interface SceneStats {
@@ -101,8 +125,10 @@ export interface FollowerRepo {
    * unsubscribeTime. A follow or scan recorded while sync state holds `syncId` is stamped too. Returns how many.
    */
   markUnlisted(appid: string, syncId: string, now: number): Promise<number>;
-  /** Every follower, in openid order, in constant memory (keyset pages). */
-  iterate(appid?: string): AsyncIterable<Follower>;
+  /** Every follower (matching `filter`), in openid order, in constant memory (keyset pages). */
+  iterate(appid?: string, filter?: FollowerFilter): AsyncIterable<Follower>;
+  /** The account's followers counted: total, following, not following. */
+  counts(appid: string): Promise<FollowerCounts>;
   sceneStats(appid: string): Promise<SceneStats[]>;
   /** All identities (followers of any account, OAuth visitors) sharing a unionid. */
   unionIdentities(unionid: string): Promise<UnionIdentity[]>;

@@ -26,8 +26,12 @@ export {
 export type { Follower, FollowerEvent, FollowerEventInput, FollowerEventType } from './follower.js';
 export { followerJson } from './follower-json.js';
 export {
+  FOLLOWER_SORTS,
   InvalidCursorError,
+  type FollowerCounts,
+  type FollowerFilter,
   type FollowerQuery,
+  type FollowerSort,
   type FollowerRepo,
   type SceneStats,
   type UnionIdentity,

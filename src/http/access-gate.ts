@@ -1,6 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
 import { safeEqual } from '../wire/signature.js';
 import { retryAfterSeconds, type AuthBrake } from './auth-brake.js';
+import { loginReturnPath } from './login-next.js';
 
 /**
  * Who may reach what, decided once for the whole app before any router runs (issue 9, defect 1). Routers
@@ -153,7 +154,6 @@ function refuseConsole(ctx: Context): void {
     ctx.body = { error: { code: 'unauthenticated', message: 'log in again' } };
     return;
   }
-  const safe = ctx.method === 'GET' || ctx.method === 'HEAD';
   ctx.status = 303;
-  ctx.redirect(`/admin/login?next=${encodeURIComponent(safe ? ctx.url : '/admin')}`);
+  ctx.redirect(`/admin/login?next=${encodeURIComponent(loginReturnPath(ctx))}`);
 }

@@ -1,7 +1,13 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { followerJson } from '../followers/follower-json.js';
-import { InvalidCursorError, type FollowerQuery, type FollowerRepo } from '../followers/follower-repo.js';
+import {
+  FOLLOWER_SORTS,
+  InvalidCursorError,
+  type FollowerQuery,
+  type FollowerRepo,
+  type FollowerSort,
+} from '../followers/follower-repo.js';
 import { ApiError } from './api-error.js';
 import { accountResolver, limitQuery, singleQuery } from './api-query.js';
 
@@ -39,6 +45,18 @@ export function followersApiRouter(options: FollowersApiOptions): Router {
         throw new ApiError(400, 'invalid_query', `subscribed must be true or false (got "${subscribed}")`);
       }
       query.subscribed = subscribed === 'true';
+    }
+    // The default order stays by OpenID (INTERFACE.md §5); `sort=newest|oldest` orders by follow time.
+    const sort = singleQuery(ctx, 'sort');
+    if (sort !== undefined && sort !== '') {
+      if (!FOLLOWER_SORTS.includes(sort as FollowerSort)) {
+        throw new ApiError(
+          400,
+          'invalid_query',
+          `sort must be one of ${FOLLOWER_SORTS.join(', ')} (got "${sort}")`,
+        );
+      }
+      query.sort = sort as FollowerSort;
     }
     for (const name of ['scene', 'unionid', 'search', 'cursor'] as const) {
       const value = singleQuery(ctx, name);

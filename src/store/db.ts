@@ -19,6 +19,8 @@ export interface DialectSql {
   readonly keyText: string;
   /** Appended to a `SELECT … LIMIT n` that picks work rows: other instances skip rows this one holds. */
   readonly skipLocked: string;
+  /** Which database: for the few statements (triggers) that cannot be written once for both. */
+  readonly dialect: Dialect;
 }
 
 /** Runs statements. */

@@ -16,6 +16,7 @@ const POSTGRES_SQL: DialectSql = {
   // The C collation sorts by bytes like SQLite does, whatever locale the cluster was created with.
   keyText: 'TEXT COLLATE "C"',
   skipLocked: ' FOR UPDATE SKIP LOCKED',
+  dialect: 'postgres',
 };
 
 const INT8_OID = 20;

@@ -11,14 +11,23 @@ import type {
   FollowerEventType,
 } from '../followers/follower.js';
 import type {
+  FollowerCounts,
+  FollowerFilter,
   FollowerQuery,
   FollowerRepo,
+  FollowerSort,
   SceneStats,
   UnionIdConflict,
   UnionIdentity,
   UserInfoFields,
 } from '../followers/follower-repo.js';
 import { listUnionIdConflicts, recordUnionIdConflict } from './unionid-conflicts.js';
+
+/**
+ * A search prefix matching this many followers in one index is broad: its page is found faster by walking the
+ * index of the page's order than by sorting the matches (see list()).
+ */
+export const BROAD_PREFIX = 2000;
 
 /** Largest page list() serves, whatever the caller asks for. */
 export const MAX_LIST_LIMIT = 1000;
@@ -210,41 +219,94 @@ export class SqlFollowerRepo implements FollowerRepo {
   }
 
   async list(query: FollowerQuery): Promise<{ followers: Follower[]; nextCursor: string | null }> {
+    const sort: FollowerSort = query.sort ?? 'openid';
     const where = ['appid = ?'];
     const params: SqlValue[] = [query.appid];
-    if (query.subscribed !== undefined) {
-      where.push('subscribed = ?');
-      params.push(query.subscribed);
-    }
-    if (query.scene !== undefined) {
-      where.push('scene = ?');
-      params.push(query.scene);
-    }
-    if (query.unionid !== undefined) {
-      where.push('unionid = ?');
-      params.push(query.unionid);
-    }
-    const search = query.search?.trim();
-    if (search) {
-      where.push('(openid = ? OR unionid = ?)');
-      params.push(search, search);
-    }
+    // The search goes in below, as two index ranges rather than an OR the planner would not split.
+    const { search, ...filter } = query;
+    addFilter(where, params, filter);
     if (query.cursor !== undefined) {
-      where.push('openid > ?');
-      params.push(decodeFollowerCursor(query.cursor));
+      const after = decodeFollowerCursor(sort, query.cursor);
+      if (sort === 'openid') {
+        where.push('openid > ?');
+        params.push(after.openid);
+      } else {
+        where.push(sort === 'newest' ? `(${FOLLOWED}, openid) < (?, ?)` : `(${FOLLOWED}, openid) > (?, ?)`);
+        params.push(after.time, after.openid);
+      }
     }
+    // The follow-time orders read the followers_followed index (appid, COALESCE(subscribe_time, 0), openid):
+    // the expression must be spelled as the index has it for the planner to use it.
+    const order =
+      sort === 'openid'
+        ? 'openid'
+        : sort === 'newest'
+          ? `${FOLLOWED} DESC, openid DESC`
+          : `${FOLLOWED}, openid`;
     const limit = clampLimit(query.limit);
+    const prefix = search?.trim();
     // One row more than asked tells whether another page exists, so the last page says nextCursor: null.
-    const rows = await this.db.all<FollowerRow>(
-      `SELECT ${COLUMNS} FROM followers WHERE ${where.join(' AND ')} ORDER BY openid LIMIT ?`,
-      [...params, limit + 1],
-    );
+    let sql = `SELECT ${COLUMNS} FROM followers WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`;
+    let values: SqlValue[] = [...params, limit + 1];
+    if (prefix) {
+      // A prefix as a range (>= prefix, < the next one) of the primary key and of followers_unionid: an index
+      // range scan each, where LIKE 'prefix%' would read every row. The first page of the union is within the
+      // first pages of its two parts, so each part stops there. A part whose index does not give the page's
+      // order (UnionID, or a follow-time order) sorts its matches: cheap for a few, but a broad prefix (every
+      // OpenID of an account starts alike) would sort the account. So a probe counts a part's matches up to
+      // BROAD_PREFIX first, and a broad part walks the index of the page's order instead, filtering, where
+      // matches are dense and the page is found early. `x || ''` is the same value without its index: it
+      // steers SQLite, which has no statistics, to the index meant.
+      const end = prefixEnd(prefix);
+      const arm = (account: string, range: string) =>
+        `SELECT * FROM (SELECT ${COLUMNS} FROM followers WHERE ${[account, ...where.slice(1)].join(' AND ')}
+           AND ${range} ORDER BY ${order} LIMIT ?) AS part`;
+      const byOpenid =
+        sort !== 'openid' &&
+        (await this.broad('appid = ? AND openid >= ? AND openid < ?', query.appid, prefix, end))
+          ? arm('appid = ?', "openid || '' >= ? AND openid || '' < ?")
+          : arm('appid = ?', 'openid >= ? AND openid < ?');
+      const byUnionid = (await this.broad(
+        "appid || '' = ? AND unionid >= ? AND unionid < ?",
+        query.appid,
+        prefix,
+        end,
+      ))
+        ? arm('appid = ?', "unionid || '' >= ? AND unionid || '' < ?")
+        : arm("appid || '' = ?", 'unionid >= ? AND unionid < ?');
+      sql = `SELECT ${COLUMNS} FROM (${byOpenid} UNION ${byUnionid}) AS matched ORDER BY ${order} LIMIT ?`;
+      values = [...params, prefix, end, limit + 1, ...params, prefix, end, limit + 1, limit + 1];
+    }
+    const rows = await this.db.all<FollowerRow>(sql, values);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
       followers: page.map(toFollower),
-      nextCursor: rows.length > limit && last ? encodeFollowerCursor(last.openid) : null,
+      nextCursor:
+        rows.length > limit && last
+          ? encodeFollowerCursor(sort, { openid: last.openid, time: Number(last.subscribe_time ?? 0) })
+          : null,
     };
+  }
+
+  /** Whether an index range holds at least BROAD_PREFIX followers (reads at most that many entries). */
+  private async broad(range: string, appid: string, from: string, to: string): Promise<boolean> {
+    const row = await this.db.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM followers WHERE ${range} LIMIT ${BROAD_PREFIX}) AS probe`,
+      [appid, from, to],
+    );
+    return Number(row?.n ?? 0) >= BROAD_PREFIX;
+  }
+
+  async counts(appid: string): Promise<FollowerCounts> {
+    // A few rows kept by the triggers of migration 7, not a count over the followers.
+    const row = await this.db.get<{ total: number | null; subscribed: number | null }>(
+      'SELECT SUM(total) AS total, SUM(subscribed) AS subscribed FROM follower_counts WHERE appid = ?',
+      [appid],
+    );
+    const total = Number(row?.total ?? 0);
+    const subscribed = Number(row?.subscribed ?? 0);
+    return { total, subscribed, unsubscribed: total - subscribed };
   }
 
   async events(appid: string, openid: string): Promise<FollowerEvent[]> {
@@ -414,26 +476,26 @@ export class SqlFollowerRepo implements FollowerRepo {
     return changed;
   }
 
-  async *iterate(appid?: string): AsyncIterable<Follower> {
+  async *iterate(appid?: string, filter: FollowerFilter = {}): AsyncIterable<Follower> {
     // Keyset pages on the primary key: each query starts after the last row seen, so memory stays at one
     // page and no OFFSET is re-scanned, however many followers there are.
     let after: { appid: string; openid: string } | null = null;
     for (;;) {
-      const rows: FollowerRow[] =
-        appid !== undefined
-          ? await this.db.all<FollowerRow>(
-              `SELECT ${COLUMNS} FROM followers WHERE appid = ? AND openid > ? ORDER BY openid LIMIT ?`,
-              [appid, after?.openid ?? '', this.pageSize],
-            )
-          : after === null
-            ? await this.db.all<FollowerRow>(
-                `SELECT ${COLUMNS} FROM followers ORDER BY appid, openid LIMIT ?`,
-                [this.pageSize],
-              )
-            : await this.db.all<FollowerRow>(
-                `SELECT ${COLUMNS} FROM followers WHERE (appid, openid) > (?, ?) ORDER BY appid, openid LIMIT ?`,
-                [after.appid, after.openid, this.pageSize],
-              );
+      const where: string[] = [];
+      const params: SqlValue[] = [];
+      if (appid !== undefined) {
+        where.push('appid = ?', 'openid > ?');
+        params.push(appid, after?.openid ?? '');
+      } else if (after !== null) {
+        where.push('(appid, openid) > (?, ?)');
+        params.push(after.appid, after.openid);
+      }
+      addFilter(where, params, filter);
+      const rows: FollowerRow[] = await this.db.all<FollowerRow>(
+        `SELECT ${COLUMNS} FROM followers ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY appid, openid LIMIT ?`,
+        [...params, this.pageSize],
+      );
       for (const row of rows) yield toFollower(row);
       const last = rows[rows.length - 1];
       if (!last || rows.length < this.pageSize) return;
@@ -487,6 +549,55 @@ export class SqlFollowerRepo implements FollowerRepo {
     );
     return rows.map(({ signed_in, ...identity }) => ({ ...identity, signedIn: Number(signed_in) === 1 }));
   }
+}
+
+/** The follow-time sort key, as the followers_followed index spells it. */
+const FOLLOWED = 'COALESCE(subscribe_time, 0)';
+
+/** Adds the conditions of `filter` to a WHERE list. */
+function addFilter(where: string[], params: SqlValue[], filter: FollowerFilter): void {
+  if (filter.subscribed !== undefined) {
+    where.push('subscribed = ?');
+    params.push(filter.subscribed ? 1 : 0);
+  }
+  if (filter.scene !== undefined) {
+    where.push('scene = ?');
+    params.push(filter.scene);
+  }
+  if (filter.unionid !== undefined) {
+    where.push('unionid = ?');
+    params.push(filter.unionid);
+  }
+  const search = filter.search?.trim();
+  if (search) {
+    // As in list(): ranges, not LIKE (byte order, no case folding). The export walks the primary key anyway.
+    const end = prefixEnd(search);
+    where.push('((openid >= ? AND openid < ?) OR (unionid >= ? AND unionid < ?))');
+    params.push(search, end, search, end);
+  }
+  if (filter.since !== undefined) {
+    where.push('subscribe_time >= ?');
+    params.push(filter.since);
+  }
+}
+
+/**
+ * The smallest string above every string that starts with `prefix`: its last character moved up by one
+ * (WeChat's ids are ASCII; a character at the top of its range is dropped and the one before it moved up).
+ */
+export function prefixEnd(prefix: string): string {
+  const chars = [...prefix];
+  while (chars.length > 0) {
+    const last = chars.pop() as string;
+    const code = last.codePointAt(0) as number;
+    if (code < 0x10ffff) {
+      // Skip the surrogate range: not a character on its own.
+      const next = code + 1 === 0xd800 ? 0xe000 : code + 1;
+      return chars.join('') + String.fromCodePoint(next);
+    }
+  }
+  // Only U+10FFFF characters: nothing above them to stop at; a string of them is the top.
+  return prefix + '\u{10ffff}';
 }
 
 async function applyEvent(

@@ -16,6 +16,7 @@ const SQLITE_SQL: DialectSql = {
   int64: 'INTEGER',
   keyText: 'TEXT',
   skipLocked: '',
+  dialect: 'sqlite',
 };
 
 type Statement = Database.Statement<unknown[], unknown>;

@@ -19,8 +19,11 @@ export type {
   FollowerEventType,
 } from '../followers/follower.js';
 export type {
+  FollowerCounts,
+  FollowerFilter,
   FollowerQuery,
   FollowerRepo,
+  FollowerSort,
   SceneStats,
   UnionIdConflict,
   UnionIdentity,

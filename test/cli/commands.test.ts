@@ -391,5 +391,32 @@ describe('wxoa commands', function () {
         .find((r) => r.openid === leaver.openid);
       expect(row).to.include({ subscribed: false });
     });
+
+    it('exports only the followers --subscribed, --scene and --since take', async () => {
+      const ids = async (...flags: string[]) => {
+        const result = await wxoa(['followers', 'export', '--format', 'jsonl', ...flags]);
+        expect(result.code, result.stderr).to.equal(0);
+        return result.stdout
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => (JSON.parse(l) as { openid: string }).openid);
+      };
+      expect(await ids('--scene', 'spring')).to.have.members(captured);
+      expect(await ids('--subscribed')).to.have.length(151); // one left in the test before
+      expect(await ids('--subscribed')).not.to.include(seeded[0]);
+      expect(await ids('--since', '2000-01-01')).to.have.length(152);
+      expect(await ids('--since', '2999-01-01T00:00:00+08:00', '--subscribed')).to.deep.equal([]);
+    });
+
+    it('refuses a --since that is not an ISO date, and a bad --scene, naming both at once', async () => {
+      for (const since of ['yesterday', '2026-02-30', '01/03/2026', '2026-03-01T08:00']) {
+        const result = await wxoa(['followers', 'export', '--since', since, '--scene', '']);
+        expect(result.code, since).to.equal(1);
+        expect(result.stdout, since).to.equal('');
+        expect(result.stderr, since).to.contain('--since');
+        expect(result.stderr, since).to.contain(since);
+        expect(result.stderr, since).to.contain('--scene must be 1 to 64 characters');
+      }
+    });
   });
 });

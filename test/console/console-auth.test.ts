@@ -73,9 +73,60 @@ describe('console sign-in, sessions and CSRF', () => {
       'https://evil.example/',
       '/\\evil.example',
       '/api/followers',
+      '%2F%2Fevil.example',
+      '/%2F%2Fevil.example',
+      '%2Fadmin',
+      '\\\\evil.example',
+      '/admin\\evil.example',
+      '/admin@evil.example',
+      '/admin.evil.example',
+      ' //evil.example',
+      '/admin/\tfollowers',
+      'javascript:alert(1)',
+      'HTTPS://evil.example/admin',
     ]) {
       const res = await client().post('/admin/login', { token: ADMIN_TOKEN, next });
       expect(res.location, next).to.equal('/admin');
+    }
+    // Through the login link's query too, once and twice URL-encoded: the form carries the safe value only.
+    for (const query of [
+      '%2F%2Fevil.example',
+      '%252F%252Fevil.example',
+      '/%5Cevil.example',
+      'https%3A%2F%2Fevil.example',
+    ]) {
+      const form = await client().get(`/admin/login?next=${query}`);
+      expect(form.markup, query).to.contain('<input type="hidden" name="next" value="/admin" />');
+    }
+  });
+
+  it('sends a form sent after the session ran out back to the page it came from, after the login', async () => {
+    const signedOut = client();
+    const res = await signedOut.post(
+      '/admin/conversations/oSomebody/reply',
+      { text: 'typed before the session ran out', back: 'thread' },
+      { referer: `${server.origin}/admin/conversations/oSomebody?earlier=abc` },
+    );
+    expect(res.status).to.equal(303);
+    const next = '/admin/conversations/oSomebody?earlier=abc';
+    expect(res.location).to.equal(`/admin/login?next=${encodeURIComponent(next)}`);
+    const form = await signedOut.get(res.location!);
+    expect(form.markup).to.contain(
+      `<input type="hidden" name="next" value="${next.replace('&', '&amp;')}" />`,
+    );
+    const login = await signedOut.post('/admin/login', { token: ADMIN_TOKEN, next });
+    expect(login.location).to.equal(next);
+    // Nothing was sent on the way.
+    expect(server.sim.calls.filter((call) => call.path.includes('/message/custom/send'))).to.deep.equal([]);
+
+    // A Referer from another site, or none, is no place to return to.
+    for (const referer of ['https://evil.example/admin/followers', undefined]) {
+      const other = await client().post(
+        '/admin/conversations/oSomebody/reply',
+        { text: 'x' },
+        referer ? { referer } : {},
+      );
+      expect(other.location, referer).to.equal(`/admin/login?next=${encodeURIComponent('/admin')}`);
     }
   });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { mountConsole } from '../../src/http/console/index.js';
 import { sandboxConsole } from '../../src/http/console/sandbox.js';
-import { SANDBOX_ACCOUNT } from '../../src/main.js';
+import { SANDBOX_ACCOUNT, SANDBOX_DEMO } from '../../src/main.js';
 import { createWxoa, type Wxoa, type WxoaOptions } from '../../src/server.js';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
 
@@ -32,6 +32,8 @@ export async function startConsoleServer(
     sandbox?: boolean;
     configFile?: Record<string, unknown>;
     files?: Record<string, string>;
+    /** Without a config file, the demo rules and menu, as `npm start` runs the sandbox. */
+    demo?: boolean;
     /** More options of createWxoa (clocks, policies). */
     wxoa?: Partial<Omit<WxoaOptions, 'config' | 'extend'>>;
   } = {},
@@ -54,7 +56,15 @@ export async function startConsoleServer(
   const sandbox = options.sandbox ?? true;
   const wxoa = await createWxoa({
     ...options.wxoa,
-    config: Object.freeze({ ...config, account: SANDBOX_ACCOUNT, apiBase: sim.url, openBase: sim.url }),
+    config: Object.freeze({
+      ...config,
+      account: SANDBOX_ACCOUNT,
+      apiBase: sim.url,
+      openBase: sim.url,
+      ...(options.demo && config.configFile === null
+        ? { repliesInput: SANDBOX_DEMO.replies, menuInput: SANDBOX_DEMO.menu }
+        : {}),
+    }),
     extend: (w) => mountConsole(w, { sandbox: sandbox ? sandboxConsole(sim) : null }),
   });
   const origin = await wxoa.listen(0, '127.0.0.1');

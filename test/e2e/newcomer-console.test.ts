@@ -150,7 +150,9 @@ describe('a newcomer walks through the console in a browser (sandbox mode)', fun
     await page
       .locator('[data-field="unionid"]', { hasText: String(simFollower['unionid']) })
       .waitFor({ timeout: 15_000 });
-    await page.locator('[data-field="subscribe-scene"]', { hasText: 'ADD_SCENE_QR_CODE' }).waitFor();
+    await page
+      .locator('[data-field="subscribe-scene"] [title="ADD_SCENE_QR_CODE"]', { hasText: 'QR code' })
+      .waitFor();
     await page.locator('[data-table="identities"]', { hasText: openid }).waitFor();
 
     // The simulated follower writes.

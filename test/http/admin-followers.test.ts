@@ -243,6 +243,7 @@ describe('admin API: followers, unions, scenes', function () {
       ['subscribed=yes', 'subscribed other than true/false'],
       ['limit=1&limit=2', 'a repeated parameter'],
       ['cursor=not-a-cursor', 'a cursor this server did not issue'],
+      ['sort=followed', 'an order it does not know'],
     ] as const) {
       it(`answers 400 with the JSON error shape for ${what}`, async () => {
         const res = await get(`/api/followers?${query}`);
@@ -251,6 +252,44 @@ describe('admin API: followers, unions, scenes', function () {
         expect(res.body.error.message).to.be.a('string').and.not.equal('');
       });
     }
+
+    it('keeps the OpenID order by default and orders by follow time with sort=newest or oldest', async () => {
+      const all = (await get('/api/followers')).body.followers as Json[];
+      const openids = all.map((f) => f.openid as string);
+      expect(openids).to.deep.equal([...openids].sort());
+      const key = (f: Json) => [f.subscribeTime ?? 0, f.openid] as [number, string];
+      const byTime = [...all].sort((a, b) => {
+        const [ta, oa] = key(a);
+        const [tb, ob] = key(b);
+        return ta - tb || (oa < ob ? -1 : oa > ob ? 1 : 0);
+      });
+      for (const [sort, expected] of [
+        ['oldest', byTime],
+        ['newest', [...byTime].reverse()],
+      ] as const) {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const res: { status: number; body: Json } = await get(
+            `/api/followers?limit=3&sort=${sort}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
+          );
+          expect(res.status).to.equal(200);
+          seen.push(...res.body.followers.map((f: Json) => f.openid));
+          cursor = res.body.nextCursor;
+        } while (cursor !== null && seen.length < 20);
+        expect(seen, sort).to.deep.equal(expected.map((f) => f.openid));
+      }
+    });
+
+    it('searches by an OpenID or UnionID prefix', async () => {
+      const prefix = springA.openid.slice(0, -3);
+      const res = await get(`/api/followers?search=${encodeURIComponent(prefix)}`);
+      expect(res.body.followers.map((f: Json) => f.openid)).to.include(springA.openid);
+      const union = await get(
+        `/api/followers?search=${encodeURIComponent(shared.onPrimary.unionid!.slice(0, -2))}`,
+      );
+      expect(union.body.followers.map((f: Json) => f.openid)).to.include(shared.onPrimary.openid);
+    });
 
     it('accepts the limits 1 and 200', async () => {
       expect((await get('/api/followers?limit=1')).body.followers).to.have.length(1);

@@ -94,10 +94,15 @@ async function exercise(db: Db): Promise<Recorded[]> {
       unionid,
       subscribed: true,
       limit: 50,
-      cursor: encodeFollowerCursor('o'),
+      cursor: encodeFollowerCursor('openid', { openid: 'o', time: 0 }),
     });
     await repo.list({ appid: APPID, search: unionid, limit: 50 });
-    await repo.list({ appid: APPID, search: unionid, limit: 50, cursor: encodeFollowerCursor('o') });
+    await repo.list({
+      appid: APPID,
+      search: unionid,
+      limit: 50,
+      cursor: encodeFollowerCursor('openid', { openid: 'o', time: 0 }),
+    });
     await repo.unionIdentities(unionid);
   }
   await repo.list({ appid: APPID, search: 'o000042', limit: 50 });
@@ -109,6 +114,9 @@ async function exercise(db: Db): Promise<Recorded[]> {
   const seen = new Set<string>();
   return log.filter((r) => {
     if (seen.has(r.sql) || (/FROM sync_state\b/.test(r.sql) && !/followers/.test(r.sql))) return false;
+    // The console's prefix search (OpenID and UnionID ranges) has its own plan test:
+    // follower-list-query-plans.test.ts.
+    if (/openid >= \?|AS probe\b/.test(r.sql)) return false;
     seen.add(r.sql);
     return /\b(followers|follower_events|scene_stats|oauth_identities)\b/.test(r.sql);
   });
@@ -118,7 +126,6 @@ async function exercise(db: Db): Promise<Recorded[]> {
 const EXPECTED = [
   /FROM scene_stats/,
   /unionid = \?.*ORDER BY openid/s,
-  /openid = \? OR unionid = \?/,
   /UNION ALL/,
   /WITH picked/,
   /FROM follower_events/,
@@ -167,7 +174,7 @@ describe('follower query plans at scale', function () {
     const db = openSqliteDb(':memory:');
     try {
       await migrate(db, migrations, silentLogger);
-      const reads = (await exercise(db)).filter((r) => !/openid = \? OR unionid = \?/.test(r.sql));
+      const reads = await exercise(db);
       for (const { sql, params } of reads) {
         const plan = await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params);
         const details = plan.map((row) => row.detail);

@@ -207,7 +207,123 @@ export function describeStoreContract(
         expect(await ids({ unionid: 'u2' })).to.deep.equal(['o2']);
         expect(await ids({ search: 'u2' })).to.deep.equal(['o2']);
         expect(await ids({ search: 'o3' })).to.deep.equal(['o3']);
-        expect(await ids({ search: 'o' })).to.deep.equal([]);
+        // A prefix of the OpenID or the UnionID, never a substring.
+        expect(await ids({ search: 'o' })).to.deep.equal(['o1', 'o2', 'o3']);
+        expect(await ids({ search: 'u' })).to.deep.equal(['o2']);
+        expect(await ids({ search: '2' })).to.deep.equal([]);
+        expect(await ids({ search: 'o2x' })).to.deep.equal([]);
+      });
+
+      it('searches by prefix up to the next prefix only', async () => {
+        for (const openid of ['oAb', 'oAb0', 'oAbz', 'oAc', 'oAa~', 'oA']) await follow(openid, 1000);
+        const ids = async (search: string) =>
+          (await store.followers.list({ appid: APPID, limit: 50, search })).followers.map((f) => f.openid);
+        expect(await ids('oAb')).to.deep.equal(['oAb', 'oAb0', 'oAbz']);
+        expect(await ids('oA')).to.deep.equal(['oA', 'oAa~', 'oAb', 'oAb0', 'oAbz', 'oAc']);
+        expect(await ids('oAa~')).to.deep.equal(['oAa~']);
+      });
+
+      it('finds a broad prefix (thousands of matches) in every order, as a narrow one', async () => {
+        const ids = Array.from({ length: 2100 }, (_, i) => `oB${String(i).padStart(5, '0')}`);
+        await store.followers.markListed(APPID, ids, 'sync-1');
+        await store.followers.saveEnrichment(
+          APPID,
+          ids.map((openid) => ({ openid, subscribe: 1, unionid: `uB${openid.slice(2)}` })),
+        );
+        await follow('oB00007', 3000);
+        await follow('oB02000', 4000);
+        await follow('other', 5000);
+        const list = async (search: string, sort: 'openid' | 'newest' | 'oldest', limit = 3) =>
+          (await store.followers.list({ appid: APPID, limit, search, sort })).followers.map((f) => f.openid);
+        for (const search of ['oB', 'uB']) {
+          expect(await list(search, 'newest'), search).to.deep.equal(['oB02000', 'oB00007', 'oB02099']);
+          expect(await list(search, 'oldest'), search).to.deep.equal(['oB00000', 'oB00001', 'oB00002']);
+          expect(await list(search, 'openid'), search).to.deep.equal(['oB00000', 'oB00001', 'oB00002']);
+        }
+        // Paged through, the broad newest-first search reaches each match once.
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: Awaited<ReturnType<Store['followers']['list']>> = await store.followers.list({
+            appid: APPID,
+            limit: 700,
+            search: 'oB0',
+            sort: 'newest',
+            ...(cursor ? { cursor } : {}),
+          });
+          seen.push(...page.followers.map((f) => f.openid));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen).to.have.length(2100);
+        expect(new Set(seen).size).to.equal(2100);
+        expect(seen.slice(0, 3)).to.deep.equal(['oB02000', 'oB00007', 'oB02099']);
+      });
+
+      it('lists by follow time, newest or oldest first, paging each order exactly once', async () => {
+        // Equal times, an unknown time (a synced follower: the oldest) and a re-follow that moves one up.
+        await follow('a', 3000);
+        await follow('b', 1000);
+        await follow('c', 2000);
+        await follow('d', 2000);
+        await follow('e', 2000);
+        await store.followers.markListed(APPID, ['synced'], 'sync-1');
+        await unfollow('b', 4000);
+        await follow('b', 5000);
+        const pages = async (sort: 'newest' | 'oldest', limit: number) => {
+          const seen: string[] = [];
+          let cursor: string | null = null;
+          do {
+            const page: Awaited<ReturnType<Store['followers']['list']>> = await store.followers.list({
+              appid: APPID,
+              limit,
+              sort,
+              ...(cursor ? { cursor } : {}),
+            });
+            seen.push(...page.followers.map((f) => f.openid));
+            cursor = page.nextCursor;
+          } while (cursor);
+          return seen;
+        };
+        for (const limit of [1, 2, 50]) {
+          expect(await pages('newest', limit)).to.deep.equal(['b', 'a', 'e', 'd', 'c', 'synced']);
+          expect(await pages('oldest', limit)).to.deep.equal(['synced', 'c', 'd', 'e', 'a', 'b']);
+        }
+        const newest = await store.followers.list({
+          appid: APPID,
+          limit: 1,
+          sort: 'newest',
+          subscribed: true,
+        });
+        expect(newest.followers.map((f) => f.openid)).to.deep.equal(['b']);
+        // A cursor of one order is not taken by another.
+        for (const sort of ['openid', 'oldest'] as const) {
+          let error: unknown;
+          try {
+            await store.followers.list({ appid: APPID, limit: 1, sort, cursor: newest.nextCursor! });
+          } catch (e) {
+            error = e;
+          }
+          expect(error, sort).to.be.instanceOf(InvalidCursorError);
+        }
+      });
+
+      it('keeps counts of followers and of those following through follows, unfollows, scans and syncs', async () => {
+        const counts = (appid = APPID) => store.followers.counts(appid);
+        expect(await counts()).to.deep.equal({ total: 0, subscribed: 0, unsubscribed: 0 });
+        await follow('o1', 1000);
+        await follow('o2', 1000);
+        await follow('o1', 1100); // again: no new follower
+        await unfollow('o2', 2000);
+        await unfollow('o2', 2000); // an unfollow of someone already gone changes nothing
+        await scan('o3', 2100, 'spring'); // an unknown scanner is a follower
+        await unfollow('o4', 2200); // first heard of as leaving
+        await follow('x', 1000, undefined, 'wx2');
+        expect(await counts()).to.deep.equal({ total: 4, subscribed: 2, unsubscribed: 2 });
+        await store.followers.markListed(APPID, ['o2', 'o5'], 'sync-1');
+        expect(await counts()).to.deep.equal({ total: 5, subscribed: 4, unsubscribed: 1 });
+        await store.followers.markUnlisted(APPID, 'sync-1', 5000);
+        expect(await counts()).to.deep.equal({ total: 5, subscribed: 2, unsubscribed: 3 });
+        expect(await counts('wx2')).to.deep.equal({ total: 1, subscribed: 1, unsubscribed: 0 });
       });
 
       it('pages through every follower exactly once with an opaque cursor', async () => {
@@ -470,6 +586,24 @@ export function describeStoreContract(
         for await (const follower of store.followers.iterate())
           seen.push(`${follower.appid}/${follower.openid}`);
         expect(seen).to.deep.equal(['wx1/c', 'wx2/a', 'wx2/b']);
+      });
+
+      it('yields only the followers a filter takes (following, scene, followed since, prefix)', async () => {
+        await follow('o1', 1000, 'spring');
+        await follow('o2', 2000, 'spring');
+        await follow('o3', 3000, 'summer');
+        await unfollow('o2', 4000);
+        await follow('p4', 4000, 'spring');
+        const seen = async (filter: Parameters<Store['followers']['iterate']>[1]) => {
+          const ids: string[] = [];
+          for await (const f of store.followers.iterate(APPID, filter)) ids.push(f.openid);
+          return ids;
+        };
+        expect(await seen({ subscribed: true })).to.deep.equal(['o1', 'o3', 'p4']);
+        expect(await seen({ scene: 'spring' })).to.deep.equal(['o1', 'o2', 'p4']);
+        expect(await seen({ since: 2000 })).to.deep.equal(['o2', 'o3', 'p4']);
+        expect(await seen({ since: 2000, scene: 'spring', subscribed: true })).to.deep.equal(['p4']);
+        expect(await seen({ search: 'o' })).to.deep.equal(['o1', 'o2', 'o3']);
       });
     });
 

@@ -114,7 +114,7 @@ export function campaignsRoutes(router: Router, deps: ConsoleDeps): void {
           ctx,
           deps,
           form,
-          { [err.field === 'expireSeconds' ? 'expire' : 'scene']: err.message },
+          { [err.field === 'expireSeconds' ? 'expire' : 'scene']: plainQrMessage(err.message) },
           null,
           null,
           400,
@@ -390,4 +390,15 @@ function statsTable(view: ViewContext, stats: readonly SceneStats[]): Html {
       </table>
     </div>
     <p class="hint">Unfollows count people who came through the scene and later left.</p>`;
+}
+
+/**
+ * A QR code request's problem in the console's words: the validator speaks the API's field names
+ * (`expireSeconds`, shared with the admin API and the CLI), the form has labels.
+ */
+export function plainQrMessage(message: string): string {
+  const plain = message
+    .replace(/\bexpireSeconds\b/g, 'Expiry (seconds)')
+    .replace(/\bpermanent must be\b/g, 'Permanent must be');
+  return plain.charAt(0).toUpperCase() + plain.slice(1);
 }

@@ -22,6 +22,7 @@ import { menuRoutes } from './menu-routes.js';
 import { notFoundPage } from './not-found.js';
 import { sendPage, viewOf } from './console-deps.js';
 import type { ViewContext } from './view-context.js';
+import { loginReturnPath } from '../login-next.js';
 
 /**
  * Script, styles and images only from this origin; no inline script or style at all, so even markup that
@@ -152,9 +153,9 @@ function requireSession(deps: ConsoleDeps): Middleware {
         ctx.body = { error: { code: 'unauthenticated', message: 'log in again' } };
         return;
       }
-      const target = safeMethod(ctx) ? ctx.url : '/admin';
+      // A form sent after the session ran out comes back to the page it was on (login-next.ts).
       ctx.status = 303;
-      ctx.redirect(`/admin/login?next=${encodeURIComponent(target)}`);
+      ctx.redirect(`/admin/login?next=${encodeURIComponent(loginReturnPath(ctx))}`);
       return;
     }
     session = renewSession(ctx, session, deps.cookies, now);

@@ -8,7 +8,9 @@
  * - `<time datetime>` is shown in the reader's time zone;
  * - forms with `data-confirm` ask first; a submitted form's buttons are disabled against double sends;
  * - Ctrl/⌘+Enter sends a reply; `select[data-autosubmit]` submits its form on change;
- * - a reply form's Send button follows the live reply-window notice (`data-window`): off while closed.
+ * - a reply form's Send button follows the live reply-window notice (`data-window`): off while closed;
+ * - a reply being sent is kept in sessionStorage until a page says it went (`data-sent`): when the session
+ *   had run out, the login brings the operator back to the page and the text is put back in the box.
  */
 export const CONSOLE_SCRIPT = String.raw`(function () {
   'use strict';
@@ -78,10 +80,33 @@ export const CONSOLE_SCRIPT = String.raw`(function () {
     document.addEventListener('visibilitychange', tick);
   }
 
+  var DRAFT = 'wxoa-reply-draft:';
+
+  function keepDraft(form) {
+    var box = form.querySelector('textarea');
+    if (!box) return;
+    try { window.sessionStorage.setItem(DRAFT + form.getAttribute('action'), box.value); } catch (e) { /* storage off */ }
+  }
+
+  function restoreDrafts() {
+    var forms = document.querySelectorAll('form[data-reply]');
+    for (var i = 0; i < forms.length; i++) {
+      var key = DRAFT + forms[i].getAttribute('action');
+      var saved = null;
+      try { saved = window.sessionStorage.getItem(key); } catch (e) { continue; }
+      if (saved === null) continue;
+      if (forms[i].hasAttribute('data-sent')) { window.sessionStorage.removeItem(key); continue; }
+      var box = forms[i].querySelector('textarea');
+      // A box the server filled (a refused send) keeps the server's text.
+      if (box && box.value === '') box.value = saved;
+    }
+  }
+
   document.addEventListener('submit', function (event) {
     var form = event.target;
     var question = form.getAttribute('data-confirm');
     if (question && !window.confirm(question)) { event.preventDefault(); return; }
+    if (form.hasAttribute('data-reply')) keepDraft(form);
     // Disabled after the submit is under way, so the clicked button's own name and value still go with it.
     setTimeout(function () {
       var buttons = form.querySelectorAll('button');
@@ -103,6 +128,7 @@ export const CONSOLE_SCRIPT = String.raw`(function () {
   });
 
   function init() {
+    restoreDrafts();
     localizeTimes(document);
     scrollThreads(document, true);
     var regions = document.querySelectorAll('[data-live]');

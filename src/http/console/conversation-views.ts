@@ -111,6 +111,8 @@ export function replyForm(
     error?: string | undefined;
     back?: 'follower' | 'thread';
     window?: ReplyWindowState;
+    /** The page after a send: the console script drops the draft it kept (see console-script.ts). */
+    sent?: boolean;
   } = {},
 ): Html {
   // Send is off while WeChat would refuse (45015/45047); the console script turns it on again when the live
@@ -120,6 +122,7 @@ export function replyForm(
     method="post"
     class="stack"
     data-reply
+    ${options.sent ? html`data-sent` : ''}
     action="${consoleHref(view, `/admin/conversations/${segment(openid)}/reply`)}"
   >
     ${csrfInput(view.session)}

@@ -158,7 +158,12 @@ async function renderThreadPage(
     </p>
     <section class="card">${data.earlier || earlier ? pager : ''} ${panel}</section>
     <section class="card">
-      ${replyForm(view, openid, { value: reply.value ?? '', error: reply.error, window: data.window })}
+      ${replyForm(view, openid, {
+        value: reply.value ?? '',
+        error: reply.error,
+        window: data.window,
+        sent: flash !== null,
+      })}
     </section>`;
   sendPage(
     ctx,

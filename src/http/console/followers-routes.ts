@@ -1,8 +1,18 @@
+import { PassThrough } from 'node:stream';
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
+import { exportFollowers } from '../../followers/export.js';
 import { InvalidCursorError } from '../../followers/follower-repo.js';
 import type { Follower, FollowerEvent } from '../../followers/follower.js';
-import type { FollowerQuery, UnionIdConflict, UnionIdentity } from '../../followers/follower-repo.js';
+import type {
+  FollowerCounts,
+  FollowerFilter,
+  FollowerQuery,
+  FollowerSort,
+  UnionIdConflict,
+  UnionIdentity,
+} from '../../followers/follower-repo.js';
+import { subscribeSceneLabel } from '../../followers/subscribe-scene.js';
 import { sendPage, viewOf, type ConsoleDeps } from './console-deps.js';
 import { replyForm } from './conversation-views.js';
 import { inputField, selectField, type FieldErrors } from './form-fields.js';
@@ -28,23 +38,18 @@ const MAX_SCENE = 64;
 export function followersRoutes(router: Router, deps: ConsoleDeps): void {
   router.get('/admin/followers', async (ctx) => {
     const view = viewOf(ctx);
-    const q = queryString(ctx, 'q').trim();
-    const scene = queryString(ctx, 'scene').trim();
-    const subscribed = queryString(ctx, 'subscribed');
+    const { filters, errors } = readFilters(ctx);
     const cursor = queryString(ctx, 'cursor');
-    const errors: FieldErrors = {};
-    if (q.length > MAX_SEARCH) errors['q'] = `An OpenID or UnionID is at most ${MAX_SEARCH} characters.`;
-    if (scene.length > MAX_SCENE) errors['scene'] = `A scene is at most ${MAX_SCENE} characters.`;
-    if (!['', 'yes', 'no'].includes(subscribed))
-      errors['subscribed'] = 'Choose any, following or unfollowed.';
 
     let flash: Flash | null = null;
     let page: { followers: Follower[]; nextCursor: string | null } = { followers: [], nextCursor: null };
     if (Object.keys(errors).length === 0) {
-      const query: FollowerQuery = { appid: view.appid, limit: FOLLOWERS_PAGE_SIZE };
-      if (q) query.search = q;
-      if (scene) query.scene = scene;
-      if (subscribed) query.subscribed = subscribed === 'yes';
+      const query: FollowerQuery = {
+        appid: view.appid,
+        limit: FOLLOWERS_PAGE_SIZE,
+        sort: filters.sort,
+        ...storeFilter(filters),
+      };
       if (cursor) query.cursor = cursor;
       try {
         page = await deps.wxoa.store.followers.list(query);
@@ -58,7 +63,24 @@ export function followersRoutes(router: Router, deps: ConsoleDeps): void {
         page = await deps.wxoa.store.followers.list(query);
       }
     }
-    const filters = { q, scene, subscribed };
+    // Kept by the store as followers change: no count over a million rows on every view.
+    const counts = await deps.wxoa.store.followers.counts(view.appid);
+    const params = {
+      q: filters.q,
+      scene: filters.scene,
+      subscribed: filters.subscribed,
+      sort: filters.sortParam,
+    };
+    const exportLink =
+      Object.keys(errors).length === 0
+        ? html`<a
+            class="button secondary"
+            data-export
+            href="${consoleHref(view, '/admin/followers/export.csv', { q: filters.q, scene: filters.scene, subscribed: filters.subscribed })}"
+            download
+            >Export CSV</a
+          >`
+        : '';
     const [lastSync] = await deps.wxoa.store.syncRuns.recent(view.appid, 1);
     const syncLine = syncStatusLine(
       lastSync ?? null,
@@ -68,16 +90,51 @@ export function followersRoutes(router: Router, deps: ConsoleDeps): void {
     const body = html`${syncLine}
       <section class="card">${filterForm(view, filters, errors)}</section>
       <section class="card">
-        ${followerTable(view, page.followers, filters)}
+        ${countsLine(view, counts)} ${followerTable(view, page.followers, filters)}
         <div class="pager">
-          ${cursor ? html`<a class="button secondary" href="${consoleHref(view, '/admin/followers', filters)}">← First page</a>` : ''}
-          ${page.nextCursor ? html`<a class="button secondary" rel="next" href="${consoleHref(view, '/admin/followers', { ...filters, cursor: page.nextCursor })}">Next page →</a>` : ''}
+          ${cursor ? html`<a class="button secondary" href="${consoleHref(view, '/admin/followers', params)}">← First page</a>` : ''}
+          ${page.nextCursor ? html`<a class="button secondary" rel="next" href="${consoleHref(view, '/admin/followers', { ...params, cursor: page.nextCursor })}">Next page →</a>` : ''}
+          ${exportLink}
         </div>
       </section>`;
     sendPage(
       ctx,
       consolePage(view, { title: 'Followers', section: 'followers', flash, body }),
       Object.keys(errors).length ? 400 : 200,
+    );
+  });
+
+  // Before `/admin/followers/:openid`, which would take "export.csv" for an OpenID.
+  router.get('/admin/followers/export.csv', async (ctx) => {
+    const view = viewOf(ctx);
+    const { filters, errors } = readFilters(ctx);
+    const problems = Object.values(errors);
+    if (problems.length) {
+      ctx.status = 400;
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.body = `Not exported: ${problems.join(' ')}\n`;
+      return;
+    }
+    // Streamed as it is read (keyset pages, backpressure): a million rows never sit in memory. The same
+    // filters as the page, in OpenID order; the CSV of `wxoa followers export`.
+    const out = new PassThrough();
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.set('Content-Disposition', `attachment; filename="followers-${view.appid}.csv"`);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = out;
+    exportFollowers(deps.wxoa.store.followers, {
+      format: 'csv',
+      appid: view.appid,
+      filter: storeFilter(filters),
+      out,
+    }).then(
+      () => out.end(),
+      (err: unknown) => {
+        // Headers are gone: cutting the stream short is how the browser learns the file is incomplete. Koa
+        // destroys `out` when the browser goes away (a cancelled download), which ends the export here too.
+        deps.log.info({ err }, 'console follower export stopped before the end');
+        out.destroy(err instanceof Error ? err : new Error(String(err)));
+      },
     );
   });
 
@@ -125,6 +182,7 @@ export async function renderFollowerPage(
         error: reply.error,
         back: 'follower',
         window: conversation.window,
+        sent,
       })}
       <p class="small">
         <a href="${consoleHref(view, `/admin/conversations/${segment(openid)}`)}">Open in the inbox view</a>
@@ -179,7 +237,8 @@ function recordPanel(
       <dt>Followed</dt>
       <dd>${timeTag(f.subscribeTime)}</dd>
       ${
-        f.unsubscribeTime !== null
+        // After a re-follow the old unfollow is history (below), not the status.
+        f.unsubscribeTime !== null && !f.subscribed
           ? html`<dt>Unfollowed</dt>
               <dd>${timeTag(f.unsubscribeTime)}</dd>`
           : ''
@@ -188,7 +247,7 @@ function recordPanel(
       <dd data-field="scene">${f.scene ?? html`<span class="muted">none (not through a QR code)</span>`}</dd>
       <dt>How they came</dt>
       <dd data-field="subscribe-scene">
-        ${f.subscribeScene ?? (f.enrichedAt ? '—' : waiting)}${
+        ${f.subscribeScene ? cameThrough(f) : f.enrichedAt ? '—' : waiting}${
           f.qrSceneStr || f.qrScene
             ? html` <span class="muted small">(QR ${f.qrSceneStr || String(f.qrScene)})</span>`
             : ''
@@ -312,14 +371,67 @@ const EVENT_LABEL: Record<string, string> = {
   scan: 'scanned a QR code',
 };
 
-function filterForm(
-  view: ViewContext,
-  filters: { q: string; scene: string; subscribed: string },
-  errors: FieldErrors,
-): Html {
+/** The Followers page's filters as the query string has them. */
+interface Filters {
+  q: string;
+  scene: string;
+  subscribed: string;
+  sort: FollowerSort;
+  /** `sort` as the query had it ('' for the page's default, newest first). */
+  sortParam: string;
+}
+
+const SORT_CHOICES: ReadonlyArray<{ value: string; sort: FollowerSort; label: string }> = [
+  { value: '', sort: 'newest', label: 'Newest follow first' },
+  { value: 'oldest', sort: 'oldest', label: 'Oldest follow first' },
+  { value: 'openid', sort: 'openid', label: 'OpenID' },
+];
+
+function readFilters(ctx: Context): { filters: Filters; errors: FieldErrors } {
+  const q = queryString(ctx, 'q').trim();
+  const scene = queryString(ctx, 'scene').trim();
+  const subscribed = queryString(ctx, 'subscribed');
+  const sortParam = queryString(ctx, 'sort');
+  const errors: FieldErrors = {};
+  if (q.length > MAX_SEARCH) errors['q'] = `An OpenID or UnionID is at most ${MAX_SEARCH} characters.`;
+  if (scene.length > MAX_SCENE) errors['scene'] = `A scene is at most ${MAX_SCENE} characters.`;
+  if (!['', 'yes', 'no'].includes(subscribed)) errors['subscribed'] = 'Choose any, following or unfollowed.';
+  const choice = SORT_CHOICES.find((c) => c.value === sortParam);
+  if (!choice) errors['sort'] = 'Choose newest follow first, oldest follow first or OpenID.';
+  return { filters: { q, scene, subscribed, sort: choice?.sort ?? 'newest', sortParam }, errors };
+}
+
+function storeFilter(filters: Filters): FollowerFilter {
+  const filter: FollowerFilter = {};
+  if (filters.q) filter.search = filters.q;
+  if (filters.scene) filter.scene = filters.scene;
+  if (filters.subscribed) filter.subscribed = filters.subscribed === 'yes';
+  return filter;
+}
+
+/** The account's followers counted, each number a link to the list it counts. */
+function countsLine(view: ViewContext, counts: FollowerCounts): Html {
+  const n = (value: number) => value.toLocaleString('en-US');
+  return html`<p class="counts" data-counts>
+    <a href="${consoleHref(view, '/admin/followers')}"
+      ><strong data-count="total">${n(counts.total)}</strong>
+      ${counts.total === 1 ? 'follower' : 'followers'}</a
+    >
+    ·
+    <a href="${consoleHref(view, '/admin/followers', { subscribed: 'yes' })}"
+      ><strong data-count="following">${n(counts.subscribed)}</strong> following</a
+    >
+    ·
+    <a href="${consoleHref(view, '/admin/followers', { subscribed: 'no' })}"
+      ><strong data-count="unfollowed">${n(counts.unsubscribed)}</strong> not following</a
+    >
+  </p>`;
+}
+
+function filterForm(view: ViewContext, filters: Filters, errors: FieldErrors): Html {
   return html`<form method="get" action="/admin/followers" class="inline" role="search">
     ${view.appid !== view.primaryAppid ? html`<input type="hidden" name="appid" value="${view.appid}" />` : ''}
-    ${inputField({ name: 'q', label: 'OpenID or UnionID', type: 'search', value: filters.q, error: errors['q'], placeholder: 'o… (exact)' })}
+    ${inputField({ name: 'q', label: 'OpenID or UnionID', type: 'search', value: filters.q, error: errors['q'], placeholder: 'o… (the first characters)' })}
     ${inputField({ name: 'scene', label: 'QR scene', value: filters.scene, error: errors['scene'], placeholder: 'e.g. spring' })}
     ${selectField({
       name: 'subscribed',
@@ -332,19 +444,22 @@ function filterForm(
         { value: 'no', label: 'Unfollowed' },
       ],
     })}
+    ${selectField({
+      name: 'sort',
+      label: 'Order',
+      value: filters.sortParam,
+      error: errors['sort'],
+      choices: SORT_CHOICES.map((c) => ({ value: c.value, label: c.label })),
+    })}
     <div><button type="submit">Search</button></div>
   </form>`;
 }
 
-function followerTable(
-  view: ViewContext,
-  followers: readonly Follower[],
-  filters: { q: string; scene: string; subscribed: string },
-): Html {
+function followerTable(view: ViewContext, followers: readonly Follower[], filters: Filters): Html {
   if (followers.length === 0) {
     const filtered = filters.q || filters.scene || filters.subscribed;
     return html`<p class="muted">
-      ${filtered ? 'No follower matches these filters.' : 'No followers yet. They appear here as people follow the account (or after `wxoa sync`).'}
+      ${filtered ? 'No follower matches these filters.' : html`No followers yet. They appear here as people follow the account (or after <code>wxoa sync</code>).`}
     </p>`;
   }
   const rows = followers.map(
@@ -359,6 +474,7 @@ function followerTable(
         <td data-label="Status">
           ${f.subscribed ? html`<span class="tag green">following</span>` : html`<span class="tag red">unfollowed</span>`}
         </td>
+        <td data-label="Came through" data-field="subscribe-scene">${cameThrough(f)}</td>
         <td data-label="Scene">${f.scene ?? html`<span class="muted">—</span>`}</td>
         <td data-label="Followed">${timeTag(f.subscribeTime)}</td>
         <td data-label="Remark">${f.remark}</td>
@@ -371,6 +487,7 @@ function followerTable(
           <th>OpenID</th>
           <th>UnionID</th>
           <th>Status</th>
+          <th>Came through</th>
           <th>Scene</th>
           <th>Followed</th>
           <th>Remark</th>
@@ -381,6 +498,12 @@ function followerTable(
       </tbody>
     </table>
   </div>`;
+}
+
+/** How the person came (WeChat's subscribe_scene) in words, WeChat's own value kept in the title. */
+function cameThrough(f: Follower): Html {
+  if (!f.subscribeScene) return html`<span class="muted">—</span>`;
+  return html`<span title="${f.subscribeScene}">${subscribeSceneLabel(f.subscribeScene)}</span>`;
 }
 
 function isoTime(iso: string): Html {

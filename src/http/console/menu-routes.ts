@@ -141,8 +141,13 @@ function fileSection(
         </ul>
       </div>`
     : html`<p class="flash ok" role="status">Valid: WeChat’s rules are met.</p>`;
-  return html`<p class="muted small">From <code>${source.where}</code></p>
-    ${problems} ${menuPreview(source.input, 'Preview')}
+  const from = source.demo
+    ? html`<p class="muted small" data-menu-source="demo">
+        The demo menu: there is no config file. Put a <code>"menu"</code> in <code>wxoa.config.json</code>
+        to use your own.
+      </p>`
+    : html`<p class="muted small">From <code>${source.where}</code></p>`;
+  return html`${from} ${problems} ${menuPreview(source.input, 'Preview')}
     ${result.menu ? html`<pre class="tree" aria-label="Menu as text">${renderMenuText(result.menu, { publicUrl })}</pre>` : ''}
     <form
       method="post"

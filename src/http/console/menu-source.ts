@@ -8,7 +8,7 @@ import type { OAuthLink } from '../../menu/menu-types.js';
 export type MenuSource =
   | { kind: 'none' }
   | { kind: 'unreadable'; where: string; message: string }
-  | { kind: 'found'; where: string; input: unknown };
+  | { kind: 'found'; where: string; input: unknown; demo?: boolean };
 
 /**
  * Reads the config file's `menu`: an inline object, or the path of a menu file (relative to the config file,
@@ -18,6 +18,9 @@ export type MenuSource =
 export async function loadMenuSource(config: Pick<Config, 'menuInput' | 'configFile'>): Promise<MenuSource> {
   const input = config.menuInput;
   if (input === null || input === undefined) return { kind: 'none' };
+  // No config file with a menu in hand: the sandbox's demo menu (main.ts SANDBOX_DEMO), not a file's.
+  if (typeof input !== 'string' && !config.configFile)
+    return { kind: 'found', where: 'the demo menu (no config file)', input, demo: true };
   if (typeof input !== 'string')
     return { kind: 'found', where: `"menu" in ${config.configFile ?? 'the config file'}`, input };
   const path = resolve(config.configFile ? dirname(config.configFile) : process.cwd(), input);

@@ -5,6 +5,7 @@ import { authFailures } from './0003-auth-failures.js';
 import { inboxAndQrcodes } from './0004-inbox-and-qrcodes.js';
 import { wechatApiStatus } from './0005-wechat-api-status.js';
 import { unionIdConflicts } from './0006-unionid-conflicts.js';
+import { followerCountsAndOrder } from './0007-follower-counts-and-order.js';
 import { syncRuns } from './0008-sync-runs.js';
 import { dataScale } from './0009-data-scale.js';
 
@@ -16,6 +17,7 @@ export const migrations: readonly Migration[] = [
   inboxAndQrcodes,
   wechatApiStatus,
   unionIdConflicts,
+  followerCountsAndOrder,
   syncRuns,
   dataScale,
 ];

@@ -1,0 +1,183 @@
+/**
+ * Issue 10, the Followers page: at a million followers its counts, its follow-time orders and its prefix
+ * search must not walk or sort the table (SQLite runs them on the thread that answers WeChat). The statements
+ * the repository really sends are recorded and explained on both databases, as for the inbox: on SQLite no
+ * `SCAN` of a table and no temporary sort; on PostgreSQL, with sequential scans and sorts priced out, no
+ * `Seq Scan` or `Sort`. The counts read follower_counts, never followers.
+ */
+import { expect } from 'chai';
+import pg from 'pg';
+import { silentLogger } from '../../src/logger.js';
+import type { Db, SqlValue } from '../../src/store/db.js';
+import { toNumberedPlaceholders } from '../../src/store/db.js';
+import { migrate } from '../../src/store/migrate.js';
+import { migrations } from '../../src/store/migrations/index.js';
+import { openPostgresDb } from '../../src/store/postgres-db.js';
+import { SqlFollowerRepo } from '../../src/store/sql-follower-repo.js';
+import { openSqliteDb } from '../../src/store/sqlite-db.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+
+interface Recorded {
+  sql: string;
+  params: readonly SqlValue[];
+}
+
+function recording(db: Db, log: Recorded[]): Db {
+  const note = (sql: string, params: readonly SqlValue[] = []) => {
+    if (/^\s*SELECT/i.test(sql)) log.push({ sql, params });
+  };
+  return {
+    dialect: db.dialect,
+    sql: db.sql,
+    all: (sql, params) => (note(sql, params), db.all(sql, params)),
+    get: (sql, params) => (note(sql, params), db.get(sql, params)),
+    run: (sql, params) => db.run(sql, params),
+    transaction: (body) => db.transaction(body),
+    exclusive: (body) => db.exclusive(body),
+    close: () => db.close(),
+  } as Db;
+}
+
+/** Every read of the Followers page: each order with and without a cursor, the status filter, search, counts. */
+async function exerciseReads(db: Db): Promise<Recorded[]> {
+  const log: Recorded[] = [];
+  const followers = new SqlFollowerRepo(recording(db, log), { clock: () => 1_000 });
+  for (let n = 0; n < 3; n++) {
+    await followers.recordEvent({
+      appid: 'wx1',
+      openid: `o${n}`,
+      type: 'subscribe',
+      scene: null,
+      ticket: null,
+      createTime: 100 + n,
+      dedupKey: `k${n}`,
+    });
+  }
+  log.length = 0;
+  for (const sort of ['openid', 'newest', 'oldest'] as const) {
+    for (const subscribed of [undefined, true]) {
+      const query = { appid: 'wx1', limit: 1, sort, ...(subscribed === undefined ? {} : { subscribed }) };
+      const page = await followers.list(query);
+      await followers.list({ ...query, cursor: page.nextCursor! });
+    }
+  }
+  await followers.list({ appid: 'wx1', limit: 1, search: 'o1' });
+  await followers.counts('wx1');
+  return log;
+}
+
+/** The searches of a prefix every follower has (as an account's OpenIDs all start alike), in each order. */
+async function exerciseBroadSearch(db: Db): Promise<Recorded[]> {
+  const log: Recorded[] = [];
+  const followers = new SqlFollowerRepo(recording(db, log), { clock: () => 1_000 });
+  const ids = Array.from({ length: 2100 }, (_, i) => `oBroad${i}`);
+  await followers.markListed('wx1', ids, 's1');
+  await followers.saveEnrichment(
+    'wx1',
+    ids.map((openid) => ({ openid, subscribe: 1, unionid: `u${openid}` })),
+  );
+  log.length = 0;
+  for (const sort of ['openid', 'newest', 'oldest'] as const) {
+    for (const search of ['oBroad', 'uoBroad'])
+      await followers.list({ appid: 'wx1', limit: 25, sort, search });
+  }
+  return log.filter((r) => r.sql.includes('UNION'));
+}
+
+describe('Followers page query plans', () => {
+  it('on SQLite search indexes only: no table scan, no temporary sort; counts without followers', async () => {
+    const db = openSqliteDb(':memory:');
+    try {
+      await migrate(db, migrations, silentLogger);
+      const reads = await exerciseReads(db);
+      expect(reads.length).to.equal(15); // with the probe of the UnionID range
+      for (const { sql, params } of reads) {
+        const plan = await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params);
+        const details = plan.map((row) => row.detail);
+        const bad = details.filter((d) => /^SCAN followers\b|TEMP B-TREE/.test(d));
+        // The prefix search takes two index ranges (OpenID, UnionID) and sorts what they find only.
+        if (sql.includes('openid >= ?')) {
+          const text = details.join('\n');
+          expect(text, sql).to.match(
+            /SEARCH followers USING (COVERING )?INDEX sqlite_autoindex_followers_1 \(appid=\? AND openid>\? AND openid<\?\)/,
+          );
+          expect(text, sql).to.match(
+            /SEARCH followers USING (COVERING )?INDEX followers_union(id)? \(unionid>\? AND unionid<\?\)/,
+          );
+          expect(
+            details.filter((d) => /^SCAN followers\b/.test(d)),
+            text,
+          ).to.deep.equal([]);
+          continue;
+        }
+        expect(bad, `${sql}\n${details.join('\n')}`).to.deep.equal([]);
+        if (sql.includes('follower_counts')) expect(sql).not.to.match(/FROM followers\b/);
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('on SQLite walks the index of the page’s order for a broad prefix instead of sorting its matches', async () => {
+    const db = openSqliteDb(':memory:');
+    try {
+      await migrate(db, migrations, silentLogger);
+      const searches = await exerciseBroadSearch(db);
+      expect(searches).to.have.length(6);
+      for (const { sql, params } of searches) {
+        const plan = await db.all<{ id: number; parent: number; detail: string }>(
+          `EXPLAIN QUERY PLAN ${sql}`,
+          params,
+        );
+        const text = plan.map((row) => row.detail).join('\n');
+        expect(text, sql).not.to.match(/^SCAN followers\b/m);
+        // The broad part (OpenIDs for "oBroad", UnionIDs for "uoBroad") reads the index of the page's order.
+        const byOpenid = params.includes('oBroad');
+        const order = sql.includes('ORDER BY openid') ? 'sqlite_autoindex_followers_1' : 'followers_followed';
+        if (byOpenid && order === 'sqlite_autoindex_followers_1') {
+          expect(text, sql).to.contain(`USING INDEX ${order} (appid=? AND openid>? AND openid<?)`);
+        } else {
+          expect(text, sql).to.contain(`SEARCH followers USING INDEX ${order} (appid=?)`);
+        }
+        if (!byOpenid) expect(text, sql).not.to.contain('followers_unionid');
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+  describe('on PostgreSQL', function () {
+    let database: TestDatabase;
+    before(async function () {
+      database = await createTestDatabase(this);
+    });
+    after(async () => {
+      await database?.drop();
+    });
+
+    it('reads through indexes only: no Seq Scan, no Sort', async () => {
+      const db = openPostgresDb(database.url, silentLogger);
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        await migrate(db, migrations, silentLogger);
+        const reads = await exerciseReads(db);
+        await client.query('SET enable_seqscan = off');
+        await client.query('SET enable_sort = off');
+        for (const { sql, params } of reads) {
+          const values = params.map((p) => (typeof p === 'boolean' ? Number(p) : (p ?? null)));
+          const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+            `EXPLAIN ${toNumberedPlaceholders(sql)}`,
+            values,
+          );
+          const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+          expect(plan, `${sql}\n${plan}`).not.to.match(/Seq Scan/);
+          if (!sql.includes('openid >= ?')) expect(plan, `${sql}\n${plan}`).not.to.match(/(^|\s)Sort\b/);
+        }
+      } finally {
+        await client.end();
+        await db.close();
+      }
+    });
+  });
+});
