@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import pg from 'pg';
 import { silentLogger } from '../../src/logger.js';
-import type { Db, SqlValue } from '../../src/store/db.js';
+import type { Db } from '../../src/store/db.js';
 import { toNumberedPlaceholders } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { migrations } from '../../src/store/migrations/index.js';
@@ -16,32 +16,12 @@ import { openPostgresDb } from '../../src/store/postgres-db.js';
 import { SqlFollowerRepo } from '../../src/store/sql-follower-repo.js';
 import { openSqliteDb } from '../../src/store/sqlite-db.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-
-interface Recorded {
-  sql: string;
-  params: readonly SqlValue[];
-}
-
-function recording(db: Db, log: Recorded[]): Db {
-  const note = (sql: string, params: readonly SqlValue[] = []) => {
-    if (/^\s*SELECT/i.test(sql)) log.push({ sql, params });
-  };
-  return {
-    dialect: db.dialect,
-    sql: db.sql,
-    all: (sql, params) => (note(sql, params), db.all(sql, params)),
-    get: (sql, params) => (note(sql, params), db.get(sql, params)),
-    run: (sql, params) => db.run(sql, params),
-    transaction: (body) => db.transaction(body),
-    exclusive: (body) => db.exclusive(body),
-    close: () => db.close(),
-  } as Db;
-}
+import { recordingDb, type RecordedStatement } from '../support/recording-db.js';
 
 /** Every read of the Followers page: each order with and without a cursor, the status filter, search, counts. */
-async function exerciseReads(db: Db): Promise<Recorded[]> {
-  const log: Recorded[] = [];
-  const followers = new SqlFollowerRepo(recording(db, log), { clock: () => 1_000 });
+async function exerciseReads(db: Db): Promise<RecordedStatement[]> {
+  const log: RecordedStatement[] = [];
+  const followers = new SqlFollowerRepo(recordingDb(db, log), { clock: () => 1_000 });
   for (let n = 0; n < 3; n++) {
     await followers.recordEvent({
       appid: 'wx1',
@@ -67,9 +47,9 @@ async function exerciseReads(db: Db): Promise<Recorded[]> {
 }
 
 /** The searches of a prefix every follower has (as an account's OpenIDs all start alike), in each order. */
-async function exerciseBroadSearch(db: Db): Promise<Recorded[]> {
-  const log: Recorded[] = [];
-  const followers = new SqlFollowerRepo(recording(db, log), { clock: () => 1_000 });
+async function exerciseBroadSearch(db: Db): Promise<RecordedStatement[]> {
+  const log: RecordedStatement[] = [];
+  const followers = new SqlFollowerRepo(recordingDb(db, log), { clock: () => 1_000 });
   const ids = Array.from({ length: 2100 }, (_, i) => `oBroad${i}`);
   await followers.markListed('wx1', ids, 's1');
   await followers.saveEnrichment(

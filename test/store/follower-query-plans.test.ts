@@ -10,7 +10,7 @@
 import { expect } from 'chai';
 import pg from 'pg';
 import { silentLogger } from '../../src/logger.js';
-import type { Db, SqlValue } from '../../src/store/db.js';
+import type { Db } from '../../src/store/db.js';
 import { toNumberedPlaceholders } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { migrations } from '../../src/store/migrations/index.js';
@@ -21,6 +21,7 @@ import { SqlOAuthRepo } from '../../src/store/sql-oauth-repo.js';
 import { openSqliteDb } from '../../src/store/sqlite-db.js';
 import { refreshStatistics } from '../../src/store/statistics.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { recordingDb, type RecordedStatement } from '../support/recording-db.js';
 
 const APPID = 'wx1';
 /** Followers of the account: enough that a walk of it stands out from an index lookup. */
@@ -28,28 +29,6 @@ const FOLLOWERS = 5000;
 const BATCH = 100;
 /** Most rows any plan node may look at: the markUnlisted batch, and never the whole account. */
 const MOST_ROWS = BATCH + 1;
-
-interface Recorded {
-  sql: string;
-  params: readonly SqlValue[];
-}
-
-/** A Db passing everything through, remembering the reads and updates it was asked to run. */
-function recording(db: Db, log: Recorded[]): Db {
-  const note = (sql: string, params: readonly SqlValue[] = []) => {
-    if (/^\s*(SELECT|UPDATE|WITH)/i.test(sql)) log.push({ sql, params });
-  };
-  return {
-    dialect: db.dialect,
-    sql: db.sql,
-    all: (sql, params) => (note(sql, params), db.all(sql, params)),
-    get: (sql, params) => (note(sql, params), db.get(sql, params)),
-    run: (sql, params) => (note(sql, params), db.run(sql, params)),
-    transaction: (body) => db.transaction(body),
-    exclusive: (body) => db.exclusive(body),
-    close: () => db.close(),
-  } as Db;
-}
 
 /** An account of FOLLOWERS followers, a third with a UnionID, some through QR scenes, then analyzed. */
 async function load(db: Db): Promise<void> {
@@ -83,9 +62,12 @@ async function load(db: Db): Promise<void> {
 }
 
 /** Runs the reads of the scenes, the UnionID filter, the console search, the union lookup and a sync's end. */
-async function exercise(db: Db): Promise<Recorded[]> {
-  const log: Recorded[] = [];
-  const repo = new SqlFollowerRepo(recording(db, log), { clock: () => 2_000, unlistedBatch: BATCH });
+async function exercise(db: Db): Promise<RecordedStatement[]> {
+  const log: RecordedStatement[] = [];
+  const repo = new SqlFollowerRepo(recordingDb(db, log, /^\s*(SELECT|UPDATE|WITH)/i), {
+    clock: () => 2_000,
+    unlistedBatch: BATCH,
+  });
   await repo.sceneStats(APPID);
   for (const unionid of ['u3', 'unknown']) {
     await repo.list({ appid: APPID, unionid, limit: 50 });
@@ -133,7 +115,7 @@ const EXPECTED = [
   /UPDATE followers SET subscribed = 0/,
 ];
 
-function expectAllSeen(reads: Recorded[]): void {
+function expectAllSeen(reads: RecordedStatement[]): void {
   for (const pattern of EXPECTED)
     expect(
       reads.some((r) => pattern.test(r.sql)),

@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import pg from 'pg';
 import { silentLogger } from '../../src/logger.js';
-import type { Db, SqlValue } from '../../src/store/db.js';
+import type { Db } from '../../src/store/db.js';
 import { toNumberedPlaceholders } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { migrations } from '../../src/store/migrations/index.js';
@@ -17,34 +17,13 @@ import { SqlMessageRepo } from '../../src/store/sql-message-repo.js';
 import { SqlQrCodeRepo } from '../../src/store/sql-qrcode-repo.js';
 import { openSqliteDb } from '../../src/store/sqlite-db.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-
-interface Recorded {
-  sql: string;
-  params: readonly SqlValue[];
-}
-
-/** A Db passing everything through, remembering each SELECT it was asked to run. */
-function recording(db: Db, log: Recorded[]): Db {
-  const note = (sql: string, params: readonly SqlValue[] = []) => {
-    if (/^\s*SELECT/i.test(sql)) log.push({ sql, params });
-  };
-  return {
-    dialect: db.dialect,
-    sql: db.sql,
-    all: (sql, params) => (note(sql, params), db.all(sql, params)),
-    get: (sql, params) => (note(sql, params), db.get(sql, params)),
-    run: (sql, params) => db.run(sql, params),
-    transaction: (body) => db.transaction(body),
-    exclusive: (body) => db.exclusive(body),
-    close: () => db.close(),
-  } as Db;
-}
+import { recordingDb, type RecordedStatement } from '../support/recording-db.js';
 
 /** Runs every read the inbox, a conversation and the QR list make, with and without cursors. */
-async function exerciseReads(db: Db): Promise<Recorded[]> {
-  const log: Recorded[] = [];
-  const messages = new SqlMessageRepo(recording(db, log), { clock: () => 1_000 });
-  const qrcodes = new SqlQrCodeRepo(recording(db, log));
+async function exerciseReads(db: Db): Promise<RecordedStatement[]> {
+  const log: RecordedStatement[] = [];
+  const messages = new SqlMessageRepo(recordingDb(db, log), { clock: () => 1_000 });
+  const qrcodes = new SqlQrCodeRepo(recordingDb(db, log));
   for (let n = 0; n < 3; n++) {
     await messages.add({
       appid: 'wx1',
