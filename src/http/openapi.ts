@@ -158,7 +158,7 @@ const paths: Record<string, Record<string, Schema>> = {
   },
   '/api/followers': {
     get: {
-      summary: 'Followers, paged in openid order',
+      summary: 'Followers, paged in openid order or by follow time',
       operationId: 'listFollowers',
       parameters: [
         {
@@ -175,7 +175,15 @@ const paths: Record<string, Record<string, Schema>> = {
           in: 'query',
           required: false,
           schema: { type: 'string' },
-          description: 'An OpenID or UnionID.',
+          description: 'A prefix of an OpenID or a UnionID.',
+        },
+        {
+          name: 'sort',
+          in: 'query',
+          required: false,
+          schema: { enum: ['openid', 'newest', 'oldest'] },
+          description:
+            'openid (the default) or follow time, newest or oldest first; a cursor belongs to its order.',
         },
         limitParam(50, 200),
         cursorParam,
