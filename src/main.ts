@@ -105,19 +105,34 @@ export const SANDBOX_DEMO = Object.freeze({
 /** `wxoa serve`: the server, with the simulator beside it in sandbox mode; stops cleanly on SIGTERM/SIGINT. */
 export async function runServeCommand(config: Config): Promise<void> {
   const logger = createLogger({ level: config.logLevel, pretty: Boolean(process.stdout.isTTY) });
-  const running = await startServer(config, logger);
+  // The signals are taken before the server starts: one that arrives while it starts (migrations, the
+  // simulator, the banner) stops it once started, instead of killing the process halfway.
+  let running: RunningServer | null = null;
   let stopping = false;
+  const close = async (server: RunningServer) => {
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await server.close();
+    process.exit(0);
+  };
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping: answering pushes in flight, keeping pending work for the next start');
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
-    await running.close();
-    process.exit(0);
+    if (running !== null) await close(running); // else still starting: closed below, once started
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  const onTerm = () => void stop('SIGTERM');
+  const onInt = () => void stop('SIGINT');
+  process.once('SIGTERM', onTerm);
+  process.once('SIGINT', onInt);
+  try {
+    running = await startServer(config, logger);
+  } catch (err) {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+    throw err;
+  }
+  if (stopping) await close(running);
 }
 
 /** A started server (and simulator in sandbox mode). */

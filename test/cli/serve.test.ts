@@ -115,6 +115,42 @@ describe('wxoa serve', function () {
     expect((await server.exit).code).to.equal(0);
   });
 
+  it('stops cleanly on a SIGTERM that arrives while it is still starting', async () => {
+    // A fresh database: its migrations are logged while the server starts, before it listens. A signal sent
+    // then must not kill the process mid-start (exit by signal), but stop it once started, exit code 0.
+    const fresh = mkdtempSync(join(tmpdir(), 'wxoa-serve-early-'));
+    try {
+      const port = await freePort();
+      const child = spawnCli(
+        ['serve'],
+        {
+          ...env,
+          DATABASE_URL: `sqlite:${join(fresh, 'wxoa.db')}`,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+        },
+        dir,
+      );
+      started.push(child);
+      const exit = finished(child, 60_000);
+      await new Promise<void>((resolve) => {
+        let seen = '';
+        child.stdout?.on('data', (chunk: string) => {
+          seen += chunk;
+          if (seen.includes('applied database migration')) resolve();
+        });
+      });
+      child.kill('SIGTERM');
+      const result = await exit;
+      expect({ code: result.code, signal: result.signal }, result.stderr).to.deep.equal({
+        code: 0,
+        signal: null,
+      });
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
   it('stops on SIGTERM with exit code 0 after answering the push in flight, which is stored', async () => {
     const server = await serve(env, dir);
     started.push(server.child);
