@@ -123,7 +123,11 @@ export function checkAccount(
   if (!APPID.test(appid))
     problems.push(`${names.appid} must look like wx followed by 16 letters or digits (got "${appid}")`);
   if (!appsecret) problems.push(`${names.appsecret} is required with ${names.appid}`);
-  if (needs.token && !TOKEN.test(token)) {
+  if (needs.token && !token) {
+    problems.push(
+      `${names.token} is required with ${names.appid} (the 3–32 letters or digits set in the WeChat console)`,
+    );
+  } else if (needs.token && !TOKEN.test(token)) {
     problems.push(
       `${names.token} must be the 3–32 letters or digits set in the WeChat console (got ${token.length} characters)`,
     );

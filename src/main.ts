@@ -17,7 +17,7 @@ import {
 } from './sandbox-state.js';
 import type { Wxoa } from './server.js';
 import type { Simulator } from './simulator/index.js';
-import { assertPortFree, databaseLocation, explainDatabaseError } from './startup-errors.js';
+import { assertPortFree, databaseLocation, explainDatabaseError, StartupError } from './startup-errors.js';
 import { parseDatabaseUrl } from './store/database-url.js';
 import type { Store } from './store/index.js';
 import { apiFailureRecorder, WechatApi } from './wechat-api/index.js';
@@ -577,6 +577,14 @@ export async function runFollowersExport(
   const { exportFilter } = await import('./followers/export-filter.js');
   // Checked before the database is opened: a typo in a flag changes nothing and says what is wrong.
   const filter = exportFilter(opts);
+  // Opening would create an empty database: run in the wrong folder, the export would be silently empty.
+  const target = parseDatabaseUrl(config.databaseUrl);
+  if (target.kind === 'sqlite' && target.path !== ':memory:' && !existsSync(target.path)) {
+    throw new StartupError(
+      `no database at ${databaseLocation(config.databaseUrl)}: run the command in the server's folder, ` +
+        "or set DATABASE_URL to the server's database",
+    );
+  }
   const store = await openStore(config.databaseUrl).catch((err: unknown) => {
     throw explainDatabaseError(err, config.databaseUrl);
   });

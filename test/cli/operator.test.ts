@@ -119,6 +119,19 @@ describe('wxoa for the operator', function () {
       }
     });
 
+    it('refuses to export from an SQLite file that does not exist instead of creating an empty one', async () => {
+      const missing = join(dir, 'elsewhere', 'wxoa.db');
+      const result = await runCli(['followers', 'export'], {
+        env: { DATABASE_URL: `sqlite:${missing}` },
+        cwd: dir,
+      });
+      expect(result.code).to.equal(1);
+      expect(result.stdout).to.equal('');
+      expect(result.stderr).to.contain(`no database at ${missing}`);
+      expect(result.stderr).to.contain('DATABASE_URL');
+      expect(existsSync(join(dir, 'elsewhere'))).to.equal(false);
+    });
+
     it('exports followers with no account configured at all', async () => {
       const result = await runCli(['followers', 'export', '--format', 'jsonl'], {
         env: { DATABASE_URL: env['DATABASE_URL']! },

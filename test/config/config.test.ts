@@ -108,6 +108,16 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('says a missing WECHAT_TOKEN is required rather than counting its 0 characters', () => {
+    const env = { WECHAT_APPID: ACCOUNT.WECHAT_APPID, WECHAT_APPSECRET: 'secret' };
+    expect(problemsOf(env)).to.deep.equal([
+      'WECHAT_TOKEN is required with WECHAT_APPID (the 3–32 letters or digits set in the WeChat console)',
+    ]);
+    expect(problemsOf({ ...env, WECHAT_TOKEN: 'ab' })).to.deep.equal([
+      'WECHAT_TOKEN must be the 3–32 letters or digits set in the WeChat console (got 2 characters)',
+    ]);
+  });
+
   it('asks a database command for no account at all', () => {
     expect(problemsOf({ WECHAT_APPID: 'nonsense' }, 'database')).to.deep.equal([]);
   });
