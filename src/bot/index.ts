@@ -31,5 +31,6 @@ export {
   type WebhookHandler,
   type WebhookOptions,
   type WebhookQuery,
+  type CheckedPush,
   type WebhookRequest,
 } from './webhook-handler.js';

@@ -85,7 +85,11 @@ export function receivePush(
   body: string,
   now: Freshness,
 ): ReceivedPush {
-  const checked = checkPush(account, query, now);
+  return receiveBody(account, checkPush(account, query, now), body);
+}
+
+/** The body half of {@link receivePush}, for a query {@link checkPush} already passed. */
+export function receiveBody(account: ResolvedAccount, checked: CheckedPushQuery, body: string): ReceivedPush {
   const { crypto, query: q } = checked;
   if (crypto === undefined) return { ...checked, message: parseInbound(body) };
   // msg_signature covers the body's Encrypt: the only signature over the body. The decrypted content is

@@ -10,9 +10,16 @@ import {
   type WebhookObserver,
 } from './deliver.js';
 import { SUCCESS } from './dispatch.js';
-import { checkPush, receivePush, receiveUrlCheck, type Freshness, type WebhookQuery } from './receive.js';
+import {
+  checkPush,
+  receiveBody,
+  receiveUrlCheck,
+  type CheckedPushQuery,
+  type Freshness,
+  type WebhookQuery,
+} from './receive.js';
 import { realTimers, type Timers } from './timers.js';
-import { AccountTable, type WebhookAccount } from './webhook-accounts.js';
+import { AccountTable, type ResolvedAccount, type WebhookAccount } from './webhook-accounts.js';
 import type { ReplyRecordStore } from './reply-store.js';
 
 export type { LateReplySink, PassiveReplyListener, PushInfo, WebhookObserver } from './deliver.js';
@@ -51,6 +58,13 @@ export interface WebhookRequest {
   body: string;
   /** The account to serve (e.g. from `/wechat/:appid`); the default account when absent. */
   appid?: string | undefined;
+  /** What this handler's `checkPush` returned for the request: its checks are then not made again. */
+  checked?: CheckedPush | undefined;
+}
+
+/** Proof that a request's query passed `checkPush` (opaque; only the handler that issued it accepts it). */
+export interface CheckedPush {
+  readonly __checkedPush: true;
 }
 
 /** The response to a push: an XML reply or `success`. */
@@ -65,9 +79,10 @@ export interface WebhookHandler {
   verifyUrl(request: Omit<WebhookRequest, 'body'>): string;
   /**
    * The checks of a push that need no body (timestamp, nonce, the 3-part signature): lets a server refuse
-   * an unsigned or stale push before reading its body. `handlePush` makes them again.
+   * an unsigned or stale push before reading its body. Pass the result to `handlePush` as `checked` so it
+   * does not make them again.
    */
-  checkPush(request: Omit<WebhookRequest, 'body'>): void;
+  checkPush(request: Omit<WebhookRequest, 'body' | 'checked'>): CheckedPush;
   /** POST: verifies, decrypts and parses a push, runs the handlers once per push, returns the answer. */
   handlePush(request: WebhookRequest): Promise<WebhookAnswer>;
   /** The AppIDs served, the default first. */
@@ -121,6 +136,9 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
     timers,
   });
 
+  /** The query checks made by `checkPush`, by the token it returned (dropped with the request). */
+  const issued = new WeakMap<CheckedPush, { account: ResolvedAccount; query: CheckedPushQuery }>();
+
   return {
     appids: accounts.appids,
 
@@ -129,13 +147,20 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
     },
 
     checkPush({ query, appid }) {
-      checkPush(accounts.get(appid), query, now());
+      const account = accounts.get(appid);
+      const token = {} as CheckedPush;
+      issued.set(token, { account, query: checkPush(account, query, now()) });
+      return token;
     },
 
-    async handlePush({ query, body, appid }) {
+    async handlePush({ query, body, appid, checked }) {
       const started = timers.now();
+      // A token this handler issued (and for this account) stands for the query's checks; anything else is
+      // checked here, so a caller cannot skip verification by passing a token of its own making.
       const account = accounts.get(appid);
-      const { message, crypto, query: q } = receivePush(account, query, body, now());
+      const earlier = checked === undefined ? undefined : issued.get(checked);
+      const passed = earlier?.account === account ? earlier.query : checkPush(account, query, now());
+      const { message, crypto, query: q } = receiveBody(account, passed, body);
 
       const reply = await delivery.deliver(account.appid, message, started);
 

@@ -86,7 +86,7 @@ export function wechatWebhook(options: WechatWebhookOptions): WechatWebhookMiddl
         const query = parseQueryString(ctx.querystring);
         const appid = accountFor(ctx);
         // Unsigned or stale → 401 before a byte of the body is buffered (every mode signs without the body).
-        webhook.checkPush({ query, appid });
+        const checked = webhook.checkPush({ query, appid });
         if (inFlight >= maxInFlight) {
           throw new WebhookError('busy', `${inFlight} push bodies already being read`);
         }
@@ -98,7 +98,7 @@ export function wechatWebhook(options: WechatWebhookOptions): WechatWebhookMiddl
           inFlight--;
         }
         bodyRead = true;
-        const answer = await webhook.handlePush({ query, body, appid });
+        const answer = await webhook.handlePush({ query, body, appid, checked });
         // The header first: with a Content-Type set, Koa's body setter skips its own type sniffing.
         ctx.set('Content-Type', answer.contentType);
         ctx.body = answer.body;

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Bot } from '../../src/bot/bot.js';
+import { WireError } from '../../src/wire/errors.js';
 import type { ReplyRecord, ReplyRecordStore } from '../../src/bot/reply-store.js';
 import { createWebhookHandler } from '../../src/bot/webhook-handler.js';
 import { MemoryReplyRecordStore } from '../../src/bot/memory-reply-store.js';
@@ -124,6 +125,32 @@ describe('createWebhookHandler options', () => {
       /tolerance/i,
     );
     expect(createWebhookHandler({ accounts, bot }).appids).to.deep.equal(['wx1']);
+  });
+
+  it('checks a push once when handlePush gets the token checkPush issued, and never trusts a forged one', async () => {
+    const b = new Bot();
+    b.on('message:text', (ctx) => ctx.reply('ok'));
+    const webhook = createWebhookHandler({ accounts: ACCOUNT, bot: b });
+    const signed = signPush(ACCOUNT, textXml({ from: 'oChecked', content: 'x', msgId: '77' }));
+    const checked = webhook.checkPush({ query: signed.query });
+    const answer = await webhook.handlePush({ query: signed.query, body: signed.body, checked });
+    expect(readXml(answer.body)['Content']).to.equal('ok');
+
+    // A token of another handler, or a look-alike object, stands for nothing: the query is checked again.
+    const other = createWebhookHandler({ accounts: ACCOUNT, bot: b });
+    const forged = signPush(
+      { ...ACCOUNT, token: 'not-the-token' },
+      textXml({ from: 'oForged', content: 'x' }),
+    );
+    for (const token of [other.checkPush({ query: signed.query }), { __checkedPush: true } as const]) {
+      const refused = await webhook
+        .handlePush({ query: forged.query, body: forged.body, checked: token })
+        .then(
+          () => null,
+          (err: unknown) => err,
+        );
+      expect(refused).to.be.instanceOf(WireError);
+    }
   });
 
   it('turns the timestamp window off with a tolerance of 0', async () => {
