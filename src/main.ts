@@ -528,6 +528,7 @@ export async function runQrcodeList(
   if (limit < 1) throw new Error('--limit must be at least 1');
   const appid = opts.appid ?? accountOf(config).appid;
   const { openStore } = await import('./store/index.js');
+  const { qrCodeJson } = await import('./campaigns/qrcode-json.js');
   const store = await openStore(config.databaseUrl);
   try {
     let cursor: string | undefined;
@@ -544,16 +545,7 @@ export async function runQrcodeList(
         const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
         process.stdout.write(
           opts.json
-            ? `${JSON.stringify({
-                scene: q.scene,
-                ticket: q.ticket,
-                url: q.url,
-                imageUrl: q.imageUrl,
-                permanent: q.permanent,
-                expiresAt: q.expiresAt === null ? null : new Date(q.expiresAt).toISOString(),
-                createdAt: new Date(q.createdAt).toISOString(),
-                label: q.label,
-              })}\n`
+            ? `${JSON.stringify(qrCodeJson(q))}\n`
             : `${iso(q.createdAt)}  ${q.scene.padEnd(20)}  ${(q.expiresAt === null ? 'permanent' : iso(q.expiresAt)).padEnd(16)}  ${q.label ?? q.ticket}\n`,
         );
       }

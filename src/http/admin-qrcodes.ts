@@ -1,12 +1,13 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import type { QrCodeRepo, StoredQrCode } from '../campaigns/qrcode-repo.js';
+import type { QrCodeRepo } from '../campaigns/qrcode-repo.js';
 import { createAndKeepQrCode, QrLabelError, type QrCodeCreator } from '../campaigns/qrcode-service.js';
 import type { Logger } from '../logger.js';
 import { InvalidCursorError } from '../followers/follower-repo.js';
 import { WechatApiError, WechatHttpError } from '../wechat-api/errors.js';
 import { QrCodeRequestError, type QrCodeRequest } from '../wechat-api/qrcode-request.js';
 import type { QrCode } from '../wechat-api/types.js';
+import { qrCodeJson } from '../campaigns/qrcode-json.js';
 import { ApiError } from './api-error.js';
 import { accountResolver, jsonBody, limitQuery, singleQuery } from './api-query.js';
 
@@ -127,20 +128,6 @@ function qrRequestOf(body: unknown): { request: QrCodeRequest; label: string | n
       ...(typeof expireSeconds === 'number' ? { expireSeconds } : {}),
     },
     label: label ?? null,
-  };
-}
-
-/** A kept code as INTERFACE.md §5 lists it; times as ISO strings, like the follower's enrichedAt. */
-export function qrCodeJson(code: StoredQrCode) {
-  return {
-    scene: code.scene,
-    ticket: code.ticket,
-    url: code.url,
-    imageUrl: code.imageUrl,
-    permanent: code.permanent,
-    expiresAt: code.expiresAt === null ? null : new Date(code.expiresAt).toISOString(),
-    createdAt: new Date(code.createdAt).toISOString(),
-    label: code.label,
   };
 }
 

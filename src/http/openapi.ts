@@ -5,6 +5,7 @@
  */
 
 import { existsSync, readFileSync } from 'node:fs';
+import { CSV_COLUMNS } from '../followers/export.js';
 
 type Schema = Record<string, unknown>;
 
@@ -67,22 +68,8 @@ const schemas: Record<string, Schema> = {
   },
   Follower: {
     type: 'object',
-    required: [
-      'appid',
-      'openid',
-      'unionid',
-      'subscribed',
-      'subscribeTime',
-      'unsubscribeTime',
-      'scene',
-      'subscribeScene',
-      'qrScene',
-      'qrSceneStr',
-      'tags',
-      'remark',
-      'language',
-      'enrichedAt',
-    ],
+    // Every field, always present (null until known): the export's columns are the follower object.
+    required: [...CSV_COLUMNS],
     properties: {
       appid: { type: 'string' },
       openid: { type: 'string' },
