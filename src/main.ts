@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, parse } from 'node:path';
+import { dirname } from 'node:path';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { ConfigError, type AccountConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
@@ -11,6 +11,7 @@ import { parseMenu } from './menu/validate-menu.js';
 import type { ReplyRules } from './replies/reply-rules.js';
 import {
   removeSandboxState,
+  sandboxStateFile,
   sandboxStatePath,
   withRunningSandbox,
   writeSandboxState,
@@ -38,19 +39,6 @@ export const SANDBOX_ACCOUNT: AccountConfig = Object.freeze({
 
 /** Seed of the sandbox's derived ids (simulator/ids.ts): the n-th person always gets the same ids. */
 const SANDBOX_SEED = 'wxoa-sandbox';
-
-/**
- * Where the sandbox keeps its simulated WeChat (INTERFACE.md §7): next to the SQLite file, named after it
- * (`data/wxoa.db` → `data/wxoa.simulator.json`); with PostgreSQL `data/simulator.json` under the working
- * directory; nowhere for `sqlite::memory:`, whose data does not outlive the process either.
- */
-export function sandboxStateFile(databaseUrl: string): string | undefined {
-  const target = parseDatabaseUrl(databaseUrl);
-  if (target.kind === 'postgres') return join('data', 'simulator.json');
-  if (target.path === ':memory:') return undefined;
-  const { dir, name } = parse(target.path);
-  return join(dir, `${name}.simulator.json`);
-}
 
 /**
  * Sandbox mode without a config file answers with these rules and shows this menu, so a newcomer's first

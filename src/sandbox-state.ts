@@ -1,6 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, parse, resolve } from 'node:path';
 import type { AccountConfig, Config } from './config.js';
+import { parseDatabaseUrl } from './store/database-url.js';
 
 /**
  * How `wxoa …` commands find a running sandbox (issue 10, item 6): `wxoa serve` in sandbox mode writes a
@@ -22,9 +23,25 @@ export interface SandboxState {
 
 /** The sandbox's state file: beside the SQLite database, else in ./data. */
 export function sandboxStatePath(databaseUrl: string, cwd = process.cwd()): string {
-  const sqlite = /^sqlite:(.+)$/.exec(databaseUrl)?.[1];
-  const dir = sqlite && sqlite !== ':memory:' ? dirname(resolve(cwd, sqlite)) : resolve(cwd, 'data');
+  const target = parseDatabaseUrl(databaseUrl);
+  const dir =
+    target.kind === 'sqlite' && target.path !== ':memory:'
+      ? dirname(resolve(cwd, target.path))
+      : resolve(cwd, 'data');
   return join(dir, 'sandbox.json');
+}
+
+/**
+ * Where the sandbox keeps its simulated WeChat (INTERFACE.md §7): next to the SQLite file, named after it
+ * (`data/wxoa.db` → `data/wxoa.simulator.json`); with PostgreSQL `data/simulator.json` under the working
+ * directory; nowhere for `sqlite::memory:`, whose data does not outlive the process either.
+ */
+export function sandboxStateFile(databaseUrl: string): string | undefined {
+  const target = parseDatabaseUrl(databaseUrl);
+  if (target.kind === 'postgres') return join('data', 'simulator.json');
+  if (target.path === ':memory:') return undefined;
+  const { dir, name } = parse(target.path);
+  return join(dir, `${name}.simulator.json`);
 }
 
 /** Writes the state file, readable by its owner only. */
