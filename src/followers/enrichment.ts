@@ -33,6 +33,21 @@ export interface EnrichmentWorkerOptions {
 /** `user/info/batchget` takes at most 100 OpenIDs a call (WECHAT-PROTOCOL.md §6.2). */
 export const BATCH_SIZE = 100;
 
+/**
+ * Stores `user/info` results (enrichment and sync alike). A UnionID never changes for an OpenID: the first
+ * stays, a different one reported is recorded and logged, and the operator sees both on the follower page.
+ */
+export async function saveUserInfo(
+  followers: Pick<FollowerRepo, 'saveEnrichment'>,
+  appid: string,
+  infos: UserInfoFields[],
+  log: Logger,
+): Promise<void> {
+  for (const conflict of await followers.saveEnrichment(appid, infos)) {
+    log.warn(conflict, 'WeChat reported another UnionID for a follower; kept the first and recorded both');
+  }
+}
+
 /** What one pass over the queue did. */
 export interface EnrichmentPass {
   /** Followers enriched. */
@@ -231,13 +246,7 @@ export class EnrichmentWorker {
       return;
     }
     this.failures.delete(appid);
-    for (const conflict of await this.followers.saveEnrichment(appid, infos)) {
-      // A UnionID never changes for an OpenID: the first stays, the operator sees both on the follower page.
-      this.log.warn(
-        conflict,
-        'WeChat reported another UnionID for a follower; kept the first and recorded both',
-      );
-    }
+    await saveUserInfo(this.followers, appid, infos, this.log);
     pass.enriched += infos.length;
     // WeChat answers for every OpenID it was given; if one is missing anyway, retry it later rather than
     // leave it leased and forgotten.

@@ -6,7 +6,7 @@ import { silentLogger } from '../logger.js';
 import type { FollowerRepo } from './follower-repo.js';
 import type { SyncStateRepo } from './sync-state-repo.js';
 import type { SyncRun, SyncRunCounts, SyncRunRepo, SyncTrigger } from './sync-run-repo.js';
-import { BATCH_SIZE, type UserInfoSource } from './enrichment.js';
+import { BATCH_SIZE, saveUserInfo, type UserInfoSource } from './enrichment.js';
 
 /** One page of `user/get` (WECHAT-PROTOCOL.md §6.3), as the API client returns it. */
 export interface FollowerListPage {
@@ -201,12 +201,7 @@ export async function syncFollowers(options: SyncOptions): Promise<SyncResult> {
       }
       try {
         const infos = await api.batchGetUserInfo(openids);
-        for (const conflict of await store.followers.saveEnrichment(appid, infos)) {
-          log.warn(
-            conflict,
-            'WeChat reported another UnionID for a follower; kept the first and recorded both',
-          );
-        }
+        await saveUserInfo(store.followers, appid, infos, log);
         consecutiveFailures = 0;
         progress.enriched += infos.length;
       } catch (err) {
