@@ -210,51 +210,16 @@ async function addIn(tx: Queryable, message: ConversationMessageInput, now: numb
   );
   const id = inserted[0]?.id;
   if (id === undefined) return false;
-  // The count shard's row is taken first: every writer of this conversation takes it too, so the summary
-  // read next cannot change under us before the counts are moved (a row lock on PostgreSQL; SQLite's
-  // transaction already holds the database).
-  const shard = countShard(message.openid);
-  await tx.run(
-    `INSERT INTO conversation_counts (appid, shard, total, unanswered) VALUES (?, ?, 0, 0)
-     ON CONFLICT (appid, shard) DO UPDATE SET total = conversation_counts.total`,
-    [message.appid, shard],
-  );
-  const before = await tx.get<{ last_direction: MessageDirection }>(
-    'SELECT last_direction FROM conversations WHERE appid = ? AND openid = ?',
-    [message.appid, message.openid],
-  );
-  const after = await tx.all<{ last_direction: MessageDirection }>(
-    `${UPSERT_CONVERSATION} RETURNING last_direction`,
-    [
-      message.appid,
-      message.openid,
-      id,
-      message.direction,
-      message.type,
-      message.content,
-      message.createTime,
-      message.direction === 'in' ? message.createTime : null,
-    ],
-  );
-  const unanswered = (row: { last_direction: MessageDirection } | undefined) =>
-    row?.last_direction === 'in' ? 1 : 0;
-  const total = before ? 0 : 1;
-  const moved = unanswered(after[0]) - unanswered(before);
-  if (total !== 0 || moved !== 0) {
-    await tx.run(
-      'UPDATE conversation_counts SET total = total + ?, unanswered = unanswered + ? WHERE appid = ? AND shard = ?',
-      [total, moved, message.appid, shard],
-    );
-  }
+  // conversation_counts follows the summary row by trigger (migration 10).
+  await tx.run(UPSERT_CONVERSATION, [
+    message.appid,
+    message.openid,
+    id,
+    message.direction,
+    message.type,
+    message.content,
+    message.createTime,
+    message.direction === 'in' ? message.createTime : null,
+  ]);
   return true;
-}
-
-/** Shards of an account's conversation counts: enough that concurrent writers seldom share one. */
-const COUNT_SHARDS = 16;
-
-/** The count shard of a conversation: a stable hash of its openid. */
-function countShard(openid: string): number {
-  let hash = 0;
-  for (let i = 0; i < openid.length; i++) hash = (hash * 31 + openid.charCodeAt(i)) | 0;
-  return Math.abs(hash) % COUNT_SHARDS;
 }

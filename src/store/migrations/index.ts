@@ -8,6 +8,7 @@ import { unionIdConflicts } from './0006-unionid-conflicts.js';
 import { followerCountsAndOrder } from './0007-follower-counts-and-order.js';
 import { syncRuns } from './0008-sync-runs.js';
 import { dataScale } from './0009-data-scale.js';
+import { conversationCountTriggers } from './0010-conversation-count-triggers.js';
 
 /** Every schema step, oldest first. Append only. */
 export const migrations: readonly Migration[] = [
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = [
   followerCountsAndOrder,
   syncRuns,
   dataScale,
+  conversationCountTriggers,
 ];
