@@ -17,48 +17,16 @@ import {
   accountEntry,
   callsTo,
   e2eEnv,
-  eventually,
   freePort,
   startE2eServer,
   type E2eServer,
 } from '../support/server.js';
-import { finished, runCli, spawnCli, type CliResult } from './run-cli.js';
+import { runCli, serveCli } from './run-cli.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/menus/${name}`, import.meta.url));
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
-
-/** A started `wxoa serve`, once /healthz answers. */
-interface ServeProcess {
-  child: ChildProcess;
-  url: string;
-  output(): string;
-  exit: Promise<CliResult>;
-}
-
-async function serve(env: Record<string, string>, cwd: string): Promise<ServeProcess> {
-  const port = await freePort();
-  const child = spawnCli(['serve'], { ...env, PORT: String(port), HOST: '127.0.0.1' }, cwd);
-  const exit = finished(child, 60_000);
-  let exited: CliResult | null = null;
-  void exit.then((r) => (exited = r)).catch(() => undefined);
-  let printed = '';
-  child.stdout?.on('data', (chunk: string) => (printed += chunk));
-  child.stderr?.on('data', (chunk: string) => (printed += chunk));
-  const url = `http://127.0.0.1:${port}`;
-  await eventually(
-    'wxoa serve answers /healthz',
-    async () => {
-      if (exited) throw new Error(`wxoa serve exited with ${exited.code}:\n${printed}`);
-      return (await fetch(`${url}/healthz`).catch(() => null))?.status === 200;
-    },
-    30_000,
-  );
-  // The banner follows the first answer of /healthz.
-  await eventually('the banner is printed', () => printed.includes('config:'), 10_000);
-  return { child, url, output: () => printed, exit };
-}
 
 describe('wxoa for the operator', function () {
   this.timeout(60_000);
@@ -264,7 +232,7 @@ describe('wxoa for the operator', function () {
         }),
       );
       const { PUBLIC_URL: _p, ...withoutPublicUrl } = env;
-      const server = await serve(
+      const server = await serveCli(
         { ...withoutPublicUrl, WXOA_CONFIG: file, DATABASE_URL: `sqlite:${join(dir, 'serve.db')}` },
         dir,
       );
@@ -275,7 +243,7 @@ describe('wxoa for the operator', function () {
       server.child.kill('SIGTERM');
       expect((await server.exit).code).to.equal(0);
 
-      const again = await serve(
+      const again = await serveCli(
         {
           ...env,
           WXOA_CONFIG: file,
@@ -339,7 +307,7 @@ describe('wxoa for the operator', function () {
     it('is found by commands in the same folder, printed as export lines, and forgotten on a clean stop', async () => {
       const home = mkdtempSync(join(tmpdir(), 'wxoa-sandbox-'));
       try {
-        const server = await serve({ LOG_LEVEL: 'warn' }, home);
+        const server = await serveCli({ LOG_LEVEL: 'warn' }, home);
         started.push(server.child);
         expect(server.output()).to.contain(
           'config:    no config file: demo rules (5 reply rules) and the demo menu',

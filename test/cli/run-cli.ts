@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { eventually, freePort } from '../support/server.js';
 
 /** bin/wxoa.js of this checkout. */
 export const WXOA_BIN = fileURLToPath(new URL('../../bin/wxoa.js', import.meta.url));
@@ -61,4 +62,38 @@ export function finished(child: ChildProcess, timeoutMs: number): Promise<CliRes
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** A started `wxoa serve`, once /healthz answers and its banner is printed. */
+export interface ServeProcess {
+  child: ChildProcess;
+  url: string;
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
+  /** Resolves when the process has exited. */
+  exit: Promise<CliResult>;
+}
+
+/** Spawns `wxoa serve` on a free port of 127.0.0.1 and waits until /healthz answers 200 and the banner is out. */
+export async function serveCli(env: Record<string, string>, cwd: string): Promise<ServeProcess> {
+  const port = await freePort();
+  const child = spawnCli(['serve'], { ...env, PORT: String(port), HOST: '127.0.0.1' }, cwd);
+  const exit = finished(child, 60_000);
+  let exited: CliResult | null = null;
+  void exit.then((r) => (exited = r)).catch(() => undefined);
+  let printed = '';
+  child.stdout?.on('data', (chunk: string) => (printed += chunk));
+  child.stderr?.on('data', (chunk: string) => (printed += chunk));
+  const url = `http://127.0.0.1:${port}`;
+  await eventually(
+    'wxoa serve answers /healthz',
+    async () => {
+      if (exited) throw new Error(`wxoa serve exited with ${exited.code}:\n${printed}`);
+      return (await fetch(`${url}/healthz`).catch(() => null))?.status === 200;
+    },
+    30_000,
+  );
+  // The banner follows the first answer of /healthz.
+  await eventually('the banner is printed', () => printed.includes('config:'), 10_000);
+  return { child, url, output: () => printed, exit };
 }

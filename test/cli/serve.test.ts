@@ -14,7 +14,7 @@ import { startSimulator, type SimAccount, type Simulator } from '../../src/simul
 import { openStore } from '../../src/store/index.js';
 import { eventXml, openReply, readXml, signPush, type PushAccount } from '../support/push.js';
 import { ADMIN_TOKEN, e2eEnv, eventually, freePort } from '../support/server.js';
-import { finished, runCli, spawnCli, type CliResult } from './run-cli.js';
+import { finished, runCli, serveCli, spawnCli } from './run-cli.js';
 
 /** Whether a GET on a new connection (no keep-alive pool) gets any answer. */
 function answers(url: string): Promise<boolean> {
@@ -25,38 +25,6 @@ function answers(url: string): Promise<boolean> {
     });
     req.once('error', () => resolve(false));
   });
-}
-
-/** A started `wxoa serve` and what it printed so far. */
-interface ServeProcess {
-  child: ChildProcess;
-  url: string;
-  output(): string;
-  /** Resolves when the process has exited. */
-  exit: Promise<CliResult>;
-}
-
-/** Spawns `wxoa serve` and waits until /healthz answers 200. */
-async function serve(env: Record<string, string>, cwd: string): Promise<ServeProcess> {
-  const port = await freePort();
-  const child = spawnCli(['serve'], { ...env, PORT: String(port), HOST: '127.0.0.1' }, cwd);
-  const exit = finished(child, 60_000);
-  let exited: CliResult | null = null;
-  void exit.then((r) => (exited = r)).catch(() => undefined);
-  let printed = '';
-  child.stdout?.on('data', (chunk: string) => (printed += chunk));
-  child.stderr?.on('data', (chunk: string) => (printed += chunk));
-  const url = `http://127.0.0.1:${port}`;
-  await eventually(
-    'wxoa serve answers /healthz',
-    async () => {
-      if (exited) throw new Error(`wxoa serve exited with ${exited.code}:\n${printed}`);
-      const res = await fetch(`${url}/healthz`).catch(() => null);
-      return res?.status === 200;
-    },
-    30_000,
-  );
-  return { child, url, output: () => printed, exit };
 }
 
 describe('wxoa serve', function () {
@@ -93,7 +61,7 @@ describe('wxoa serve', function () {
   });
 
   it('serves a real account: /healthz, a welcome to a follow pushed by WeChat, the admin API', async () => {
-    const server = await serve(env, dir);
+    const server = await serveCli(env, dir);
     started.push(server.child);
 
     const health = await fetch(`${server.url}/healthz`);
@@ -152,7 +120,7 @@ describe('wxoa serve', function () {
   });
 
   it('stops on SIGTERM with exit code 0 after answering the push in flight, which is stored', async () => {
-    const server = await serve(env, dir);
+    const server = await serveCli(env, dir);
     started.push(server.child);
     const push: PushAccount = {
       appid: account.appid,
@@ -273,7 +241,7 @@ describe('wxoa serve', function () {
   });
 
   it('runs in sandbox mode without WECHAT_APPID, with its own simulator and console', async () => {
-    const server = await serve(
+    const server = await serveCli(
       {
         DATABASE_URL: `sqlite:${join(dir, 'sandbox.db')}`,
         ADMIN_TOKEN,

@@ -11,27 +11,7 @@ import {
   type E2eDatabase,
   type E2eServer,
 } from '../support/server.js';
-
-/** A browser driven by hand: follows no redirect by itself, keeps its cookies. */
-class Browser {
-  readonly cookies = new Map<string, string>();
-  readonly setCookies: string[] = [];
-
-  async get(url: string): Promise<{ status: number; location: string | null; body: string }> {
-    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
-    for (const header of res.headers.getSetCookie()) {
-      this.setCookies.push(header);
-      const pair = header.split(';')[0] ?? '';
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(header)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return { status: res.status, location: res.headers.get('location'), body: await res.text() };
-  }
-}
+import { Browser } from '../support/hand-browser.js';
 
 describe('e2e: web authorization (OAuth) through the simulator', function () {
   let sim: Simulator;

@@ -21,6 +21,7 @@ import {
   type E2eDatabase,
   type E2eServer,
 } from '../support/server.js';
+import { Browser } from '../support/hand-browser.js';
 
 const RULES = {
   subscribe: { type: 'text', content: 'Welcome!' },
@@ -162,22 +163,6 @@ describe('e2e: operations', function () {
     });
   });
 });
-
-/** A browser driven by hand for the OAuth round trip: follows no redirect, keeps its cookies. */
-class Browser {
-  readonly cookies = new Map<string, string>();
-
-  async get(url: string): Promise<{ status: number; location: string | null; body: string }> {
-    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
-    for (const header of res.headers.getSetCookie()) {
-      const pair = header.split(';')[0] ?? '';
-      const eq = pair.indexOf('=');
-      this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-    }
-    return { status: res.status, location: res.headers.get('location'), body: await res.text() };
-  }
-}
 
 describe('e2e: logs of a run full of API errors and bad pushes', function () {
   let sim: Simulator;
