@@ -62,7 +62,8 @@ export class SqlMessageRepo implements MessageRepo {
   add(message: ConversationMessageInput): Promise<boolean> {
     const now = this.clock();
     // Shares the commit of this event-loop turn on SQLite (tick-batch.ts): every push's passive reply lands here.
-    return batchedWrite(this.db, true, (q) => addIn(q, message, now));
+    // PostgreSQL: one statement, atomic by itself (no transaction needed around it).
+    return batchedWrite(this.db, this.db.dialect !== 'postgres', (q) => addIn(q, message, now));
   }
 
   async list(appid: string, openid: string, limit?: number): Promise<ConversationMessage[]> {
@@ -190,7 +191,42 @@ function toMessage(row: MessageRow): ConversationMessage {
 }
 
 /** Inserts one message and moves its conversation's summary, inside the caller's transaction. */
+/**
+ * PostgreSQL: the message and its conversation's summary in ONE statement (a data-modifying CTE), one round
+ * trip with an implicit commit instead of BEGIN, two statements and COMMIT (issue 11). The summary is written
+ * only for the row the message inserted, so a retried inbound push changes nothing.
+ */
+const PG_ADD = `WITH m AS (
+    INSERT INTO messages (appid, openid, direction, type, content, create_time, via, msg_id, recorded_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    ON CONFLICT DO NOTHING
+    RETURNING id, appid, openid, direction, type, content, create_time
+  ), c AS (
+    INSERT INTO conversations
+      (appid, openid, last_message_id, last_direction, last_type, last_content, last_create_time, last_inbound_time)
+    SELECT appid, openid, id, direction, type, content, create_time,
+      CASE WHEN direction = 'in' THEN create_time END
+    FROM m
+    ${UPSERT_CONVERSATION.slice(UPSERT_CONVERSATION.indexOf('ON CONFLICT'))}
+    RETURNING 1
+  )
+  SELECT id FROM m`;
+
 async function addIn(tx: Queryable, message: ConversationMessageInput, now: number): Promise<boolean> {
+  if (tx.dialect === 'postgres') {
+    const rows = await tx.all<{ id: number }>(PG_ADD, [
+      message.appid,
+      message.openid,
+      message.direction,
+      message.type,
+      message.content,
+      message.createTime,
+      message.via ?? null,
+      message.msgId ?? null,
+      now,
+    ]);
+    return rows.length > 0;
+  }
   // (appid, msg_id) is unique: a retried inbound push stops here, also when it raced on another instance.
   const inserted = await tx.all<{ id: number }>(
     `INSERT INTO messages (appid, openid, direction, type, content, create_time, via, msg_id, recorded_at)

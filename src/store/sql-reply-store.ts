@@ -23,6 +23,7 @@ export class SqlReplyRecordStore implements ReplyRecordStore {
     options: SqlReplyRecordStoreOptions,
   ) {
     this.clock = options.clock;
+    this.local = db.dialect === 'sqlite' ? new Map() : null;
     this.purge = throttled(
       60_000,
       this.clock,
@@ -31,7 +32,23 @@ export class SqlReplyRecordStore implements ReplyRecordStore {
     );
   }
 
+  /**
+   * SQLite: claims held by this process, key → lease end (Unix ms), instead of a 'pending' row per push.
+   *
+   * Why no row: one SQLite file is served by one process (several instances need PostgreSQL), so no other
+   * process can see a claim, and a row protects nothing across a crash either. If this process dies while
+   * handling a push, no reply left for it, and WeChat delivers it again: with a 'pending' row that delivery
+   * waited for the lease and then ran the handlers anyway; without one it runs them at once. Either way the
+   * push's effects are stored once, because each carries its own unique key (the event's dedup key, the
+   * message's MsgId) written in the same commit as the effect. What must survive a crash is the answer, and
+   * finish() still stores it. So the claim costs a primary-key read instead of a write, an index entry and a
+   * commit share on every push (issue 11). The reply row is the same as before, so an older 'pending' row
+   * left by a crashed older version is still honoured until its lease ends.
+   */
+  private readonly local: Map<string, number> | null;
+
   async claim(key: string, leaseMs: number): Promise<ReplyRecord> {
+    if (this.local !== null) return this.claimLocally(key, leaseMs);
     // The row disappearing or expiring between the two statements (release, purge) is the only reason to go
     // round again: 'new' is only ever returned by the statement that wrote the claim.
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -56,6 +73,17 @@ export class SqlReplyRecordStore implements ReplyRecordStore {
     throw new Error(`could not claim webhook reply record ${key}: it keeps disappearing`);
   }
 
+  private async claimLocally(key: string, leaseMs: number): Promise<ReplyRecord> {
+    const stored = await this.read(key, this.clock());
+    // Decided synchronously after the read: of several concurrent claims exactly one sets the entry.
+    const now = this.clock();
+    const held = this.local?.get(key);
+    if (held !== undefined && held > now) return { state: 'pending' };
+    if (stored) return stored;
+    this.local?.set(key, now + leaseMs);
+    return { state: 'new' };
+  }
+
   async finish(key: string, reply: string, ttlMs: number): Promise<void> {
     const now = this.clock();
     // Shares the commit of this event-loop turn on SQLite (tick-batch.ts). An upsert: the reply is recorded
@@ -68,14 +96,20 @@ export class SqlReplyRecordStore implements ReplyRecordStore {
         [key, reply, now + ttlMs, now],
       ),
     );
+    // Only once the reply is committed: until then a retry must still find the push claimed.
+    this.local?.delete(key);
     this.purge();
   }
 
   async peek(key: string): Promise<ReplyRecord> {
-    return (await this.read(key, this.clock())) ?? { state: 'new' };
+    const stored = await this.read(key, this.clock());
+    if (stored) return stored;
+    const held = this.local?.get(key);
+    return held !== undefined && held > this.clock() ? { state: 'pending' } : { state: 'new' };
   }
 
   async release(key: string): Promise<void> {
+    this.local?.delete(key);
     await this.db.run(`DELETE FROM reply_records WHERE dedup_key = ? AND state = 'pending'`, [key]);
   }
 
