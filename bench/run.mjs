@@ -45,12 +45,13 @@
 /* global fetch, AbortSignal */
 import { Buffer } from 'node:buffer';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { startBenchPostgres } from './lib/postgres-cluster.mjs';
 import { BENCH, buildPush, checkReply, decrypt, readXml } from './lib/protocol.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -62,6 +63,21 @@ const TARGETS = {
   wxoa: { kind: 'subject', args: [path.join(HERE, 'servers/wxoa.mjs')], cwd: HERE },
   // The full server (createWxoa) on SQLite with the simulator as WeChat's API: capture + dedup + reply.
   'wxoa-server': { kind: 'subject', args: [path.join(HERE, 'servers/wxoa-server.mjs')], cwd: HERE },
+  // The same full server on PostgreSQL (a throwaway cluster the bench starts; skipped without binaries), and
+  // two instances of it on one database with the load split between them.
+  'wxoa-server-pg': {
+    kind: 'subject',
+    args: [path.join(HERE, 'servers/wxoa-server.mjs')],
+    cwd: HERE,
+    postgres: true,
+  },
+  'wxoa-server-pg-x2': {
+    kind: 'subject',
+    args: [path.join(HERE, 'servers/wxoa-server.mjs')],
+    cwd: HERE,
+    postgres: true,
+    instances: 2,
+  },
   // Optional (--targets …,wxoa-app): the same webhook mounted with app.use instead of @koa/router.
   'wxoa-app': {
     kind: 'subject',
@@ -70,7 +86,15 @@ const TARGETS = {
     env: { WXOA_BENCH_MOUNT: 'app' },
   },
 };
-const DEFAULT_TARGETS = ['node-http', 'koa-bare', 'wxoa', 'wxoa-server', ...(PEERS ? ['co-wechat'] : [])];
+const DEFAULT_TARGETS = [
+  'node-http',
+  'koa-bare',
+  'wxoa',
+  'wxoa-server',
+  'wxoa-server-pg',
+  'wxoa-server-pg-x2',
+  ...(PEERS ? ['co-wechat'] : []),
+];
 if (PEERS) {
   TARGETS['co-wechat'] = { kind: 'peer', args: [path.join(PEERS, 'servers/co-wechat.js')], cwd: PEERS };
 }
@@ -154,12 +178,12 @@ function peakRssMB(pid) {
 // ------------------------------------------------------------------ children
 const children = new Set();
 
-/** Starts a target on a free port; resolves with { child, origin } once it prints LISTENING <port>. */
-function start(name, nodeArgs) {
+/** Starts a target on a free port; resolves with { child, origin, sim } once it prints LISTENING <port>. */
+function start(name, nodeArgs, env = {}) {
   const t = TARGETS[name];
   const child = spawn(process.execPath, [...nodeArgs, ...t.args], {
     cwd: t.cwd,
-    env: { ...process.env, PORT: '0', NODE_ENV: 'production', ...t.env },
+    env: { ...process.env, PORT: '0', NODE_ENV: 'production', ...t.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -176,7 +200,8 @@ function start(name, nodeArgs) {
       const m = /LISTENING (\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, origin: `http://127.0.0.1:${m[1]}`, stderr: () => stderr });
+        const sim = /^SIM (\S+)$/m.exec(out)?.[1];
+        resolve({ child, origin: `http://127.0.0.1:${m[1]}`, sim, stderr: () => stderr });
       }
     });
     child.once('exit', (code, sig) => {
@@ -270,14 +295,30 @@ function loadOptions(origin, pool, cursor, seconds, connections) {
   };
 }
 
+/** CPU seconds of all of a cell's server processes (two for a pair of instances). */
+function cellCpu(cell) {
+  let sum = 0;
+  for (const child of cell.children) {
+    const s = cpuSeconds(child.pid);
+    if (s === null) return null;
+    sum += s;
+  }
+  return sum;
+}
+
 async function load(cell, pool, seconds, opts) {
-  const cpu0 = cpuSeconds(cell.child.pid);
-  const raw = await autocannon({
-    ...loadOptions(cell.origin, pool, cell.cursor, seconds, opts.connections),
-    skipAggregateResult: true, // keep the histograms so the slices can be merged
-  });
-  const cpu1 = cpuSeconds(cell.child.pid);
-  cell.slices.push(raw);
+  const cpu0 = cellCpu(cell);
+  // A pair of instances: the connections split between them, both drawing from the one pool cursor.
+  const raws = await Promise.all(
+    cell.origins.map((origin) =>
+      autocannon({
+        ...loadOptions(origin, pool, cell.cursor, seconds, Math.ceil(opts.connections / cell.origins.length)),
+        skipAggregateResult: true, // keep the histograms so the slices can be merged
+      }),
+    ),
+  );
+  const cpu1 = cellCpu(cell);
+  cell.slices.push(...raws);
   if (cpu0 !== null && cpu1 !== null) cell.cpu += cpu1 - cpu0;
 }
 
@@ -341,18 +382,52 @@ async function runMode(mode, opts) {
   try {
     for (const [i, target] of opts.targets.entries()) {
       const nodeArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, target)}`] : [];
-      const { child, origin, stderr } = await start(target, nodeArgs);
+      const t = TARGETS[target];
+      const env = t.postgres ? { WXOA_BENCH_DATABASE_URL: await opts.postgres.createDatabase() } : {};
+      const started = [];
+      for (let n = 0; n < (t.instances ?? 1); n++) {
+        const counts = path.join(os.tmpdir(), `wxoa-bench-counts-${process.pid}-${mode}-${target}-${n}.json`);
+        started.push(
+          await start(target, nodeArgs, {
+            ...env,
+            WXOA_BENCH_COUNTS: counts,
+            ...(n > 0 && started[0].sim ? { WXOA_BENCH_SIM_URL: started[0].sim } : {}),
+          }),
+        );
+        started[n].countsFile = counts;
+      }
+      const { child, origin, stderr } = started[0];
       // Probe pushes come from past the pool's end: they never collide with the load.
       const check = await verify(target, origin, mode, timestamp, opts.pool + 10 * i);
-      cells.push({ target, mode, child, origin, stderr, cursor: { next: 0 }, slices: [], cpu: 0, check });
+      cells.push({
+        target,
+        mode,
+        child,
+        origin,
+        children: started.map((s) => s.child),
+        origins: started.map((s) => s.origin),
+        countsFiles: started.map((s) => s.countsFile),
+        stderr,
+        cursor: { next: 0 },
+        slices: [],
+        cpu: 0,
+        check,
+      });
       log(
         `  ${target}: ${check.errors.length ? `REPLY WRONG: ${check.errors.join('; ')}` : 'reply ok'}` +
           `${check.probes ? ` | probes ${JSON.stringify(check.probes)}` : ''}\n`,
       );
     }
     for (const cell of cells) {
-      if (opts.warmup > 0)
-        await autocannon(loadOptions(cell.origin, pool, cell.cursor, opts.warmup, opts.connections));
+      if (opts.warmup > 0) {
+        await Promise.all(
+          cell.origins.map((origin) =>
+            autocannon(
+              loadOptions(origin, pool, cell.cursor, opts.warmup, Math.ceil(opts.connections / cell.origins.length)),
+            ),
+          ),
+        );
+      }
     }
     const slice = opts.seconds / opts.slices;
     for (let k = 0; k < opts.slices; k++) {
@@ -360,15 +435,16 @@ async function runMode(mode, opts) {
       for (const cell of order) {
         log(`  slice ${k + 1}/${opts.slices} ${cell.target} ...`);
         await load(cell, pool, slice, opts);
-        const last = cell.slices.at(-1);
-        log(` ${fmt(last.totalCompletedRequests / last.duration)} req/s\n`);
+        const last = cell.slices.slice(-cell.origins.length);
+        log(` ${fmt(last.reduce((a, r) => a + r.totalCompletedRequests / r.duration, 0))} req/s\n`);
       }
     }
   } finally {
     for (const cell of cells) {
-      cell.counted = cell.target.startsWith('wxoa-server') ? await scrapeCounts(cell.origin) : null;
+      cell.counted = cell.target.startsWith('wxoa-server') ? await scrapeAll(cell.origins) : null;
       cell.peakRssMB = peakRssMB(cell.child.pid);
-      await stop(cell.child);
+      for (const child of cell.children) await stop(child);
+      cell.db = readDbCounts(cell.countsFiles);
     }
   }
   const results = cells.map((cell) => {
@@ -377,7 +453,8 @@ async function runMode(mode, opts) {
       connections: opts.connections,
     });
     const requests = cell.slices.reduce((a, r) => a + r.totalCompletedRequests, 0);
-    const duration = cell.slices.reduce((a, r) => a + r.duration, 0);
+    // A pair's two loads ran at the same time: their durations overlap.
+    const duration = cell.slices.reduce((a, r) => a + r.duration, 0) / cell.origins.length;
     return {
       target: cell.target,
       mode,
@@ -394,6 +471,7 @@ async function runMode(mode, opts) {
       replyWarnings: cell.check.warnings,
       probes: cell.check.probes,
       counted: cell.counted,
+      db: cell.db,
     };
   });
   for (const r of results) {
@@ -407,6 +485,39 @@ async function runMode(mode, opts) {
     ? Object.fromEntries(cells.map((c) => [c.target, summarizeProfile(path.join(profileDir, c.target))]))
     : null;
   return { results, profiles };
+}
+
+/** The statement counts a full server wrote at its end (bench/lib/counting-db.mjs), summed over instances. */
+function readDbCounts(files) {
+  const sum = { statements: 0, transactions: 0, roundTrips: 0, byKind: {} };
+  let any = false;
+  for (const file of files ?? []) {
+    if (!file || !existsSync(file)) continue;
+    const c = JSON.parse(readFileSync(file, 'utf8'));
+    rmSync(file, { force: true });
+    any = true;
+    sum.statements += c.statements;
+    sum.transactions += c.transactions;
+    sum.roundTrips += c.roundTrips;
+    for (const [k, v] of Object.entries(c.byKind)) sum.byKind[k] = (sum.byKind[k] ?? 0) + v;
+  }
+  return any ? sum : null;
+}
+
+async function scrapeAll(origins) {
+  let total = null;
+  for (const origin of origins) {
+    const c = await scrapeCounts(origin);
+    if (!c) continue;
+    if (!total) total = c;
+    else {
+      total.pushes += c.pushes;
+      total.retries += c.retries;
+      total.refused += c.refused;
+      for (const [k, v] of Object.entries(c.apiCalls)) total.apiCalls[k] = (total.apiCalls[k] ?? 0) + v;
+    }
+  }
+  return total;
 }
 
 /**
@@ -480,6 +591,15 @@ async function main() {
   }
   mkdirSync(path.join(HERE, 'results'), { recursive: true });
   const modes = opts.mode === 'both' ? ['plain', 'aes'] : [opts.mode];
+  if (opts.targets.some((t) => TARGETS[t].postgres)) {
+    const pgServer = await startBenchPostgres();
+    if (pgServer.unavailable) {
+      console.error(`# skipping the PostgreSQL rows: ${pgServer.unavailable}`);
+      opts.targets = opts.targets.filter((t) => !TARGETS[t].postgres);
+    } else {
+      opts.postgres = pgServer;
+    }
+  }
   console.error(
     `# ${opts.targets.join(', ')} | ${modes.join('+')} | ${opts.seconds}s (+${opts.warmup}s warm-up) x ${opts.connections} connections | ${opts.slices} slices | distinct pushes`,
   );
@@ -514,6 +634,27 @@ async function main() {
         `${r.target}/${r.mode} /metrics: ${pushes} pushes run, ${retries} retried deliveries answered from the ` +
           `dedup record, ${refused} refused; WeChat API calls: ${calls.join(', ') || 'none'}\n`,
       );
+      if (r.db && pushes > 0) {
+        const per = (n) => fmt(n / pushes, 2);
+        const kinds = Object.entries(r.db.byKind)
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => `${k} ${per(v)}`);
+        console.log(
+          `${r.target}/${r.mode} database: ${per(r.db.statements)} statements and ${per(r.db.roundTrips)} round trips ` +
+            `a push (${per(r.db.transactions)} transactions; statements by kind: ${kinds.join(', ')}), p99 ${fmt(r.p99)} ms\n`,
+        );
+      }
+    }
+    for (const mode of modes) {
+      const one = results.find((r) => r.target === 'wxoa-server-pg' && r.mode === mode);
+      const two = results.find((r) => r.target === 'wxoa-server-pg-x2' && r.mode === mode);
+      if (one && two) {
+        console.log(
+          `PostgreSQL, ${mode}: two instances on one database did ${fmt(two.rps)} req/s together, ` +
+            `${fmt(two.rps / one.rps, 2)}× one instance (${fmt(one.rps)} req/s), on the same ${os.cpus().length} cores ` +
+            `as the load generator and PostgreSQL\n`,
+        );
+      }
     }
     const probed = results.filter((r) => r.probes);
     if (probed.length) {
