@@ -132,6 +132,22 @@ const SAVE_ENRICHMENT = `UPDATE followers SET
     enriched_at = ?, needs_enrichment = 0, enrich_after = 0, lease_until = 0, updated_at = ?
   WHERE appid = ? AND openid = ?`;
 
+// SAVE_ENRICHMENT for a batch in one statement: parameters are arrays, one element a follower.
+const PG_SAVE_ENRICHMENT = `UPDATE followers AS f SET
+    unionid = COALESCE(f.unionid, v.unionid),
+    subscribe_scene = COALESCE(v.subscribe_scene, f.subscribe_scene),
+    qr_scene = COALESCE(v.qr_scene, f.qr_scene),
+    qr_scene_str = COALESCE(v.qr_scene_str, f.qr_scene_str),
+    tags = COALESCE(v.tags, f.tags),
+    remark = COALESCE(v.remark, f.remark),
+    language = COALESCE(v.language, f.language),
+    subscribe_time = CASE WHEN f.subscribe_time IS NULL OR f.subscribe_time < COALESCE(v.subscribe_time, f.subscribe_time)
+      THEN COALESCE(v.subscribe_time, f.subscribe_time) ELSE f.subscribe_time END,
+    enriched_at = $10, needs_enrichment = 0, enrich_after = 0, lease_until = 0, updated_at = $10
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[],
+    $9::bigint[]) AS v(openid, unionid, subscribe_scene, qr_scene, qr_scene_str, tags, remark, language, subscribe_time)
+  WHERE f.appid = $11 AND f.openid = v.openid`;
+
 /** Options of {@link SqlFollowerRepo}. */
 export interface SqlFollowerRepoOptions {
   clock: () => number;
@@ -399,6 +415,27 @@ export class SqlFollowerRepo implements FollowerRepo {
             ),
           );
         }
+      }
+      // PostgreSQL: the whole batch (up to 100) in one UPDATE instead of one round trip a follower (issue 11:
+      // enrichment added about one round trip to every push). Same assignments as SAVE_ENRICHMENT.
+      if (this.db.dialect === 'postgres' && unique(infos.map((i) => i.openid)).length === infos.length) {
+        const column = <T>(pick: (info: UserInfoFields) => T | undefined) => infos.map((i) => pick(i) ?? null);
+        await tx.run(PG_SAVE_ENRICHMENT, [
+          column((i) => i.openid),
+          column((i) => i.unionid),
+          column((i) => i.subscribe_scene),
+          column((i) => i.qr_scene),
+          column((i) => i.qr_scene_str),
+          column((i) => (i.tagid_list === undefined ? undefined : JSON.stringify(i.tagid_list))),
+          column((i) => i.remark),
+          column((i) => i.language),
+          column((i) => i.subscribe_time),
+          now,
+          appid,
+        ] as unknown as SqlValue[]);
+        return conflicts;
+      }
+      for (const info of infos) {
         await tx.run(SAVE_ENRICHMENT, [
           info.unionid,
           info.subscribe_scene,
