@@ -1,8 +1,28 @@
 import type { ReplyRecord, ReplyRecordStore } from '../bot/reply-store.js';
 import type { Logger } from '../logger.js';
-import type { Db } from './db.js';
+import type { Db, SqlValue } from './db.js';
 import { throttled } from './throttle.js';
-import { batchedWrite } from './tick-batch.js';
+import { batchedWrite, TurnBatch } from './tick-batch.js';
+
+// PostgreSQL: the claims and the answers of every push of an event-loop turn, each as ONE multi-row statement
+// (TurnBatch). Keys are unique within a batch and sorted, so two instances' batches lock rows in the same
+// order and cannot deadlock. Parameters are arrays (unnest).
+const PG_CLAIM_MANY = `INSERT INTO reply_records (dedup_key, state, reply, expires_at, updated_at)
+  SELECT k, 'pending', NULL, e, $3 FROM unnest($1::text[], $2::bigint[]) AS v(k, e) ORDER BY k
+  ON CONFLICT (dedup_key) DO UPDATE SET
+    state = 'pending', reply = NULL, expires_at = excluded.expires_at, updated_at = excluded.updated_at
+  WHERE reply_records.expires_at <= $3
+  RETURNING dedup_key`;
+const PG_FINISH_MANY = `INSERT INTO reply_records (dedup_key, state, reply, expires_at, updated_at)
+  SELECT k, 'done', r, e, $4 FROM unnest($1::text[], $2::text[], $3::bigint[]) AS v(k, r, e) ORDER BY k
+  ON CONFLICT (dedup_key) DO UPDATE SET
+    state = 'done', reply = excluded.reply, expires_at = excluded.expires_at, updated_at = excluded.updated_at`;
+
+interface Finish {
+  key: string;
+  reply: string;
+  ttlMs: number;
+}
 
 /** Options of {@link SqlReplyRecordStore}. */
 export interface SqlReplyRecordStoreOptions {
@@ -24,6 +44,8 @@ export class SqlReplyRecordStore implements ReplyRecordStore {
   ) {
     this.clock = options.clock;
     this.local = db.dialect === 'sqlite' ? new Map() : null;
+    this.claims = new TurnBatch((items) => this.claimMany(items));
+    this.finishes = new TurnBatch((items) => this.finishMany(items));
     this.purge = throttled(
       60_000,
       this.clock,
@@ -46,6 +68,8 @@ export class SqlReplyRecordStore implements ReplyRecordStore {
    * left by a crashed older version is still honoured until its lease ends.
    */
   private readonly local: Map<string, number> | null;
+  private readonly claims: TurnBatch<{ key: string; leaseMs: number }, boolean>;
+  private readonly finishes: TurnBatch<Finish, void>;
 
   async claim(key: string, leaseMs: number): Promise<ReplyRecord> {
     if (this.local !== null) return this.claimLocally(key, leaseMs);
@@ -56,6 +80,12 @@ export class SqlReplyRecordStore implements ReplyRecordStore {
       // One statement decides the winner: the insert, or the update of an expired row. On PostgreSQL a racing
       // claim waits on the row and then re-checks `expires_at`, which the winner has just moved on.
       // Shares the commit of this event-loop turn on SQLite (tick-batch.ts): one commit per push otherwise.
+      if (this.db.dialect === 'postgres') {
+        if (await this.claims.add({ key, leaseMs })) return { state: 'new' };
+        const current = await this.read(key, this.clock());
+        if (current) return current;
+        continue;
+      }
       const won = await batchedWrite(this.db, false, (q) =>
         q.all(
           `INSERT INTO reply_records (dedup_key, state, reply, expires_at, updated_at) VALUES (?, 'pending', NULL, ?, ?)
@@ -84,7 +114,46 @@ export class SqlReplyRecordStore implements ReplyRecordStore {
     return { state: 'new' };
   }
 
+  /** One statement for the claims of a turn: true for each item whose statement wrote the claim. */
+  private async claimMany(items: Array<{ key: string; leaseMs: number }>): Promise<boolean[]> {
+    const now = this.clock();
+    // A key twice in one turn (a retry racing its first delivery): its first item takes part, the others lose
+    // and read the record, as a second statement would.
+    const first = new Map<string, number>();
+    items.forEach((item, i) => {
+      if (!first.has(item.key)) first.set(item.key, i);
+    });
+    const keys = [...first.keys()];
+    const rows = await this.db.all<{ dedup_key: string }>(PG_CLAIM_MANY, [
+      keys,
+      keys.map((key) => now + items[first.get(key)!]!.leaseMs),
+      now,
+    ] as unknown as SqlValue[]);
+    const won = new Set(rows.map((row) => row.dedup_key));
+    return items.map((item, i) => first.get(item.key) === i && won.has(item.key));
+  }
+
+  /** One statement for the answers of a turn; the last answer of a key wins, as in sequential upserts. */
+  private async finishMany(items: Finish[]): Promise<void[]> {
+    const now = this.clock();
+    const last = new Map<string, Finish>();
+    for (const item of items) last.set(item.key, item);
+    const kept = [...last.values()];
+    await this.db.run(PG_FINISH_MANY, [
+      kept.map((f) => f.key),
+      kept.map((f) => f.reply),
+      kept.map((f) => now + f.ttlMs),
+      now,
+    ] as unknown as SqlValue[]);
+    return items.map(() => undefined);
+  }
+
   async finish(key: string, reply: string, ttlMs: number): Promise<void> {
+    if (this.db.dialect === 'postgres') {
+      await this.finishes.add({ key, reply, ttlMs });
+      this.purge();
+      return;
+    }
     const now = this.clock();
     // Shares the commit of this event-loop turn on SQLite (tick-batch.ts). An upsert: the reply is recorded
     // even if the claim was purged or released meanwhile.

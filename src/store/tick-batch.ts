@@ -67,3 +67,37 @@ async function flush(db: Db, queue: Pending[]): Promise<void> {
   }
   batch.forEach((entry, i) => entry.resolve(results[i]));
 }
+
+/**
+ * Gathers the items that arrive during one turn of the event loop and hands them to `run` together, as ONE
+ * multi-row statement: on PostgreSQL each statement is a round trip and a backend's work, so under load the
+ * pushes of a turn share one (issue 11: "several concurrent pushes' writes batched into one multi-row
+ * statement"). `run` resolves to one result per item, in order. If it fails, every item of the batch fails
+ * with its error (each caller treats that as its own statement failing).
+ */
+export class TurnBatch<I, O> {
+  #items: I[] = [];
+  #waiting: Array<{ resolve: (value: O) => void; reject: (error: unknown) => void }> = [];
+
+  constructor(private readonly run: (items: I[]) => Promise<O[]>) {}
+
+  add(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      if (this.#items.push(item) === 1) setImmediate(() => void this.#flush());
+      this.#waiting.push({ resolve, reject });
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const items = this.#items;
+    const waiting = this.#waiting;
+    this.#items = [];
+    this.#waiting = [];
+    try {
+      const results = await this.run(items);
+      waiting.forEach((w, i) => w.resolve(results[i] as O));
+    } catch (error) {
+      for (const w of waiting) w.reject(error);
+    }
+  }
+}
