@@ -57,16 +57,24 @@ const COLUMNS =
 // someone who left (markUnlisted).
 const CURRENT_SYNC_ID = '(SELECT sync_id FROM sync_state WHERE appid = ?)';
 
-const INSERT_EVENT = `INSERT INTO follower_events
-  (appid, openid, type, scene, ticket, follow_scene, create_time, dedup_key, recorded_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (appid, dedup_key) DO NOTHING RETURNING id`;
+// An event's identity is its key (migration 11): a retried push stops here, whatever dedup window it missed.
+// `scene` is '' for none (NULLs never collide in a key); reads turn it back into NULL.
+const INSERT_EVENT = `INSERT INTO follower_events (appid, openid, type, scene, follow_scene, create_time, recorded_at)
+  VALUES (?, ?, ?, COALESCE(?, ''), NULL, ?, ?)
+  ON CONFLICT (appid, openid, create_time, type, scene) DO NOTHING RETURNING follow_scene`;
 
 // An unfollow remembers the scene of the follow it ends: /api/scenes counts it there (INTERFACE.md §5).
 const INSERT_UNSUBSCRIBE_EVENT = `INSERT INTO follower_events
-  (appid, openid, type, scene, ticket, follow_scene, create_time, dedup_key, recorded_at)
-  VALUES (?, ?, ?, ?, ?, (SELECT scene FROM followers WHERE appid = ? AND openid = ?), ?, ?, ?)
-  ON CONFLICT (appid, dedup_key) DO NOTHING RETURNING id, follow_scene`;
+  (appid, openid, type, scene, follow_scene, create_time, recorded_at)
+  VALUES (?, ?, ?, COALESCE(?, ''), (SELECT scene FROM followers WHERE appid = ? AND openid = ?), ?, ?)
+  ON CONFLICT (appid, openid, create_time, type, scene) DO NOTHING RETURNING follow_scene`;
+
+// A QR code's ticket, kept once per code (migration 11), not on every event.
+const REMEMBER_TICKET = `INSERT INTO event_tickets (appid, ticket, scene, first_seen) VALUES (?, ?, ?, ?)
+  ON CONFLICT (appid, ticket) DO NOTHING`;
+
+/** Tickets a process remembers having stored, at most (then it forgets them all and starts again). */
+const KNOWN_TICKETS = 10_000;
 
 // GET /api/scenes reads these sums (migration 0009) instead of grouping every event of the account.
 const COUNT_SCENE = `INSERT INTO scene_stats (appid, scene, shard, scans, subscribes, unsubscribes)
@@ -167,6 +175,13 @@ export class SqlFollowerRepo implements FollowerRepo {
    * written once per account per process instead of in every follower event's transaction.
    */
   private readonly remembered = new Set<string>();
+  /** `appid\nticket` of QR codes whose ticket this process has committed (bounded: see KNOWN_TICKETS). */
+  private readonly tickets = new Set<string>();
+
+  private rememberTicket(appid: string, ticket: string): void {
+    if (this.tickets.size >= KNOWN_TICKETS) this.tickets.clear();
+    this.tickets.add(`${appid}\n${ticket}`);
+  }
 
   constructor(
     private readonly db: Db,
@@ -183,24 +198,26 @@ export class SqlFollowerRepo implements FollowerRepo {
     if (this.db.dialect === 'postgres') return this.recordEventInOneStatement(event, now);
     // Shares the commit of this event-loop turn on SQLite (tick-batch.ts), atomic on its own otherwise.
     return batchedWrite(this.db, true, async (tx) => {
-      // The dedup key goes in first: a repeat stops here, before touching the follower. On PostgreSQL a racing
-      // instance inserting the same key waits for this transaction and then finds the conflict.
-      const common = [appid, openid, event.type, event.scene, event.ticket];
+      // The event (its identity is its key) goes in first: a repeat stops here, before touching the follower. On
+      // PostgreSQL a racing instance inserting the same event waits for this transaction and then finds the conflict.
       const inserted =
         event.type === 'unsubscribe'
           ? await tx.all<{ follow_scene: string | null }>(INSERT_UNSUBSCRIBE_EVENT, [
-              ...common,
+              appid,
+              openid,
+              event.type,
+              event.scene,
               appid,
               openid,
               createTime,
-              event.dedupKey,
               now,
             ])
           : await tx.all<{ follow_scene?: null }>(INSERT_EVENT, [
-              ...common,
-              null,
+              appid,
+              openid,
+              event.type,
+              event.scene,
               createTime,
-              event.dedupKey,
               now,
             ]);
       if (inserted.length === 0) return false;
@@ -219,10 +236,16 @@ export class SqlFollowerRepo implements FollowerRepo {
         ]);
       }
       if (!this.remembered.has(appid)) await tx.run(REMEMBER_ACCOUNT, [appid, now]);
+      if (event.ticket && !this.tickets.has(`${appid}\n${event.ticket}`)) {
+        await tx.run(REMEMBER_TICKET, [appid, event.ticket, event.scene, createTime]);
+      }
       return true;
     }).then((stored) => {
       // Only after the commit: a rolled-back write leaves the row to the next event.
-      if (stored) this.remembered.add(appid);
+      if (stored) {
+        this.remembered.add(appid);
+        if (event.ticket) this.rememberTicket(appid, event.ticket);
+      }
       return stored;
     });
   }
@@ -237,19 +260,14 @@ export class SqlFollowerRepo implements FollowerRepo {
   private async recordEventInOneStatement(event: FollowerEventInput, now: number): Promise<boolean> {
     const { appid, openid } = event;
     const remember = !this.remembered.has(appid);
-    const rows = await this.db.all<{ stored: number }>(pgRecordEventSql(event.type, remember), [
-      appid,
-      openid,
-      event.type,
-      event.scene,
-      event.ticket,
-      event.createTime,
-      event.dedupKey,
-      now,
-      sceneShard(openid),
-    ]);
+    const ticket = event.ticket && !this.tickets.has(`${appid}\n${event.ticket}`) ? event.ticket : null;
+    const rows = await this.db.all<{ stored: number }>(
+      pgRecordEventSql(event.type, remember, ticket !== null),
+      [appid, openid, event.type, event.scene, event.createTime, now, sceneShard(openid), ...(ticket ? [ticket] : [])],
+    );
     const stored = rows.length > 0;
     if (stored && remember) this.remembered.add(appid);
+    if (stored && ticket) this.rememberTicket(appid, ticket);
     return stored;
   }
 
@@ -354,8 +372,8 @@ export class SqlFollowerRepo implements FollowerRepo {
 
   async events(appid: string, openid: string): Promise<FollowerEvent[]> {
     const rows = await this.db.all<{ type: FollowerEventType; scene: string | null; create_time: number }>(
-      `SELECT type, scene, create_time FROM follower_events
-       WHERE appid = ? AND openid = ? ORDER BY create_time, id`,
+      `SELECT type, NULLIF(scene, '') AS scene, create_time FROM follower_events
+       WHERE appid = ? AND openid = ? ORDER BY create_time, type, follower_events.scene`,
       [appid, openid],
     );
     return rows.map((row) => ({ type: row.type, scene: row.scene, createTime: Number(row.create_time) }));
@@ -688,21 +706,22 @@ const pgEventSql = new Map<string, string>();
 
 /**
  * The single statement of {@link SqlFollowerRepo.recordEventInOneStatement} for an event type; parameters:
- * appid, openid, type, scene, ticket, create_time, dedup_key, now, shard. The follower and count writes take
+ * appid, openid, type, scene, create_time, now, shard[, ticket]. The follower and count writes take
  * their values from the inserted event's row (typed columns, so no parameter needs a cast there) and so write
- * nothing when the dedup key was already stored. Their ON CONFLICT clauses are SQLite's, shared text.
+ * nothing when the event was already stored. Their ON CONFLICT clauses are SQLite's, shared text.
  */
-function pgRecordEventSql(type: FollowerEventType, remember: boolean): string {
-  const cacheKey = `${type}:${remember}`;
+function pgRecordEventSql(type: FollowerEventType, remember: boolean, ticket: boolean): string {
+  const cacheKey = `${type}:${remember}:${ticket}`;
   const cached = pgEventSql.get(cacheKey);
   if (cached !== undefined) return cached;
   const conflict = (sql: string) => sql.slice(sql.indexOf('ON CONFLICT'));
   // An unfollow remembers the scene of the follow it ends (read before this statement's own writes).
   const followScene =
     type === 'unsubscribe' ? '(SELECT scene FROM followers WHERE appid = $1 AND openid = $2)' : 'NULL';
+  // The event row keeps '' for no scene (migration 11); the follower and the counts want NULL.
   const follower = {
     subscribe: `INSERT INTO followers (appid, openid, subscribed, subscribe_time, scene, sync_id, created_at, updated_at)
-      SELECT appid, openid, 1, create_time, scene, (SELECT sync_id FROM sync_state WHERE appid = ev.appid),
+      SELECT appid, openid, 1, create_time, NULLIF(scene, ''), (SELECT sync_id FROM sync_state WHERE appid = ev.appid),
         recorded_at, recorded_at FROM ev
       ${conflict(SUBSCRIBE)}`,
     unsubscribe: `INSERT INTO followers (appid, openid, subscribed, unsubscribe_time, created_at, updated_at)
@@ -713,32 +732,43 @@ function pgRecordEventSql(type: FollowerEventType, remember: boolean): string {
       FROM ev
       ${conflict(SCAN)}`,
   }[type];
-  const counted = type === 'unsubscribe' ? 'follow_scene' : 'scene';
-  const sql = `WITH ev AS (
-      INSERT INTO follower_events
-        (appid, openid, type, scene, ticket, follow_scene, create_time, dedup_key, recorded_at)
-      VALUES ($1, $2, $3, $4, $5, ${followScene}, $6, $7, $8)
-      ON CONFLICT (appid, dedup_key) DO NOTHING
+  const counted = type === 'unsubscribe' ? 'follow_scene' : "NULLIF(scene, '')";
+  const parts = [
+    `ev AS (
+      INSERT INTO follower_events (appid, openid, type, scene, follow_scene, create_time, recorded_at)
+      VALUES ($1, $2, $3, COALESCE($4, ''), ${followScene}, $5, $6)
+      ${conflict(INSERT_EVENT).replace(' RETURNING follow_scene', '')}
       RETURNING appid, openid, scene, follow_scene, create_time, recorded_at
-    ), follower AS (
+    )`,
+    `follower AS (
       ${follower}
       RETURNING 1
-    ), counted AS (
+    )`,
+    `counted AS (
       INSERT INTO scene_stats (appid, scene, shard, scans, subscribes, unsubscribes)
-      SELECT appid, ${counted}, $9::integer, ${type === 'scan' ? 1 : 0}, ${type === 'subscribe' ? 1 : 0},
+      SELECT appid, ${counted}, $7::integer, ${type === 'scan' ? 1 : 0}, ${type === 'subscribe' ? 1 : 0},
         ${type === 'unsubscribe' ? 1 : 0}
       FROM ev WHERE ${counted} IS NOT NULL
       ${conflict(COUNT_SCENE)}
       RETURNING 1
-    )${
-      remember
-        ? `, account AS (
+    )`,
+  ];
+  if (remember) {
+    parts.push(`account AS (
       INSERT INTO accounts (appid, created_at) SELECT appid, recorded_at FROM ev
       ON CONFLICT (appid) DO NOTHING
       RETURNING 1
-    )`
-        : ''
-    }
+    )`);
+  }
+  if (ticket) {
+    parts.push(`ticket AS (
+      INSERT INTO event_tickets (appid, ticket, scene, first_seen)
+      SELECT appid, $8::text, NULLIF(scene, ''), create_time FROM ev
+      ON CONFLICT (appid, ticket) DO NOTHING
+      RETURNING 1
+    )`);
+  }
+  const sql = `WITH ${parts.join(', ')}
     SELECT 1 AS stored FROM ev`;
   pgEventSql.set(cacheKey, sql);
   return sql;

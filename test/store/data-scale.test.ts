@@ -21,7 +21,7 @@ const OLD_SCENES_QUERY = `SELECT s AS scene,
     SUM(CASE WHEN type = 'subscribe' THEN 1 ELSE 0 END) AS subscribes,
     SUM(CASE WHEN type = 'unsubscribe' THEN 1 ELSE 0 END) AS unsubscribes
   FROM (
-    SELECT type, CASE WHEN type = 'unsubscribe' THEN follow_scene ELSE scene END AS s
+    SELECT type, CASE WHEN type = 'unsubscribe' THEN follow_scene ELSE NULLIF(scene, '') END AS s
     FROM follower_events WHERE appid = ?
   ) attributed
   WHERE s IS NOT NULL
@@ -66,8 +66,9 @@ function history(): FollowerEventInput[] {
   }
   events.push(event('subscribe', 'x', 2000, 'spring', 'wx2'));
   events.push(event('unsubscribe', 'x', 2001, null, 'wx2'));
-  // WeChat retries: the same dedup key again, even with other content, is not an event.
-  events.push({ ...events[0]! }, { ...events[2]! }, { ...events[4]!, scene: 'autumn' });
+  // WeChat retries: the same push again (FromUserName, CreateTime, Event, EventKey: INTERFACE.md §3), even
+  // under another delivery's dedup key (one that came after the dedup window), is not an event.
+  events.push({ ...events[0]! }, { ...events[2]!, dedupKey: 'late' }, { ...events[4]! });
   return events;
 }
 
