@@ -18,6 +18,9 @@ const PG_FINISH_MANY = `INSERT INTO reply_records (dedup_key, state, reply, expi
   ON CONFLICT (dedup_key) DO UPDATE SET
     state = 'done', reply = excluded.reply, expires_at = excluded.expires_at, updated_at = excluded.updated_at`;
 
+/** Expired records one purge statement deletes at most. */
+const PURGE_BATCH = 2000;
+
 interface Finish {
   key: string;
   reply: string;
@@ -49,7 +52,7 @@ export class SqlReplyRecordStore implements ReplyRecordStore {
     this.purge = throttled(
       60_000,
       this.clock,
-      () => this.db.run('DELETE FROM reply_records WHERE expires_at < ?', [this.clock()]),
+      () => this.purgeExpired(),
       (error) => options.logger.warn({ err: error }, 'could not delete expired webhook reply records'),
     );
   }
@@ -168,6 +171,24 @@ export class SqlReplyRecordStore implements ReplyRecordStore {
     // Only once the reply is committed: until then a retry must still find the push claimed.
     this.local?.delete(key);
     this.purge();
+  }
+
+  /**
+   * Deletes expired records in batches of {@link PURGE_BATCH}, yielding to the event loop between them: at
+   * thousands of pushes a second a minute's expired records are hundreds of thousands of rows, and one
+   * DELETE of them all would hold SQLite's write lock (every push waits) for as long as it runs.
+   */
+  private async purgeExpired(): Promise<void> {
+    const before = this.clock();
+    for (;;) {
+      const deleted = await this.db.run(
+        `DELETE FROM reply_records WHERE dedup_key IN
+           (SELECT dedup_key FROM reply_records WHERE expires_at < ? LIMIT ${PURGE_BATCH})`,
+        [before],
+      );
+      if (deleted < PURGE_BATCH) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   async peek(key: string): Promise<ReplyRecord> {
