@@ -423,7 +423,13 @@ async function runMode(mode, opts) {
         await Promise.all(
           cell.origins.map((origin) =>
             autocannon(
-              loadOptions(origin, pool, cell.cursor, opts.warmup, Math.ceil(opts.connections / cell.origins.length)),
+              loadOptions(
+                origin,
+                pool,
+                cell.cursor,
+                opts.warmup,
+                Math.ceil(opts.connections / cell.origins.length),
+              ),
             ),
           ),
         );

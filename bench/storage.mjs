@@ -23,7 +23,10 @@ rmSync(file, { force: true });
 const appid = 'wx1234567890abcdef';
 const store = await openStore(`sqlite:${file}`);
 const ticket = (scene) =>
-  `gQH47joAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL2taZ2Z3TVRtNzJXV1Brb3ZhYmJJAAIEZ23sUwMEmm3sUw${scene}`.slice(0, 96);
+  `gQH47joAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL2taZ2Z3TVRtNzJXV1Brb3ZhYmJJAAIEZ23sUwMEmm3sUw${scene}`.slice(
+    0,
+    96,
+  );
 const openid = (i) => `oBench${String(i).padStart(22, '0')}`;
 const t0 = 1_700_000_000;
 const started = Date.now();
@@ -45,13 +48,33 @@ for (let from = 0; from < followers; from += BATCH) {
       createTime,
       dedupKey: `${o}:${createTime}:${type}:${key}`,
     });
-    writes.push(store.followers.recordEvent(event('subscribe', at, scene, qr ? ticket(scene) : null, qr ? `qrscene_${scene}` : '')));
-    if (i % 10 < 3) writes.push(store.followers.recordEvent(event('scan', at + 3600, `campaign${i % 7}`, ticket(`campaign${i % 7}`), `campaign${i % 7}`)));
-    if (i % 5 === 4) writes.push(store.followers.recordEvent(event('unsubscribe', at + 86400, null, null, '')));
-    infos.push({ openid: o, subscribe: i % 5 === 4 ? 0 : 1, unionid: `oUnion${String(i).padStart(22, '0')}`, language: 'zh_CN', tagid_list: [2], remark: '', subscribe_scene: qr ? 'ADD_SCENE_QR_CODE' : 'ADD_SCENE_SEARCH', subscribe_time: at });
+    writes.push(
+      store.followers.recordEvent(
+        event('subscribe', at, scene, qr ? ticket(scene) : null, qr ? `qrscene_${scene}` : ''),
+      ),
+    );
+    if (i % 10 < 3)
+      writes.push(
+        store.followers.recordEvent(
+          event('scan', at + 3600, `campaign${i % 7}`, ticket(`campaign${i % 7}`), `campaign${i % 7}`),
+        ),
+      );
+    if (i % 5 === 4)
+      writes.push(store.followers.recordEvent(event('unsubscribe', at + 86400, null, null, '')));
+    infos.push({
+      openid: o,
+      subscribe: i % 5 === 4 ? 0 : 1,
+      unionid: `oUnion${String(i).padStart(22, '0')}`,
+      language: 'zh_CN',
+      tagid_list: [2],
+      remark: '',
+      subscribe_scene: qr ? 'ADD_SCENE_QR_CODE' : 'ADD_SCENE_SEARCH',
+      subscribe_time: at,
+    });
   }
   await Promise.all(writes);
-  for (let k = 0; k < infos.length; k += 100) await store.followers.saveEnrichment(appid, infos.slice(k, k + 100));
+  for (let k = 0; k < infos.length; k += 100)
+    await store.followers.saveEnrichment(appid, infos.slice(k, k + 100));
 }
 await store.close();
 // Read the sizes with a plain connection after a checkpoint, so the WAL is in the file.
@@ -71,7 +94,9 @@ try {
 }
 conn.close();
 const total = pages * pageSize;
-console.log(`${followers} followers loaded in ${((Date.now() - started) / 1000).toFixed(1)} s: ${total} bytes, ${(total / followers).toFixed(0)} bytes a follower`);
+console.log(
+  `${followers} followers loaded in ${((Date.now() - started) / 1000).toFixed(1)} s: ${total} bytes, ${(total / followers).toFixed(0)} bytes a follower`,
+);
 for (const t of perTable) console.log(`  ${t.name}: ${(t.bytes / followers).toFixed(0)} B/follower`);
 rmSync(file, { force: true });
 for (const suffix of ['-wal', '-shm']) rmSync(file + suffix, { force: true });

@@ -8,7 +8,10 @@ const KINDS = [
   ['dedup', /reply_records/],
   ['event', /follower_events/],
   ['message', /INTO messages/],
-  ['enrichment', /UPDATE followers|FROM followers\s+WHERE needs_enrichment|unionid IS NOT NULL AND openid IN/],
+  [
+    'enrichment',
+    /UPDATE followers|FROM followers\s+WHERE needs_enrichment|unionid IS NOT NULL AND openid IN/,
+  ],
 ];
 
 export function countingDb(db) {

@@ -17,7 +17,8 @@ function findBin() {
   if (process.env.WXOA_TEST_POSTGRES_BIN) return process.env.WXOA_TEST_POSTGRES_BIN;
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     const initdb = path.join(dir, 'initdb');
-    if (dir && existsSync(initdb) && existsSync(path.join(dir, 'pg_ctl'))) return path.dirname(realpathSync(initdb));
+    if (dir && existsSync(initdb) && existsSync(path.join(dir, 'pg_ctl')))
+      return path.dirname(realpathSync(initdb));
   }
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
@@ -47,15 +48,28 @@ export async function startBenchPostgres() {
   let stop = () => undefined;
   if (!adminUrl) {
     const bin = findBin();
-    if (!bin) return { unavailable: 'no PostgreSQL server binaries (initdb, pg_ctl) and no WXOA_BENCH_POSTGRES_URL' };
+    if (!bin)
+      return { unavailable: 'no PostgreSQL server binaries (initdb, pg_ctl) and no WXOA_BENCH_POSTGRES_URL' };
     const dir = mkdtempSync(path.join(os.tmpdir(), 'wxoa-bench-pg-'));
     const data = path.join(dir, 'data');
     if (process.getuid?.() === 0) {
       const id = (flag) => Number(execFileSync('id', [flag, USER], { encoding: 'utf8' }).trim());
       chownSync(dir, id('-u'), id('-g'));
     }
-    const run = (cmd, args) => execFileSync(...asUser(cmd, args), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    run(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '-N']);
+    const run = (cmd, args) =>
+      execFileSync(...asUser(cmd, args), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    run(path.join(bin, 'initdb'), [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '-A',
+      'trust',
+      '-E',
+      'UTF8',
+      '--no-locale',
+      '-N',
+    ]);
     const port = await freePort();
     const options = [
       "-c listen_addresses='127.0.0.1'",
@@ -64,7 +78,18 @@ export async function startBenchPostgres() {
       '-c fsync=off -c synchronous_commit=off -c full_page_writes=off',
       '-c max_connections=200',
     ].join(' ');
-    run(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'postgres.log'), '-w', '-t', '60', '-o', options, 'start']);
+    run(path.join(bin, 'pg_ctl'), [
+      '-D',
+      data,
+      '-l',
+      path.join(dir, 'postgres.log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      options,
+      'start',
+    ]);
     adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
     stop = () => {
       spawnSync(...asUser(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']), {

@@ -263,7 +263,16 @@ export class SqlFollowerRepo implements FollowerRepo {
     const ticket = event.ticket && !this.tickets.has(`${appid}\n${event.ticket}`) ? event.ticket : null;
     const rows = await this.db.all<{ stored: number }>(
       pgRecordEventSql(event.type, remember, ticket !== null),
-      [appid, openid, event.type, event.scene, event.createTime, now, sceneShard(openid), ...(ticket ? [ticket] : [])],
+      [
+        appid,
+        openid,
+        event.type,
+        event.scene,
+        event.createTime,
+        now,
+        sceneShard(openid),
+        ...(ticket ? [ticket] : []),
+      ],
     );
     const stored = rows.length > 0;
     if (stored && remember) this.remembered.add(appid);
@@ -373,7 +382,7 @@ export class SqlFollowerRepo implements FollowerRepo {
   async events(appid: string, openid: string): Promise<FollowerEvent[]> {
     const rows = await this.db.all<{ type: FollowerEventType; scene: string | null; create_time: number }>(
       `SELECT type, NULLIF(scene, '') AS scene, create_time FROM follower_events
-       WHERE appid = ? AND openid = ? ORDER BY create_time, type, follower_events.scene`,
+       WHERE appid = ? AND openid = ? ORDER BY create_time, recorded_at, type`,
       [appid, openid],
     );
     return rows.map((row) => ({ type: row.type, scene: row.scene, createTime: Number(row.create_time) }));
@@ -437,7 +446,8 @@ export class SqlFollowerRepo implements FollowerRepo {
       // PostgreSQL: the whole batch (up to 100) in one UPDATE instead of one round trip a follower (issue 11:
       // enrichment added about one round trip to every push). Same assignments as SAVE_ENRICHMENT.
       if (this.db.dialect === 'postgres' && unique(infos.map((i) => i.openid)).length === infos.length) {
-        const column = <T>(pick: (info: UserInfoFields) => T | undefined) => infos.map((i) => pick(i) ?? null);
+        const column = <T>(pick: (info: UserInfoFields) => T | undefined) =>
+          infos.map((i) => pick(i) ?? null);
         await tx.run(PG_SAVE_ENRICHMENT, [
           column((i) => i.openid),
           column((i) => i.unionid),

@@ -19,7 +19,13 @@ import { createSqlStore } from '../../src/store/sql-store.js';
 import { openSqliteDb } from '../../src/store/sqlite-db.js';
 import { silentLogger } from '../../src/logger.js';
 import type { Store } from '../../src/store/types.js';
-import { e2eDatabase, eventually, startE2eServer, type E2eDatabase, type E2eServer } from '../support/server.js';
+import {
+  e2eDatabase,
+  eventually,
+  startE2eServer,
+  type E2eDatabase,
+  type E2eServer,
+} from '../support/server.js';
 
 /** A Db noting every round trip it makes, in order. */
 function roundTripLog(db: Db, log: string[]): Db {
@@ -31,7 +37,14 @@ function roundTripLog(db: Db, log: string[]): Db {
       all: (sql: string, params?: never) => (log.push(sql), q.all(sql, params)),
       get: (sql: string, params?: never) => (log.push(sql), q.get(sql, params)),
       run: (sql: string, params?: never) => (log.push(sql), q.run(sql, params)),
-      ...('lock' in q ? { lock: (key: string) => (log.push('lock'), (q as never as { lock(k: string): Promise<void> }).lock(key)) } : {}),
+      ...('lock' in q
+        ? {
+            lock: (key: string) => (
+              log.push('lock'),
+              (q as never as { lock(k: string): Promise<void> }).lock(key)
+            ),
+          }
+        : {}),
     }) as Q;
   return {
     ...wrap(db),
@@ -45,7 +58,8 @@ function roundTripLog(db: Db, log: string[]): Db {
 }
 
 // Enrichment (followers' user/info, in the background) is not the push's: left out of the counts.
-const pushStatement = (sql: string) => !/UPDATE followers|needs_enrichment|unionid IS NOT NULL AND openid IN/.test(sql);
+const pushStatement = (sql: string) =>
+  !/UPDATE followers|needs_enrichment|unionid IS NOT NULL AND openid IN/.test(sql);
 
 for (const engine of ['sqlite', 'postgres'] as const) {
   describe(`e2e: the database work of one push (${engine})`, function () {
@@ -60,7 +74,9 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       database = await e2eDatabase(engine, this);
       const target = parseDatabaseUrl(database.url);
       const raw =
-        target.kind === 'sqlite' ? openSqliteDb(target.path) : openPostgresDb(target.connectionString, silentLogger);
+        target.kind === 'sqlite'
+          ? openSqliteDb(target.path)
+          : openPostgresDb(target.connectionString, silentLogger);
       await migrate(raw, migrations, silentLogger);
       store = createSqlStore(roundTripLog(raw, log), { clock: Date.now, logger: silentLogger });
       sim = await startSimulator();
@@ -95,7 +111,8 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       const other = new pg.Client({ connectionString: target.connectionString });
       await other.connect();
       try {
-        return (await other.query('SELECT subscribed, scene FROM followers WHERE openid = $1', [openid])).rows[0];
+        return (await other.query('SELECT subscribed, scene FROM followers WHERE openid = $1', [openid]))
+          .rows[0];
       } finally {
         await other.end();
       }
