@@ -1,6 +1,6 @@
 import type { Db, Queryable, SqlValue } from './db.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from './keyset-cursor.js';
-import { batchedWrite } from './tick-batch.js';
+import { batchedWrite, TurnBatch } from './tick-batch.js';
 import type {
   ConversationMessage,
   ConversationMessageInput,
@@ -59,11 +59,16 @@ export class SqlMessageRepo implements MessageRepo {
     this.clock = options.clock;
   }
 
+  /** PostgreSQL: the messages of an event-loop turn, all in one statement (TurnBatch). */
+  private readonly batch = new TurnBatch<{ message: ConversationMessageInput; now: number }, boolean>(
+    (items) => addMany(this.db, items),
+  );
+
   add(message: ConversationMessageInput): Promise<boolean> {
     const now = this.clock();
+    if (this.db.dialect === 'postgres') return this.batch.add({ message, now });
     // Shares the commit of this event-loop turn on SQLite (tick-batch.ts): every push's passive reply lands here.
-    // PostgreSQL: one statement, atomic by itself (no transaction needed around it).
-    return batchedWrite(this.db, this.db.dialect !== 'postgres', (q) => addIn(q, message, now));
+    return batchedWrite(this.db, true, (q) => addIn(q, message, now));
   }
 
   async list(appid: string, openid: string, limit?: number): Promise<ConversationMessage[]> {
@@ -192,41 +197,63 @@ function toMessage(row: MessageRow): ConversationMessage {
 
 /** Inserts one message and moves its conversation's summary, inside the caller's transaction. */
 /**
- * PostgreSQL: the message and its conversation's summary in ONE statement (a data-modifying CTE), one round
- * trip with an implicit commit instead of BEGIN, two statements and COMMIT (issue 11). The summary is written
- * only for the row the message inserted, so a retried inbound push changes nothing.
+ * PostgreSQL: the messages of an event-loop turn (every push's passive reply, inbound messages) and their
+ * conversations' summaries in ONE statement: one round trip for all of them, with an implicit commit,
+ * instead of BEGIN, two statements and COMMIT each (issue 11). Parameters are columns as arrays.
+ *
+ * The same as adding them one by one in order: rows are inserted in the batch's order (so ids rise with
+ * it); a repeated MsgId (a retried inbound push) inserts nothing and changes no summary; each conversation's
+ * summary gets its newest inserted message, the last added on a tie, and the newest inbound time among them.
+ * One row per conversation, because an upsert may not touch a row twice.
  */
-const PG_ADD = `WITH m AS (
+const PG_ADD_MANY = `WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
+      $8::text[], $9::bigint[]) WITH ORDINALITY
+      AS v(appid, openid, direction, type, content, create_time, via, msg_id, recorded_at, ord)
+  ), m AS (
     INSERT INTO messages (appid, openid, direction, type, content, create_time, via, msg_id, recorded_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    SELECT appid, openid, direction, type, content, create_time, via, msg_id, recorded_at FROM input ORDER BY ord
     ON CONFLICT DO NOTHING
-    RETURNING id, appid, openid, direction, type, content, create_time
+    RETURNING id, appid, openid, direction, type, content, create_time, msg_id
+  ), newest AS (
+    SELECT DISTINCT ON (appid, openid) appid, openid, id, direction, type, content, create_time,
+      MAX(CASE WHEN direction = 'in' THEN create_time END) OVER (PARTITION BY appid, openid) AS inbound_time
+    FROM m ORDER BY appid, openid, create_time DESC, id DESC
   ), c AS (
     INSERT INTO conversations
       (appid, openid, last_message_id, last_direction, last_type, last_content, last_create_time, last_inbound_time)
-    SELECT appid, openid, id, direction, type, content, create_time,
-      CASE WHEN direction = 'in' THEN create_time END
-    FROM m
+    SELECT appid, openid, id, direction, type, content, create_time, inbound_time FROM newest
     ${UPSERT_CONVERSATION.slice(UPSERT_CONVERSATION.indexOf('ON CONFLICT'))}
     RETURNING 1
   )
-  SELECT id FROM m`;
+  SELECT appid, msg_id FROM m`;
+
+async function addMany(
+  db: Queryable,
+  items: Array<{ message: ConversationMessageInput; now: number }>,
+): Promise<boolean[]> {
+  const column = <T>(pick: (m: ConversationMessageInput, now: number) => T) =>
+    items.map(({ message, now }) => pick(message, now));
+  const rows = await db.all<{ appid: string; msg_id: string | null }>(PG_ADD_MANY, [
+    column((m) => m.appid),
+    column((m) => m.openid),
+    column((m) => m.direction),
+    column((m) => m.type),
+    column((m) => m.content),
+    column((m) => m.createTime),
+    column((m) => m.via ?? null),
+    column((m) => m.msgId ?? null),
+    column((_m, now) => now),
+  ] as unknown as SqlValue[]);
+  // A message without MsgId is always inserted; one with a MsgId was, if it came back, for its first item.
+  const inserted = new Set(rows.filter((r) => r.msg_id !== null).map((r) => `${r.appid}\n${r.msg_id}`));
+  return items.map(({ message }) => {
+    if (message.msgId === undefined || message.msgId === null) return true;
+    return inserted.delete(`${message.appid}\n${message.msgId}`);
+  });
+}
 
 async function addIn(tx: Queryable, message: ConversationMessageInput, now: number): Promise<boolean> {
-  if (tx.dialect === 'postgres') {
-    const rows = await tx.all<{ id: number }>(PG_ADD, [
-      message.appid,
-      message.openid,
-      message.direction,
-      message.type,
-      message.content,
-      message.createTime,
-      message.via ?? null,
-      message.msgId ?? null,
-      now,
-    ]);
-    return rows.length > 0;
-  }
   // (appid, msg_id) is unique: a retried inbound push stops here, also when it raced on another instance.
   const inserted = await tx.all<{ id: number }>(
     `INSERT INTO messages (appid, openid, direction, type, content, create_time, via, msg_id, recorded_at)
