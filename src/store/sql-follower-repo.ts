@@ -3,7 +3,7 @@ import type { Db, Queryable, SqlValue } from './db.js';
 import { decodeFollowerCursor, encodeFollowerCursor } from './follower-cursor.js';
 import { chunk, placeholders } from './sql-chunks.js';
 import { refreshStatistics } from './statistics.js';
-import { batchedWrite } from './tick-batch.js';
+import { batchedWrite, TurnBatch } from './tick-batch.js';
 import type {
   Follower,
   FollowerEvent,
@@ -195,7 +195,7 @@ export class SqlFollowerRepo implements FollowerRepo {
   recordEvent(event: FollowerEventInput): Promise<boolean> {
     const now = this.clock();
     const { appid, openid, createTime } = event;
-    if (this.db.dialect === 'postgres') return this.recordEventInOneStatement(event, now);
+    if (this.db.dialect === 'postgres') return this.pgEvents.add({ event, now });
     // Shares the commit of this event-loop turn on SQLite (tick-batch.ts), atomic on its own otherwise.
     return batchedWrite(this.db, true, async (tx) => {
       // The event (its identity is its key) goes in first: a repeat stops here, before touching the follower. On
@@ -251,34 +251,14 @@ export class SqlFollowerRepo implements FollowerRepo {
   }
 
   /**
-   * PostgreSQL: the whole event (its row, the follower, the scene's count, the account) in ONE statement, so
-   * one round trip and an implicit commit instead of BEGIN, three or four statements and COMMIT (issue 11:
-   * each is a network hop and a backend's CPU on the push's critical path). The data-modifying CTEs run
-   * together and atomically; the follower and the count are written only for the row the event inserted, so
-   * a retry (the dedup key already there) changes nothing, as in the transaction SQLite runs.
+   * PostgreSQL: the events of an event-loop turn (their rows, followers, scene counts, accounts and tickets)
+   * in ONE statement, so under load the pushes of a turn share one round trip and an implicit commit, where
+   * each used BEGIN, three or four statements and COMMIT (issue 11: each is a network hop and a backend's CPU
+   * on the push's critical path). See {@link recordEventsOnPostgres}.
    */
-  private async recordEventInOneStatement(event: FollowerEventInput, now: number): Promise<boolean> {
-    const { appid, openid } = event;
-    const remember = !this.remembered.has(appid);
-    const ticket = event.ticket && !this.tickets.has(`${appid}\n${event.ticket}`) ? event.ticket : null;
-    const rows = await this.db.all<{ stored: number }>(
-      pgRecordEventSql(event.type, remember, ticket !== null),
-      [
-        appid,
-        openid,
-        event.type,
-        event.scene,
-        event.createTime,
-        now,
-        sceneShard(openid),
-        ...(ticket ? [ticket] : []),
-      ],
-    );
-    const stored = rows.length > 0;
-    if (stored && remember) this.remembered.add(appid);
-    if (stored && ticket) this.rememberTicket(appid, ticket);
-    return stored;
-  }
+  private readonly pgEvents = new TurnBatch<{ event: FollowerEventInput; now: number }, boolean>((items) =>
+    recordEventsOnPostgres(this.db, items),
+  );
 
   async get(appid: string, openid: string): Promise<Follower | null> {
     const row = await this.db.get<FollowerRow>(
@@ -712,77 +692,117 @@ async function applyEvent(
   }
 }
 
-const pgEventSql = new Map<string, string>();
-
 /**
- * The single statement of {@link SqlFollowerRepo.recordEventInOneStatement} for an event type; parameters:
- * appid, openid, type, scene, create_time, now, shard[, ticket]. The follower and count writes take
- * their values from the inserted event's row (typed columns, so no parameter needs a cast there) and so write
- * nothing when the event was already stored. Their ON CONFLICT clauses are SQLite's, shared text.
+ * Records a turn's events on PostgreSQL, one statement per round: a round holds at most one event of each
+ * follower (an upsert may not touch a row twice in a statement), so the rare second event of a follower in the
+ * same turn (or a retry racing its first delivery) goes into the next round, after the first committed: the
+ * order of one follower's events is kept. The same as recording them one by one: only events whose row is
+ * new (their identity is the key) touch a follower, count for a scene (summed per count row), remember the
+ * account and the QR ticket. Rows are written in key order, so two instances' statements lock alike.
  */
-function pgRecordEventSql(type: FollowerEventType, remember: boolean, ticket: boolean): string {
-  const cacheKey = `${type}:${remember}:${ticket}`;
-  const cached = pgEventSql.get(cacheKey);
-  if (cached !== undefined) return cached;
-  const conflict = (sql: string) => sql.slice(sql.indexOf('ON CONFLICT'));
-  // An unfollow remembers the scene of the follow it ends (read before this statement's own writes).
-  const followScene =
-    type === 'unsubscribe' ? '(SELECT scene FROM followers WHERE appid = $1 AND openid = $2)' : 'NULL';
-  // The event row keeps '' for no scene (migration 11); the follower and the counts want NULL.
-  const follower = {
-    subscribe: `INSERT INTO followers (appid, openid, subscribed, subscribe_time, scene, sync_id, created_at, updated_at)
-      SELECT appid, openid, 1, create_time, NULLIF(scene, ''), (SELECT sync_id FROM sync_state WHERE appid = ev.appid),
-        recorded_at, recorded_at FROM ev
-      ${conflict(SUBSCRIBE)}`,
-    unsubscribe: `INSERT INTO followers (appid, openid, subscribed, unsubscribe_time, created_at, updated_at)
-      SELECT appid, openid, 0, create_time, recorded_at, recorded_at FROM ev
-      ${conflict(UNSUBSCRIBE)}`,
-    scan: `INSERT INTO followers (appid, openid, subscribed, sync_id, created_at, updated_at)
-      SELECT appid, openid, 1, (SELECT sync_id FROM sync_state WHERE appid = ev.appid), recorded_at, recorded_at
-      FROM ev
-      ${conflict(SCAN)}`,
-  }[type];
-  const counted = type === 'unsubscribe' ? 'follow_scene' : "NULLIF(scene, '')";
-  const parts = [
-    `ev AS (
-      INSERT INTO follower_events (appid, openid, type, scene, follow_scene, create_time, recorded_at)
-      VALUES ($1, $2, $3, COALESCE($4, ''), ${followScene}, $5, $6)
-      ${conflict(INSERT_EVENT).replace(' RETURNING follow_scene', '')}
-      RETURNING appid, openid, scene, follow_scene, create_time, recorded_at
-    )`,
-    `follower AS (
-      ${follower}
-      RETURNING 1
-    )`,
-    `counted AS (
-      INSERT INTO scene_stats (appid, scene, shard, scans, subscribes, unsubscribes)
-      SELECT appid, ${counted}, $7::integer, ${type === 'scan' ? 1 : 0}, ${type === 'subscribe' ? 1 : 0},
-        ${type === 'unsubscribe' ? 1 : 0}
-      FROM ev WHERE ${counted} IS NOT NULL
-      ${conflict(COUNT_SCENE)}
-      RETURNING 1
-    )`,
-  ];
-  if (remember) {
-    parts.push(`account AS (
-      INSERT INTO accounts (appid, created_at) SELECT appid, recorded_at FROM ev
-      ON CONFLICT (appid) DO NOTHING
-      RETURNING 1
-    )`);
+async function recordEventsOnPostgres(
+  db: Queryable,
+  items: Array<{ event: FollowerEventInput; now: number }>,
+): Promise<boolean[]> {
+  const results: boolean[] = new Array<boolean>(items.length).fill(false);
+  let pending = items.map((item, index) => ({ ...item, index }));
+  while (pending.length > 0) {
+    const round: typeof pending = [];
+    const later: typeof pending = [];
+    const seen = new Set<string>();
+    for (const item of pending) {
+      const follower = `${item.event.appid}\n${item.event.openid}`;
+      if (seen.has(follower)) later.push(item);
+      else {
+        seen.add(follower);
+        round.push(item);
+      }
+    }
+    const column = <T>(pick: (e: FollowerEventInput, now: number) => T) =>
+      round.map(({ event, now }) => pick(event, now));
+    const rows = await db.all<{ appid: string; openid: string }>(PG_RECORD_EVENTS, [
+      column((e) => e.appid),
+      column((e) => e.openid),
+      column((e) => e.type),
+      column((e) => e.scene),
+      column((e) => e.createTime),
+      column((_e, now) => now),
+      column((e) => sceneShard(e.openid)),
+      column((e) => e.ticket),
+    ] as unknown as SqlValue[]);
+    const stored = new Set(rows.map((r) => `${r.appid}\n${r.openid}`));
+    for (const item of round) results[item.index] = stored.has(`${item.event.appid}\n${item.event.openid}`);
+    pending = later;
   }
-  if (ticket) {
-    parts.push(`ticket AS (
-      INSERT INTO event_tickets (appid, ticket, scene, first_seen)
-      SELECT appid, $8::text, NULLIF(scene, ''), create_time FROM ev
-      ON CONFLICT (appid, ticket) DO NOTHING
-      RETURNING 1
-    )`);
-  }
-  const sql = `WITH ${parts.join(', ')}
-    SELECT 1 AS stored FROM ev`;
-  pgEventSql.set(cacheKey, sql);
-  return sql;
+  return results;
 }
+
+const conflictOf = (sql: string) => sql.slice(sql.indexOf('ON CONFLICT'));
+
+// The statement of recordEventsOnPostgres. Parameters are columns as arrays: appid, openid, type, scene,
+// create_time, now, shard, ticket. The event row keeps '' for no scene (migration 11); followers and counts
+// want NULL. The ON CONFLICT clauses are SQLite's statements', shared text.
+const PG_RECORD_EVENTS = `WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
+      $7::integer[], $8::text[]) AS v(appid, openid, type, scene, create_time, recorded_at, shard, ticket)
+  ), ev AS (
+    INSERT INTO follower_events (appid, openid, type, scene, follow_scene, create_time, recorded_at)
+    SELECT i.appid, i.openid, i.type, COALESCE(i.scene, ''),
+      -- An unfollow remembers the scene of the follow it ends (read before this statement's own writes).
+      CASE WHEN i.type = 'unsubscribe'
+        THEN (SELECT f.scene FROM followers f WHERE f.appid = i.appid AND f.openid = i.openid) END,
+      i.create_time, i.recorded_at
+    FROM input i ORDER BY i.appid, i.openid
+    ${conflictOf(INSERT_EVENT).replace(' RETURNING follow_scene', '')}
+    RETURNING appid, openid, type, scene, follow_scene, create_time, recorded_at
+  ), subscribed AS (
+    INSERT INTO followers (appid, openid, subscribed, subscribe_time, scene, sync_id, created_at, updated_at)
+    SELECT appid, openid, 1, create_time, NULLIF(scene, ''),
+      (SELECT sync_id FROM sync_state WHERE appid = ev.appid), recorded_at, recorded_at
+    FROM ev WHERE type = 'subscribe' ORDER BY appid, openid
+    ${conflictOf(SUBSCRIBE)}
+    RETURNING 1
+  ), unsubscribed AS (
+    INSERT INTO followers (appid, openid, subscribed, unsubscribe_time, created_at, updated_at)
+    SELECT appid, openid, 0, create_time, recorded_at, recorded_at
+    FROM ev WHERE type = 'unsubscribe' ORDER BY appid, openid
+    ${conflictOf(UNSUBSCRIBE)}
+    RETURNING 1
+  ), scanned AS (
+    INSERT INTO followers (appid, openid, subscribed, sync_id, created_at, updated_at)
+    SELECT appid, openid, 1, (SELECT sync_id FROM sync_state WHERE appid = ev.appid), recorded_at, recorded_at
+    FROM ev WHERE type = 'scan' ORDER BY appid, openid
+    ${conflictOf(SCAN)}
+    RETURNING 1
+  ), counted AS (
+    INSERT INTO scene_stats (appid, scene, shard, scans, subscribes, unsubscribes)
+    SELECT appid, scene, shard, SUM(scans), SUM(subscribes), SUM(unsubscribes) FROM (
+      SELECT ev.appid, i.shard,
+        CASE WHEN ev.type = 'unsubscribe' THEN ev.follow_scene ELSE NULLIF(ev.scene, '') END AS scene,
+        CASE WHEN ev.type = 'scan' THEN 1 ELSE 0 END AS scans,
+        CASE WHEN ev.type = 'subscribe' THEN 1 ELSE 0 END AS subscribes,
+        CASE WHEN ev.type = 'unsubscribe' THEN 1 ELSE 0 END AS unsubscribes
+      FROM ev JOIN input i ON i.appid = ev.appid AND i.openid = ev.openid
+    ) AS c
+    WHERE scene IS NOT NULL
+    GROUP BY appid, scene, shard ORDER BY appid, scene, shard
+    ${conflictOf(COUNT_SCENE)}
+    RETURNING 1
+  ), account AS (
+    INSERT INTO accounts (appid, created_at)
+    SELECT appid, MIN(recorded_at) FROM ev GROUP BY appid ORDER BY appid
+    ON CONFLICT (appid) DO NOTHING
+    RETURNING 1
+  ), ticket AS (
+    INSERT INTO event_tickets (appid, ticket, scene, first_seen)
+    SELECT DISTINCT ON (i.appid, i.ticket) i.appid, i.ticket, i.scene, i.create_time
+    FROM ev JOIN input i ON i.appid = ev.appid AND i.openid = ev.openid
+    WHERE i.ticket IS NOT NULL
+    ORDER BY i.appid, i.ticket, i.create_time
+    ON CONFLICT (appid, ticket) DO NOTHING
+    RETURNING 1
+  )
+  SELECT appid, openid FROM ev`;
 
 /** The count shard of a follower's scene events: a stable hash of the openid. */
 function sceneShard(openid: string): number {

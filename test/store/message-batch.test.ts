@@ -12,7 +12,15 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 /** One turn's messages: a question and its answer in the same second, a retry, an older one, another follower. */
 const TURN: ConversationMessageInput[] = [
   { appid: 'wx1', openid: 'o1', direction: 'in', type: 'text', content: 'q', createTime: 100, msgId: 'm1' },
-  { appid: 'wx1', openid: 'o1', direction: 'out', type: 'text', content: 'a', createTime: 100, via: 'passive' },
+  {
+    appid: 'wx1',
+    openid: 'o1',
+    direction: 'out',
+    type: 'text',
+    content: 'a',
+    createTime: 100,
+    via: 'passive',
+  },
   { appid: 'wx1', openid: 'o1', direction: 'in', type: 'text', content: 'q', createTime: 100, msgId: 'm1' },
   { appid: 'wx1', openid: 'o1', direction: 'in', type: 'text', content: 'old', createTime: 90, msgId: 'm0' },
   { appid: 'wx1', openid: 'o2', direction: 'in', type: 'text', content: 'hi', createTime: 95, msgId: 'm2' },
