@@ -306,8 +306,18 @@ function cellCpu(cell) {
   return sum;
 }
 
+/** CPU seconds of the bench's PostgreSQL cluster (all its processes), or null. */
+function postgresCpu(opts) {
+  const pids = opts.postgres?.pids?.() ?? [];
+  if (pids.length === 0) return null;
+  let sum = 0;
+  for (const pid of pids) sum += cpuSeconds(pid) ?? 0;
+  return sum;
+}
+
 async function load(cell, pool, seconds, opts) {
   const cpu0 = cellCpu(cell);
+  const db0 = TARGETS[cell.target].postgres ? postgresCpu(opts) : null;
   // A pair of instances: the connections split between them, both drawing from the one pool cursor.
   const raws = await Promise.all(
     cell.origins.map((origin) =>
@@ -318,8 +328,11 @@ async function load(cell, pool, seconds, opts) {
     ),
   );
   const cpu1 = cellCpu(cell);
+  const db1 = db0 === null ? null : postgresCpu(opts);
   cell.slices.push(...raws);
   if (cpu0 !== null && cpu1 !== null) cell.cpu += cpu1 - cpu0;
+  // A backend that ended during the slice takes its CPU time with it: a lower bound.
+  if (db0 !== null && db1 !== null) cell.dbCpu = (cell.dbCpu ?? 0) + Math.max(0, db1 - db0);
 }
 
 // ------------------------------------------------------------------ profile
@@ -471,6 +484,7 @@ async function runMode(mode, opts) {
       non2xx: merged.non2xx,
       errors: merged.errors + merged.timeouts,
       serverUsPerReq: cell.cpu && requests ? (1e6 * cell.cpu) / requests : null,
+      postgresUsPerReq: cell.dbCpu && requests ? (1e6 * cell.dbCpu) / requests : null,
       peakRssMB: cell.peakRssMB,
       poolWrapped: TARGETS[cell.target].kind !== 'baseline' && cell.cursor.next > pool.length,
       replyErrors: cell.check.errors,
@@ -647,7 +661,8 @@ async function main() {
           .map(([k, v]) => `${k} ${per(v)}`);
         console.log(
           `${r.target}/${r.mode} database: ${per(r.db.statements)} statements and ${per(r.db.roundTrips)} round trips ` +
-            `a push (${per(r.db.transactions)} transactions; statements by kind: ${kinds.join(', ')}), p99 ${fmt(r.p99)} ms\n`,
+            `a push (${per(r.db.transactions)} transactions; statements by kind: ${kinds.join(', ')}), p99 ${fmt(r.p99)} ms` +
+            `${r.postgresUsPerReq ? `; CPU a push: server ${fmt(r.serverUsPerReq)} µs, PostgreSQL ${fmt(r.postgresUsPerReq)} µs` : ''}\n`,
         );
       }
     }

@@ -5,7 +5,7 @@
  * instead. Returns null, with the reason, when there are no PostgreSQL server binaries.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,12 +46,14 @@ function freePort() {
 export async function startBenchPostgres() {
   let adminUrl = process.env.WXOA_BENCH_POSTGRES_URL;
   let stop = () => undefined;
+  let dataDir = null;
   if (!adminUrl) {
     const bin = findBin();
     if (!bin)
       return { unavailable: 'no PostgreSQL server binaries (initdb, pg_ctl) and no WXOA_BENCH_POSTGRES_URL' };
     const dir = mkdtempSync(path.join(os.tmpdir(), 'wxoa-bench-pg-'));
     const data = path.join(dir, 'data');
+    dataDir = data;
     if (process.getuid?.() === 0) {
       const id = (flag) => Number(execFileSync('id', [flag, USER], { encoding: 'utf8' }).trim());
       chownSync(dir, id('-u'), id('-g'));
@@ -101,9 +103,36 @@ export async function startBenchPostgres() {
     process.on('exit', stop);
   }
   let n = 0;
+  const postmasterPid = () => {
+    try {
+      return Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    } catch {
+      return null;
+    }
+  };
   return {
     url: adminUrl,
     stop,
+    /**
+     * The PIDs of the cluster's processes (the postmaster and its children: backends, writer, WAL, …), for
+     * the bench to read their CPU time; empty for a server it did not start.
+     */
+    pids() {
+      const root = dataDir ? postmasterPid() : null;
+      if (!root) return [];
+      const pids = [root];
+      for (const entry of readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+          const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+          const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+          if (ppid === root) pids.push(Number(entry));
+        } catch {
+          // exited meanwhile
+        }
+      }
+      return pids;
+    },
     /** A fresh empty database: each target and mode starts from nothing, as the SQLite rows do. */
     async createDatabase() {
       const name = `wxoa_bench_${process.pid}_${++n}`;
