@@ -13,7 +13,7 @@
  */
 import { performance } from 'node:perf_hooks';
 
-export const APPID = 'wxbench';
+export const APPID = 'wxbench00000000001';
 export const SCENES = ['spring', 'summer', 'autumn', 'winter'];
 export const openid = (i) => `o${String(i).padStart(9, '0')}`;
 
