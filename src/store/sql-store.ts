@@ -41,9 +41,11 @@ export function createSqlStore(db: Db, options: SqlStoreOptions): Store {
   const statistics =
     db.dialect === 'sqlite'
       ? setInterval(() => {
-          refreshStatistics(db).catch((error: unknown) =>
-            logger.warn({ err: error }, 'could not refresh the query planner statistics'),
-          );
+          refreshStatistics(db)
+            .then(() => options.reader?.reopen())
+            .catch((error: unknown) =>
+              logger.warn({ err: error }, 'could not refresh the query planner statistics'),
+            );
         }, STATISTICS_INTERVAL_MS).unref()
       : undefined;
   const close = () => {

@@ -14,11 +14,19 @@ import { bindValue } from './db.js';
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const conn = new Database(workerData.path, { readonly: true, fileMustExist: true, timeout: workerData.busyTimeoutMs });
+const open = () => new Database(workerData.path, { readonly: true, fileMustExist: true, timeout: workerData.busyTimeoutMs });
+let conn = open();
 const statements = new Map();
 const gate = workerData.gate;
 parentPort.on('message', (msg) => {
   try {
+    if (msg.reopen) {
+      // A connection reads the planner's statistics when it opens; the main one refreshed them.
+      statements.clear();
+      conn.close();
+      conn = open();
+      return parentPort.postMessage({ id: msg.id, result: null });
+    }
     let statement = statements.get(msg.sql);
     if (!statement) {
       statement = conn.prepare(msg.sql);
@@ -113,18 +121,28 @@ export class SqliteReadWorker {
     return this.send(sql, params, true) as Promise<T | undefined | typeof WRITES>;
   }
 
+  /** Opens the connection again, so that it plans with the statistics the main connection just refreshed. */
+  async reopen(): Promise<void> {
+    if (this.failure) return;
+    await this.request({ reopen: true });
+  }
+
   async close(): Promise<void> {
     this.failure ??= new Error('the SQLite read worker is closed');
     await this.worker.terminate();
   }
 
   private send(sql: string, params: readonly SqlValue[], get: boolean): Promise<unknown> {
+    return this.request({ sql, params: params.map(bindValue), get });
+  }
+
+  private request(message: object): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) this.worker.ref();
-      this.worker.postMessage({ id, sql, params: params.map(bindValue), get });
+      this.worker.postMessage({ ...message, id });
     });
   }
 }

@@ -81,6 +81,18 @@ describe('store: admin reads off the push thread (SQLite)', () => {
     }
   });
 
+  it('reads again after reopening its connection (new planner statistics)', async () => {
+    await store.followers.markListed(APPID, ['o1'], 'sync-1');
+    const reader = new SqliteReadWorker(join(dir, 'wxoa.db'));
+    try {
+      const db = new OffThreadReadsDb(openSqliteDb(':memory:'), reader);
+      await reader.reopen();
+      expect(await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM followers')).to.deep.equal({ n: 1 });
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('reads on the main connection once the worker is gone', async () => {
     const main = openSqliteDb(join(dir, 'wxoa.db'));
     const reader = new SqliteReadWorker(join(dir, 'wxoa.db'));
