@@ -79,6 +79,11 @@ export interface Wxoa {
   readonly accounts: readonly AccountConfig[];
   readonly rules: ReplyRules;
   readonly conversations: ConversationService;
+  /**
+   * The store and conversations as the operator's side (admin API, console) uses them: reads off the thread
+   * that answers WeChat (Store.admin, issue 11).
+   */
+  readonly operator: { readonly store: Store; readonly conversations: ConversationService };
   readonly enrichment: EnrichmentWorker;
   /** The periodic follower sync (WXOA_SYNC_INTERVAL), started by listen() unless the interval is 0. */
   readonly periodicSync: PeriodicSync;
@@ -122,7 +127,8 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
 
   const metrics = new ServerMetrics({
     appids: accounts.map((a) => a.appid),
-    pendingEnrichment: (appid) => store.followers.pendingEnrichment(appid),
+    // A count over the enrichment queue (a million rows after a sync): read off the push thread.
+    pendingEnrichment: (appid) => store.admin.followers.pendingEnrichment(appid),
     logger,
   });
   const apis = new Map<string, WechatApi>();
@@ -155,6 +161,13 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   });
   const clock = options.clock ?? Date.now;
   const conversations = new ConversationService({ messages: store.messages, apiFor, logger, clock });
+  const operator = {
+    store: store.admin,
+    conversations:
+      store.admin === store
+        ? conversations
+        : new ConversationService({ messages: store.admin.messages, apiFor, logger, clock }),
+  };
 
   const bot = new Bot();
   // The push's effects: stored before any handler runs, and a push whose effects fail is not acknowledged.
@@ -252,11 +265,16 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   api.use(requireAdminToken(config.adminToken));
   // No body parser here: the routes that take a JSON body parse it themselves (api-query.ts, one limit).
   for (const r of [
-    followersApiRouter({ store, appid: primary.appid, appids, prefix: '' }),
-    conversationsApiRouter({ conversations, appid: primary.appid, appids, prefix: '' }),
+    followersApiRouter({ store: operator.store, appid: primary.appid, appids, prefix: '' }),
+    conversationsApiRouter({
+      conversations: operator.conversations,
+      appid: primary.appid,
+      appids,
+      prefix: '',
+    }),
     qrcodesApiRouter({
       apiFor,
-      qrcodes: store.qrcodes,
+      qrcodes: operator.store.qrcodes,
       clock,
       appid: primary.appid,
       appids,
@@ -308,6 +326,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     accounts,
     rules,
     conversations,
+    operator,
     enrichment,
     periodicSync,
     webhook,

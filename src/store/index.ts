@@ -7,6 +7,7 @@ import { openPostgresDb } from './postgres-db.js';
 import { openSqliteDb } from './sqlite-db.js';
 import { refreshStatistics } from './statistics.js';
 import { createSqlStore } from './sql-store.js';
+import { SqliteReadWorker, type SqliteReadWorkerOptions } from './sqlite-read-worker.js';
 import type { Store } from './types.js';
 
 export type * from './types.js';
@@ -21,6 +22,11 @@ export interface OpenStoreOptions {
   clock?: () => number;
   /** Called with the migrations this start applied: `[1, …]` means the database was new. */
   onMigrated?: (applied: number[]) => void;
+  /**
+   * SQLite file: the worker thread that answers `store.admin`'s reads (on by default; `false` keeps every
+   * read on the main connection, for one-shot commands that answer no pushes).
+   */
+  readWorker?: false | SqliteReadWorkerOptions;
 }
 
 /**
@@ -46,5 +52,10 @@ export async function openStore(databaseUrl: string, opts: OpenStoreOptions = {}
     await db.close().catch(() => undefined);
     throw error;
   }
-  return createSqlStore(db, { clock, logger });
+  // Opened after the migrations: the worker's read-only connection cannot create the file or its schema.
+  const reader =
+    target.kind === 'sqlite' && target.path !== ':memory:' && opts.readWorker !== false
+      ? new SqliteReadWorker(target.path, opts.readWorker ?? {})
+      : undefined;
+  return createSqlStore(db, { clock, logger, ...(reader ? { reader } : {}) });
 }

@@ -629,8 +629,9 @@ const FOLLOWED = 'COALESCE(subscribe_time, 0)';
 /** Adds the conditions of `filter` to a WHERE list. */
 function addFilter(where: string[], params: SqlValue[], filter: FollowerFilter): void {
   if (filter.subscribed !== undefined) {
-    where.push('subscribed = ?');
-    params.push(filter.subscribed ? 1 : 0);
+    // A literal, not a parameter: a planner can use the partial index of the unfollowed (migration 15) only
+    // when the query's condition is the index's own.
+    where.push(filter.subscribed ? 'subscribed = 1' : 'subscribed = 0');
   }
   if (filter.scene !== undefined) {
     where.push('scene = ?');

@@ -12,6 +12,8 @@ import { SqlSyncRunRepo } from './sql-sync-run-repo.js';
 import { SqlSyncStateRepo } from './sql-sync-state-repo.js';
 import { SqlTokenStore } from './sql-token-store.js';
 import { refreshStatistics } from './statistics.js';
+import { OffThreadReadsDb } from './off-thread-reads-db.js';
+import type { SqliteReadWorker } from './sqlite-read-worker.js';
 import type { Store } from './types.js';
 
 const STATISTICS_INTERVAL_MS = 60 * 60 * 1000;
@@ -23,22 +25,65 @@ export interface SqlStoreOptions {
   logger: Logger;
   /** Rows per keyset page of followers.iterate(). */
   pageSize?: number;
+  /**
+   * SQLite: the read-only connection in a worker thread that answers `store.admin`'s reads (closed with the
+   * store). Without one, `store.admin` is the store itself.
+   */
+  reader?: SqliteReadWorker;
 }
 
 /** The Store over an open, migrated database. */
 export function createSqlStore(db: Db, options: SqlStoreOptions): Store {
-  const { clock, logger } = options;
+  const { logger } = options;
   let closing: Promise<void> | undefined;
   // SQLite keeps no statistics by itself; a long-running server re-checks them now and then (a few ms when
   // nothing grew much), as SQLite advises for long-lived connections. PostgreSQL has autovacuum.
   const statistics =
     db.dialect === 'sqlite'
       ? setInterval(() => {
-          refreshStatistics(db).catch((error: unknown) =>
-            logger.warn({ err: error }, 'could not refresh the query planner statistics'),
-          );
+          refreshStatistics(db)
+            .then(() => options.reader?.reopen())
+            .catch((error: unknown) =>
+              logger.warn({ err: error }, 'could not refresh the query planner statistics'),
+            );
         }, STATISTICS_INTERVAL_MS).unref()
       : undefined;
+  const close = () => {
+    // Shutdown paths (SIGTERM handler, test teardown) may both close; the second call waits for the first.
+    clearInterval(statistics);
+    closing ??= (async () => {
+      await options.reader?.close();
+      await db.close();
+    })();
+    return closing;
+  };
+  const main = repositories(db, options);
+  // The operator's view: the same repositories over a Db whose reads run in the worker (issue 11: no admin
+  // read blocks the thread that answers WeChat). Its writes are the main connection's.
+  const view = options.reader ? repositories(new OffThreadReadsDb(db, options.reader), options) : main;
+  const store: Store = {
+    ...main,
+    get admin() {
+      return admin;
+    },
+    close,
+  };
+  const admin: Store =
+    view === main
+      ? store
+      : {
+          ...view,
+          get admin() {
+            return admin;
+          },
+          close,
+        };
+  return store;
+}
+
+/** The repositories over `db`, and ping. */
+function repositories(db: Db, options: SqlStoreOptions): Omit<Store, 'admin' | 'close'> {
+  const { clock, logger } = options;
   return {
     kind: db.dialect,
     followers: new SqlFollowerRepo(db, {
@@ -57,12 +102,6 @@ export function createSqlStore(db: Db, options: SqlStoreOptions): Store {
     apiStatus: new SqlApiStatusRepo(db),
     async ping() {
       await db.get('SELECT 1 AS ok');
-    },
-    close() {
-      // Shutdown paths (SIGTERM handler, test teardown) may both close; the second call waits for the first.
-      clearInterval(statistics);
-      closing ??= db.close();
-      return closing;
     },
   };
 }

@@ -69,6 +69,12 @@ export interface Store {
   authFailures: AuthFailureRepo;
   /** The last WeChat API failure of each account (cleared by a later success). */
   apiStatus: ApiFailureStore;
+  /**
+   * The store as the operator's side (admin API, console) uses it: on an SQLite file its reads are answered
+   * by a read-only connection in a worker thread, so a long read never holds up a push; its writes are this
+   * store's. Elsewhere (PostgreSQL, `sqlite::memory:`) the store itself.
+   */
+  readonly admin: Store;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -13,8 +13,10 @@ import { toNumberedPlaceholders } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { openPostgresDb } from '../../src/store/postgres-db.js';
+import { encodeFollowerCursor } from '../../src/store/follower-cursor.js';
 import { SqlFollowerRepo } from '../../src/store/sql-follower-repo.js';
 import { openSqliteDb } from '../../src/store/sqlite-db.js';
+import { refreshStatistics } from '../../src/store/statistics.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { recordingDb, type RecordedStatement } from '../support/recording-db.js';
 
@@ -35,11 +37,17 @@ async function exerciseReads(db: Db): Promise<RecordedStatement[]> {
   }
   log.length = 0;
   for (const sort of ['openid', 'newest', 'oldest'] as const) {
-    for (const subscribed of [undefined, true]) {
+    for (const subscribed of [undefined, true, false]) {
       const query = { appid: 'wx1', limit: 1, sort, ...(subscribed === undefined ? {} : { subscribed }) };
       const page = await followers.list(query);
-      await followers.list({ ...query, cursor: page.nextCursor! });
+      await followers.list({
+        ...query,
+        cursor: page.nextCursor ?? encodeFollowerCursor(sort, { openid: 'o1', time: 101 }),
+      });
     }
+    // Issue 11: a scene in each order (it sorted the scene's followers), also of the unfollowed.
+    await followers.list({ appid: 'wx1', limit: 1, sort, scene: 'spring' });
+    await followers.list({ appid: 'wx1', limit: 1, sort, scene: 'spring', subscribed: false });
   }
   await followers.list({ appid: 'wx1', limit: 1, search: 'o1' });
   await followers.counts('wx1');
@@ -70,7 +78,7 @@ describe('Followers page query plans', () => {
     try {
       await migrate(db, migrations, silentLogger);
       const reads = await exerciseReads(db);
-      expect(reads.length).to.equal(15); // with the probe of the UnionID range
+      expect(reads.length).to.equal(27); // with the probe of the UnionID range
       for (const { sql, params } of reads) {
         const plan = await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params);
         const details = plan.map((row) => row.detail);
@@ -92,6 +100,49 @@ describe('Followers page query plans', () => {
         }
         expect(bad, `${sql}\n${details.join('\n')}`).to.deep.equal([]);
         if (sql.includes('follower_counts')) expect(sql).not.to.match(/FROM followers\b/);
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('on SQLite reads a scene and the unfollowed from their own indexes, in every order (issue 11)', async () => {
+    const db = openSqliteDb(':memory:');
+    try {
+      await migrate(db, migrations, silentLogger);
+      const log: RecordedStatement[] = [];
+      const followers = new SqlFollowerRepo(recordingDb(db, log), { clock: () => 1_000 });
+      // Most follow without a scene and stay: a walk of the account would read them all to find the few.
+      const ids = Array.from({ length: 2000 }, (_, i) => `o${String(i).padStart(5, '0')}`);
+      await followers.markListed('wx1', ids, 's1');
+      for (let i = 0; i < 400; i++) {
+        const openid = `q${i}`;
+        const event = { appid: 'wx1', openid, scene: 'spring', ticket: null, createTime: 100 + i };
+        await followers.recordEvent({ ...event, type: 'subscribe', dedupKey: `s${i}` });
+        if (i % 2)
+          await followers.recordEvent({ ...event, type: 'unsubscribe', scene: null, dedupKey: `u${i}` });
+      }
+      await refreshStatistics(db, [], { allTables: true });
+      const cases = [
+        { filter: { scene: 'spring' }, index: /followers_scene\w* \(appid=\? AND scene=\?/ },
+        {
+          filter: { scene: 'spring', subscribed: false },
+          index: /followers_scene\w* \(appid=\? AND scene=\?/,
+        },
+        { filter: { subscribed: false }, index: /followers_unfollowed\w* \(appid=\?/ },
+      ];
+      for (const sort of ['openid', 'newest', 'oldest'] as const) {
+        for (const { filter, index } of cases) {
+          log.length = 0;
+          await followers.list({ appid: 'wx1', limit: 5, sort, ...filter });
+          const [{ sql, params }] = log as [RecordedStatement];
+          const plan = await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params);
+          const text = plan.map((row) => row.detail).join('\n');
+          expect(text, `${sort} ${JSON.stringify(filter)}`).to.match(index);
+          expect(text, `${sort} ${JSON.stringify(filter)}\n${text}`).not.to.match(
+            /^SCAN followers\b|TEMP B-TREE/m,
+          );
+        }
       }
     } finally {
       await db.close();

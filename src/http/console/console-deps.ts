@@ -37,6 +37,8 @@ export interface ConsoleHost {
   readonly logger: Logger;
   readonly accounts: readonly AccountConfig[];
   readonly conversations: ConversationService;
+  /** The store and conversations as the console reads them (off the push thread); default: the two above. */
+  readonly operator?: { readonly store: ConsoleHost['store']; readonly conversations: ConversationService };
   /** Signs console sessions and CSRF tokens; every instance agrees on it. */
   readonly sessionSecret: string;
   /** Slows repeated wrong admin tokens on the login form as on the API. */

@@ -34,7 +34,8 @@ export function mountConsole(wxoa: ConsoleHost, opts: MountConsoleOptions): void
   });
   wxoa.app.use(
     consoleMiddleware({
-      wxoa,
+      // The console's reads go where the server's operator side reads (Store.admin: off the push thread).
+      wxoa: wxoa.operator ? { ...wxoa, ...wxoa.operator } : wxoa,
       simulator: opts.sandbox?.simulator ?? null,
       simulatorRoutes: opts.sandbox?.routes ?? null,
       clock: wxoa.clock,

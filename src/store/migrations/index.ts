@@ -10,6 +10,7 @@ import { syncRuns } from './0008-sync-runs.js';
 import { dataScale } from './0009-data-scale.js';
 import { conversationCountTriggers } from './0010-conversation-count-triggers.js';
 import { compactFollowerEvents } from './0011-compact-follower-events.js';
+import { adminReadIndexes } from './0015-admin-read-indexes.js';
 
 /** Every schema step, oldest first. Append only. */
 export const migrations: readonly Migration[] = [
@@ -24,4 +25,5 @@ export const migrations: readonly Migration[] = [
   dataScale,
   conversationCountTriggers,
   compactFollowerEvents,
+  adminReadIndexes,
 ];
