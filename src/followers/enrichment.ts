@@ -46,9 +46,7 @@ export async function saveUserInfo(
   // Someone who left gets little more than their openid from user/info (§6.2), and whatever else comes is
   // an empty default, not news: the last known profile, scene, tags and remark stay (issue 12).
   const kept = infos.map((i) =>
-    i.subscribe === 0
-      ? { openid: i.openid, subscribe: 0, ...(i.unionid ? { unionid: i.unionid } : {}) }
-      : i,
+    i.subscribe === 0 ? { openid: i.openid, subscribe: 0, ...(i.unionid ? { unionid: i.unionid } : {}) } : i,
   );
   for (const conflict of await followers.saveEnrichment(appid, kept)) {
     log.warn(conflict, 'WeChat reported another UnionID for a follower; kept the first and recorded both');

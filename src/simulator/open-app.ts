@@ -76,7 +76,7 @@ export class OpenApp implements SimOpenApp {
     for (const unionid of state.blocked) this.blocked.add(unionid);
   }
 
-  openidOf(person: SimPerson): string {
+  openidOf(person: Pick<SimPerson, 'unionid'>): string {
     let openid = this.byUnionid.get(person.unionid);
     if (openid === undefined) {
       const known = this.env.person(person.unionid);
@@ -93,7 +93,7 @@ export class OpenApp implements SimOpenApp {
     return this.byOpenid.get(openid);
   }
 
-  login(person: SimPerson): string {
+  login(person: Pick<SimPerson, 'unionid'>): string {
     const known = this.env.person(person.unionid);
     if (!known) throw new Error(`no person ${person.unionid}`);
     const openid = this.openidOf(known);
@@ -103,7 +103,7 @@ export class OpenApp implements SimOpenApp {
     return code;
   }
 
-  block(person: SimPerson): void {
+  block(person: Pick<SimPerson, 'unionid'>): void {
     this.blocked.add(person.unionid);
     this.env.changed();
   }

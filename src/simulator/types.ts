@@ -227,15 +227,15 @@ export interface SimOpenApp {
   readonly name: string;
   readonly bound: boolean;
   /** The OpenID this app sees for a person (issued the first time). */
-  openidOf(person: SimPerson): string;
+  openidOf(person: Pick<SimPerson, 'unionid'>): string;
   /**
    * The person signs in as the app's client would: `wx.login()` in a Mini Program (a js_code for
    * jscode2session), the WeChat SDK of a mobile app, or a scan of the website's QR code (a code for
    * /sns/oauth2/access_token). Each code is good once, for 5 minutes.
    */
-  login(person: SimPerson): string;
+  login(person: Pick<SimPerson, 'unionid'>): string;
   /** WeChat's risk control blocks the person in this app: their next code exchange answers 40226. */
-  block(person: SimPerson): void;
+  block(person: Pick<SimPerson, 'unionid'>): void;
 }
 
 /** The running simulator. */

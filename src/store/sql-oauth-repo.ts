@@ -76,7 +76,7 @@ export class SqlOAuthRepo implements OAuthRepo {
       scope: row.scope,
       expiresAt: Number(row.expires_at),
       createdAt: Number(row.created_at),
-      appid: row.appid,
+      ...(row.appid !== null && row.appid !== undefined ? { appid: row.appid } : {}),
     };
   }
 
