@@ -6,9 +6,11 @@
 import { expect } from 'chai';
 import type { SimAccount, SimOpenApp, Simulator } from '../../src/simulator/index.js';
 import { startSimulator } from '../../src/simulator/index.js';
+import { ConsoleClient } from '../console/console-client.js';
 import { Browser } from '../support/hand-browser.js';
 import { captureLogs, type LogLine } from '../support/log-capture.js';
 import {
+  ADMIN_TOKEN,
   e2eDatabase,
   freePort,
   startE2eServer,
@@ -61,6 +63,7 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
         env: { PUBLIC_URL: publicUrl },
         configFile: { apps: [mini, website, mobile, unbound].map(entry) },
         clock: () => Date.now() + offsetMs,
+        console: true,
       });
     });
 
@@ -186,6 +189,32 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
       expect(found.body.people).to.have.length(1);
       expect(found.body.people[0].unionid).to.equal(person.unionid);
       expect(found.body.people[0].identities).to.have.length(4);
+    });
+
+    it('shows the person across every app on the follower page and the People page of the console', async () => {
+      const follower = account.follower();
+      await follower.follow();
+      await server.wxoa.enrichment.drain();
+      const person = { unionid: follower.unionid };
+      await post(`/auth/miniprogram/${mini.appid}`, { code: mini.login(person) });
+      await post(`/auth/mobile/${mobile.appid}`, { code: mobile.login(person) });
+      const console = new ConsoleClient(server.url);
+      await console.login(ADMIN_TOKEN);
+      const record = await console.get(`/admin/followers/${follower.openid}`);
+      expect(record.status).to.equal(200);
+      expect(record.markup).to.match(/data-table="identities"[\s\S]*Mini Program sign-in/);
+      expect(record.markup).to.contain(mini.openidOf(person)).and.contain(mobile.openidOf(person));
+      expect(record.markup).to.contain('data-app-type="mobile"');
+
+      const found = await console.get(`/admin/people?q=${mini.openidOf(person)}`);
+      expect(found.status).to.equal(200);
+      expect(found.markup).to.contain(`data-person="${person.unionid}"`);
+      expect(found.markup).to.contain(follower.openid).and.contain(mobile.openidOf(person));
+      const lonely = sim.createPerson();
+      await post(`/auth/miniprogram/${unbound.appid}`, { code: unbound.login(lonely) });
+      const why = await console.get(`/admin/people?q=${unbound.openidOf(lonely)}`);
+      expect(why.markup).to.contain('data-unionid-reason="app_not_bound"');
+      expect((await console.get('/admin/people?q=oNobody')).markup).to.contain('data-empty');
     });
 
     it('gives an app not bound to the Open Platform unionid null and says why', async () => {

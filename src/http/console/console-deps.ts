@@ -1,3 +1,5 @@
+import type { IdentityRepo } from '../../identities/identity-repo.js';
+import type { OpenApp } from '../../identities/identity.js';
 import type { Router } from '@koa/router';
 import type Koa from 'koa';
 import type { Context } from 'koa';
@@ -33,9 +35,12 @@ export interface ConsoleHost {
     apiStatus: ApiFailureStore;
     qrcodes: QrCodeRepo;
     syncRuns: SyncRunRepo;
+    identities: IdentityRepo;
   };
   readonly logger: Logger;
   readonly accounts: readonly AccountConfig[];
+  /** The Open Platform's other apps (the config file's `apps`): the People page names them. */
+  readonly apps: readonly OpenApp[];
   readonly conversations: ConversationService;
   /** Signs console sessions and CSRF tokens; every instance agrees on it. */
   readonly sessionSecret: string;
