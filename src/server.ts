@@ -9,6 +9,7 @@ import type { Context } from './bot/context.js';
 import { pushEffects } from './bot/push-effects.js';
 import { ConfigError, type AccountConfig, type AppConfig, type Config } from './config.js';
 import { appTokenKey } from './identities/app-token.js';
+import { AppSignIn } from './identities/sign-in.js';
 import { authRouter } from './http/auth-routes.js';
 import { identitiesApiRouter } from './http/admin-identities.js';
 import { captureFollowers } from './followers/capture.js';
@@ -100,6 +101,8 @@ export interface Wxoa {
    * that is not one of `apps`: give it to `identityOf` / `requireIdentity` (http/identity.ts).
    */
   appTokenKey(appid: string): string | undefined;
+  /** Mini Program and mobile app sign-in, as POST /auth/… does it (the console's simulator panel uses it). */
+  readonly appSignIn: AppSignIn;
   /** Slows down repeated wrong admin tokens per client, on the API and the console's login form. */
   readonly authBrake: AuthBrake;
   /** The Prometheus series served on /metrics (INTERFACE.md §11); a registry of this server's own. */
@@ -338,7 +341,13 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
       return { unionid: recorded.unionid };
     },
   });
+  const appSignIn = new AppSignIn({
+    identities: store.identities,
+    apiFor: (appid) => appApis.get(appid),
+    logger: logger.child({ module: 'auth' }),
+  });
   const auth = authRouter({
+    signIn: appSignIn,
     apps,
     apiFor: (appid) => appApis.get(appid),
     identities: store.identities,
@@ -376,6 +385,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     visitorSecret,
     apps,
     appTokenKey: appTokenKeyOf,
+    appSignIn,
     authBrake,
     metrics,
     apiFor,

@@ -27,6 +27,8 @@ export interface AuthRouterOptions {
   /** Default {@link APP_TOKEN_TTL_MS}. */
   tokenTtlMs?: number;
   logger: Logger;
+  /** The sign-in service, when the server shares it (the console's simulator panel); default a new one. */
+  signIn?: AppSignIn;
 }
 
 const STATUS: Record<SignInError['failure'], number> = {

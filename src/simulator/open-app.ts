@@ -43,6 +43,8 @@ export interface OpenAppEnvironment {
  * bound app shares each person's UnionID with the Official Accounts; an unbound one never reports it.
  */
 export class OpenApp implements SimOpenApp {
+  /** SimOpenApp.scanner: not saved, it belongs to one sign-in. */
+  scanner: string | undefined;
   private readonly byUnionid = new Map<string, string>();
   private readonly byOpenid = new Map<string, string>();
   private readonly blocked = new Set<string>();

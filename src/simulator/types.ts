@@ -236,6 +236,8 @@ export interface SimOpenApp {
   login(person: Pick<SimPerson, 'unionid'>): string;
   /** WeChat's risk control blocks the person in this app: their next code exchange answers 40226. */
   block(person: Pick<SimPerson, 'unionid'>): void;
+  /** A website app: the UnionID of whoever is about to scan its QR page (listed first there). */
+  scanner: string | undefined;
 }
 
 /** The running simulator. */

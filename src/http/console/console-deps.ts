@@ -1,5 +1,6 @@
 import type { IdentityRepo } from '../../identities/identity-repo.js';
 import type { OpenApp } from '../../identities/identity.js';
+import type { AppSignIn } from '../../identities/sign-in.js';
 import type { Router } from '@koa/router';
 import type Koa from 'koa';
 import type { Context } from 'koa';
@@ -41,6 +42,8 @@ export interface ConsoleHost {
   readonly accounts: readonly AccountConfig[];
   /** The Open Platform's other apps (the config file's `apps`): the People page names them. */
   readonly apps: readonly OpenApp[];
+  /** Mini Program and mobile sign-in (the simulator panel signs a simulated person in through it). */
+  readonly appSignIn: AppSignIn;
   readonly conversations: ConversationService;
   /** Signs console sessions and CSRF tokens; every instance agrees on it. */
   readonly sessionSecret: string;

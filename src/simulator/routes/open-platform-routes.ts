@@ -63,7 +63,9 @@ export function openPlatformRoutes(router: Router, world: World): void {
       if (!person) return fail(40003, `no person with unionid ${q['sim_unionid']}`);
       return finish(ctx, redirect, state, app.login(person));
     }
-    const people = [...world.persons.values()].slice(0, PAGE_PEOPLE);
+    // Whoever the console said is about to scan comes first, then everyone else.
+    const first = app.scanner !== undefined ? world.persons.get(app.scanner) : undefined;
+    const people = [...new Set([...(first ? [first] : []), ...world.persons.values()])].slice(0, PAGE_PEOPLE);
     if (people.length === 0) people.push(world.createPerson());
     const link = (params: Record<string, string>): string => {
       const url = new URL(ctx.href);
@@ -77,7 +79,7 @@ export function openPlatformRoutes(router: Router, world: World): void {
         people
           .map(
             (p) =>
-              `<li><a class="scan-as" data-unionid="${escapeXml(p.unionid)}" href="${link({ sim_unionid: p.unionid, sim_action: 'approve' })}">${escapeXml(p.nickname)}</a></li>`,
+              `<li><a class="scan-as" data-unionid="${escapeXml(p.unionid)}" href="${link({ sim_unionid: p.unionid, sim_action: 'approve' })}">${escapeXml(p.nickname)}</a> <code>${escapeXml(p.unionid.slice(0, 12))}…</code></li>`,
           )
           .join('') +
         `</ul><p><a id="refuse" href="${link({ sim_action: 'refuse' })}">Refuse</a></p>`,
