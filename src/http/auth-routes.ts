@@ -101,25 +101,27 @@ export function authRouter(options: AuthRouterOptions): Router {
     };
   };
 
-  const run = async <T>(call: () => Promise<T>): Promise<T> => {
+  const run = async <T>(ctx: Context, call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
     } catch (err) {
-      if (err instanceof SignInError) throw new ApiError(STATUS[err.failure], err.failure, err.message);
-      throw err;
+      if (!(err instanceof SignInError)) throw err;
+      // WeChat's per-minute limit (45011): the next minute is the earliest a retry can work.
+      if (err.failure === 'rate_limited') ctx.set('Retry-After', '60');
+      throw new ApiError(STATUS[err.failure], err.failure, err.message);
     }
   };
 
   router.post('/miniprogram/:appid', jsonBody, async (ctx) => {
     const app = appOf(ctx, 'miniprogram');
     const code = codeOf(ctx);
-    await answer(ctx, await run(() => signIn.miniProgram(app, code)));
+    await answer(ctx, await run(ctx, () => signIn.miniProgram(app, code)));
   });
 
   router.post('/mobile/:appid', jsonBody, async (ctx) => {
     const app = appOf(ctx, 'mobile');
     const code = codeOf(ctx);
-    await answer(ctx, await run(() => signIn.mobile(app, code)));
+    await answer(ctx, await run(ctx, () => signIn.mobile(app, code)));
   });
 
   router.get('/me', (ctx) => {

@@ -313,11 +313,9 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
         const res = await post(`/auth/miniprogram/${mini.appid}`, { code: mini.login(busy) });
         expect(res.status).to.equal(200);
       }
-      await expectError(
-        await post(`/auth/miniprogram/${mini.appid}`, { code: mini.login(busy) }),
-        429,
-        'rate_limited',
-      );
+      const limited = await post(`/auth/miniprogram/${mini.appid}`, { code: mini.login(busy) });
+      await expectError(limited, 429, 'rate_limited');
+      expect(limited.headers.get('retry-after')).to.equal('60');
       expect(await stored(busy.unionid)).to.equal(1);
     });
 
