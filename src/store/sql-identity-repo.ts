@@ -36,8 +36,18 @@ function allIdentities(where: { followers: string; oauth: string; apps: string }
 
 const ORDER = ' ORDER BY appid, openid, source';
 
+/**
+ * How long "this app has never had a UnionID" is believed before it is looked up again. Finding that out
+ * can walk every follower of an unbound account (none has a UnionID to stop at), so it is not done on each
+ * page view; once an app has had one it stays bound, and that is remembered for good.
+ */
+const NOT_BOUND_TTL_MS = 60_000;
+
 /** IdentityRepo on either database. */
 export class SqlIdentityRepo implements IdentityRepo {
+  private readonly bound = new Set<string>();
+  private readonly notBoundUntil = new Map<string, number>();
+
   constructor(
     private readonly db: Db,
     private readonly clock: () => number,
@@ -74,6 +84,10 @@ export class SqlIdentityRepo implements IdentityRepo {
           now,
         ],
       );
+      if (unionid !== null) {
+        this.bound.add(input.appid);
+        this.notBoundUntil.delete(input.appid);
+      }
       return { unionid, conflictingUnionid };
     });
   }
@@ -128,7 +142,13 @@ export class SqlIdentityRepo implements IdentityRepo {
 
   async appsWithUnionid(appids: readonly string[]): Promise<Set<string>> {
     const bound = new Set<string>();
+    const now = this.clock();
     for (const appid of new Set(appids)) {
+      if (this.bound.has(appid)) {
+        bound.add(appid);
+        continue;
+      }
+      if ((this.notBoundUntil.get(appid) ?? 0) > now) continue;
       const row = await this.db.get<{ one: number }>(
         `SELECT 1 AS one WHERE
            EXISTS (SELECT 1 FROM app_identities WHERE appid = ? AND unionid IS NOT NULL)
@@ -137,7 +157,11 @@ export class SqlIdentityRepo implements IdentityRepo {
                         AND is_snapshot_user = 0)`,
         [appid, appid, appid],
       );
-      if (row) bound.add(appid);
+      if (row) {
+        bound.add(appid);
+        this.bound.add(appid);
+        this.notBoundUntil.delete(appid);
+      } else this.notBoundUntil.set(appid, now + NOT_BOUND_TTL_MS);
     }
     return bound;
   }
