@@ -42,7 +42,7 @@ export interface IdentityOptions {
 export function identityOf(ctx: Pick<Context, 'cookies' | 'get'>, options: IdentityOptions): SignedIn | null {
   const now = (options.clock ?? Date.now)();
   const header = ctx.get('authorization');
-  let found: SignedIn | null = null;
+  let found: SignedIn;
   if (header !== '') {
     const match = /^Bearer[ ]+(\S+)$/i.exec(header);
     const claims = match ? verifyAppToken(match[1]!, options.appTokenKey, now) : null;
