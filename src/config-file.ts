@@ -9,7 +9,7 @@ import { validateReplyRules } from './replies/reply-rules.js';
  */
 
 /** The keys the config file may hold. */
-export const CONFIG_FILE_KEYS = ['replies', 'menu', 'accounts'] as const;
+export const CONFIG_FILE_KEYS = ['replies', 'menu', 'accounts', 'apps'] as const;
 
 /** The keys of an `accounts[i]` entry. */
 export const ACCOUNT_KEYS = ['appid', 'appsecret', 'token', 'encodingAesKey'] as const;

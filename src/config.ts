@@ -1,7 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { checkApps, type AppConfig } from './config-apps.js';
 import { configFileProblems } from './config-file.js';
+
+export type { AppConfig, AppType } from './config-apps.js';
 
 /**
  * The only reader of process.env (ARCHITECTURE.md): returns one validated, frozen Config, or throws a
@@ -27,6 +30,8 @@ export interface Config {
   account: AccountConfig | null;
   /** Further accounts from the config file, served at /wechat/:appid. */
   extraAccounts: AccountConfig[];
+  /** The Open Platform's Mini Programs, website apps and mobile apps (`apps`, INTERFACE.md §8). */
+  apps: AppConfig[];
   apiBase: string;
   openBase: string;
   timestampToleranceSeconds: number;
@@ -271,6 +276,16 @@ export function loadConfig(
     }
   }
 
+  const apps =
+    uses === 'database' || configFile === null
+      ? []
+      : checkApps(
+          file['apps'],
+          [...(account ? [account.appid] : []), ...extraAccounts.map((a) => a.appid)],
+          problems,
+          configFile,
+        );
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port,
@@ -279,6 +294,7 @@ export function loadConfig(
     sandbox,
     account,
     extraAccounts,
+    apps,
     apiBase,
     openBase,
     timestampToleranceSeconds,

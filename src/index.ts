@@ -24,6 +24,7 @@ export {
 } from './bot/index.js';
 export { wechatWebhook, type WechatWebhookOptions } from './http/webhook-middleware.js';
 export { requireVisitor, visitorOf, visitorSession, type Visitor } from './http/visitor.js';
+export { identityOf, requireIdentity, type IdentityOptions, type SignedIn } from './http/identity.js';
 export { createWxoa, type Wxoa, type WxoaOptions } from './server.js';
 export { ConfigError, loadConfig, type AccountConfig, type Config } from './config.js';
 export {

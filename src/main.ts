@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { ConfigError, type AccountConfig, type Config } from './config.js';
+import { ConfigError, type AccountConfig, type AppConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { expandMenu } from './menu/expand-menu.js';
 import { oauthButtonNames } from './menu/oauth-buttons.js';
@@ -36,6 +36,26 @@ export const SANDBOX_ACCOUNT: AccountConfig = Object.freeze({
   token: 'sandboxtoken',
   encodingAesKey: 'SandboxAesKeyForLocalTestingOnly0123456789a',
 });
+
+/**
+ * The sandbox Open Platform's other apps (INTERFACE.md §8): one of each type, bound like the sandbox
+ * account, so a simulated person has one UnionID across all four. Fixed, like the account.
+ */
+export const SANDBOX_APPS: readonly AppConfig[] = Object.freeze([
+  {
+    type: 'miniprogram',
+    appid: 'wxsandboxminiapp01',
+    appsecret: 'sandbox-mini-secret',
+    name: 'Sandbox Mini Program',
+  },
+  { type: 'website', appid: 'wxsandboxwebsite01', appsecret: 'sandbox-web-secret', name: 'Sandbox website' },
+  {
+    type: 'mobile',
+    appid: 'wxsandboxmobileap1',
+    appsecret: 'sandbox-mobile-secret',
+    name: 'Sandbox mobile app',
+  },
+] as const);
 
 /** Seed of the sandbox's derived ids (simulator/ids.ts): the n-th person always gets the same ids. */
 const SANDBOX_SEED = 'wxoa-sandbox';
@@ -175,8 +195,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         mode: 'safe',
       });
     }
+    // The config file's own apps, when it names some, are real ones: the sandbox adds its apps only otherwise.
+    const apps = config.apps.length > 0 ? config.apps : [...SANDBOX_APPS];
+    for (const a of config.apps.length > 0 ? [] : SANDBOX_APPS) {
+      if (!simulator.apps.some((x) => x.appid === a.appid)) {
+        simulator.createApp({
+          type: a.type,
+          appid: a.appid,
+          appsecret: a.appsecret,
+          name: a.name ?? undefined,
+        });
+      }
+    }
     effective = Object.freeze({
       ...config,
+      apps,
       account: SANDBOX_ACCOUNT,
       apiBase: simulator.url,
       openBase: simulator.url,

@@ -7,7 +7,11 @@ import { Bot } from './bot/bot.js';
 import type { Composer } from './bot/composer.js';
 import type { Context } from './bot/context.js';
 import { pushEffects } from './bot/push-effects.js';
-import { ConfigError, type AccountConfig, type Config } from './config.js';
+import { ConfigError, type AccountConfig, type AppConfig, type Config } from './config.js';
+import { appTokenKey } from './identities/app-token.js';
+import { AppSignIn } from './identities/sign-in.js';
+import { authRouter } from './http/auth-routes.js';
+import { identitiesApiRouter } from './http/admin-identities.js';
 import { captureFollowers } from './followers/capture.js';
 import { EnrichmentWorker, type EnrichmentWorkerOptions } from './followers/enrichment.js';
 import { createPeriodicSync, type PeriodicSync, type PeriodicSyncOptions } from './followers/sync.js';
@@ -95,6 +99,15 @@ export interface Wxoa {
   readonly sessionSecret: string;
   /** Signs OAuth visitor sessions: derived from the AppSecret alone, so they outlive an admin-token change. */
   readonly visitorSecret: string;
+  /** The Open Platform's Mini Programs, website apps and mobile apps (the config file's `apps`). */
+  readonly apps: readonly AppConfig[];
+  /**
+   * The key an app's bearer tokens are signed with (derived from its AppSecret), undefined for an AppID
+   * that is not one of `apps`: give it to `identityOf` / `requireIdentity` (http/identity.ts).
+   */
+  appTokenKey(appid: string): string | undefined;
+  /** Mini Program and mobile app sign-in, as POST /auth/… does it (the console's simulator panel uses it). */
+  readonly appSignIn: AppSignIn;
   /** Slows down repeated wrong admin tokens per client, on the API and the console's login form. */
   readonly authBrake: AuthBrake;
   /** The Prometheus series served on /metrics (INTERFACE.md §11); a registry of this server's own. */
@@ -197,6 +210,22 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     .update(`wxoa-console:${primary.appsecret}`)
     .digest('base64url');
   const visitorSecret = createHmac('sha256', primary.appsecret).update('wxoa-visitor').digest('base64url');
+  // The Open Platform's other apps (INTERFACE.md §8): each signs in with its own credentials, and signs its
+  // bearer tokens with a key derived from its own AppSecret.
+  const apps = config.apps;
+  const appApis = new Map(
+    apps.map((a) => [
+      a.appid,
+      new WechatApi({
+        appid: a.appid,
+        appsecret: a.appsecret,
+        apiBase: config.apiBase,
+        logger: logger.child({ module: 'wechat-api', appid: a.appid }),
+      }),
+    ]),
+  );
+  const appTokenKeys = new Map(apps.map((a) => [a.appid, appTokenKey(a.appid, a.appsecret)]));
+  const appTokenKeyOf = (appid: string) => appTokenKeys.get(appid);
   const appids = accounts.map((a) => a.appid);
 
   const app = new Koa({ proxy: true });
@@ -272,6 +301,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
       appids,
       prefix: '',
     }),
+    identitiesApiRouter({ identities: operator.store.identities, appids, prefix: '' }),
     qrcodesApiRouter({
       apiFor,
       qrcodes: operator.store.qrcodes,
@@ -302,11 +332,51 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     publicUrl: config.publicUrl,
     secret: visitorSecret,
     logger: logger.child({ module: 'oauth' }),
+    websites: apps
+      .filter((a) => a.type === 'website')
+      .map((a) => ({ appid: a.appid, api: appApis.get(a.appid)! })),
+    recordWebsite: async (identity) => {
+      const recorded = await store.identities.record({
+        appid: identity.appid,
+        appType: 'website',
+        openid: identity.openid,
+        unionid: identity.unionid,
+        source: 'website',
+        scope: identity.scope,
+        nickname: identity.nickname,
+      });
+      if (recorded.conflictingUnionid !== null) {
+        logger.warn(
+          {
+            appid: identity.appid,
+            openid: identity.openid,
+            keptUnionid: recorded.unionid,
+            reportedUnionid: recorded.conflictingUnionid,
+          },
+          'WeChat reported another UnionID at sign-in; kept the first',
+        );
+      }
+      return { unionid: recorded.unionid };
+    },
+  });
+  const appSignIn = new AppSignIn({
+    identities: store.identities,
+    apiFor: (appid) => appApis.get(appid),
+    logger: logger.child({ module: 'auth' }),
+  });
+  const auth = authRouter({
+    signIn: appSignIn,
+    apps,
+    apiFor: (appid) => appApis.get(appid),
+    identities: store.identities,
+    identity: { visitorSecret, appTokenKey: appTokenKeyOf, clock },
+    logger: logger.child({ module: 'auth' }),
   });
 
   app.use(router.routes());
   app.use(api.routes());
   app.use(oauth.routes());
+  app.use(auth.routes());
 
   let server: Server | null = null;
   const periodicSync = createPeriodicSync(config.syncIntervalSeconds, {
@@ -332,6 +402,9 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     webhook,
     sessionSecret,
     visitorSecret,
+    apps,
+    appTokenKey: appTokenKeyOf,
+    appSignIn,
     authBrake,
     metrics,
     apiFor,

@@ -43,7 +43,12 @@ export async function saveUserInfo(
   infos: UserInfoFields[],
   log: Logger,
 ): Promise<void> {
-  for (const conflict of await followers.saveEnrichment(appid, infos)) {
+  // Someone who left gets little more than their openid from user/info (§6.2), and whatever else comes is
+  // an empty default, not news: the last known profile, scene, tags and remark stay (issue 12).
+  const kept = infos.map((i) =>
+    i.subscribe === 0 ? { openid: i.openid, subscribe: 0, ...(i.unionid ? { unionid: i.unionid } : {}) } : i,
+  );
+  for (const conflict of await followers.saveEnrichment(appid, kept)) {
     log.warn(conflict, 'WeChat reported another UnionID for a follower; kept the first and recorded both');
   }
 }

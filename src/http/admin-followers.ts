@@ -8,12 +8,14 @@ import {
   type FollowerRepo,
   type FollowerSort,
 } from '../followers/follower-repo.js';
+import type { IdentityRepo } from '../identities/identity-repo.js';
+import { unionidReason } from '../identities/unionid-reason.js';
 import { ApiError } from './api-error.js';
 import { accountResolver, limitQuery, singleQuery } from './api-query.js';
 
 /** Options of {@link followersApiRouter}. */
 export interface FollowersApiOptions {
-  store: { followers: FollowerRepo };
+  store: { followers: FollowerRepo; identities?: IdentityRepo };
   /** The primary account (WECHAT_APPID): what the routes answer about unless `?appid=` names another. */
   appid: string;
   /** Every account `?appid=` may name (the primary one is always allowed). */
@@ -27,8 +29,8 @@ export const DEFAULT_FOLLOWERS_LIMIT = 50;
 export const MAX_FOLLOWERS_LIMIT = 200;
 
 /**
- * The follower routes of the admin API (INTERFACE.md §5): followers, their history, UnionID identities and
- * scene statistics. Authentication and the error shape are the app's: mount this behind
+ * The follower routes of the admin API (INTERFACE.md §5): followers, their history and scene statistics
+ * (the UnionID's identities are admin-identities.ts's). Authentication and the error shape are the app's: mount this behind
  * `requireAdminToken` and inside `apiErrors`, like every /api/* router.
  */
 export function followersApiRouter(options: FollowersApiOptions): Router {
@@ -73,9 +75,19 @@ export function followersApiRouter(options: FollowersApiOptions): Router {
   });
 
   router.get('/followers/:openid', async (ctx) => {
-    const follower = await followers.get(appidOf(ctx), ctx.params['openid'] ?? '');
+    const appid = appidOf(ctx);
+    const follower = await followers.get(appid, ctx.params['openid'] ?? '');
     if (!follower) throw notFound('follower_not_found', 'no follower with this OpenID');
-    ctx.body = followerJson(follower);
+    const identities = options.store.identities;
+    // Why there is no UnionID, in words (issue 12): not bound, or left; only when it is missing.
+    const reason =
+      identities && follower.unionid === null
+        ? unionidReason(
+            { unionid: null, source: 'follower', scope: null, subscribed: follower.subscribed },
+            (await identities.appsWithUnionid([appid])).has(appid),
+          )
+        : null;
+    ctx.body = identities ? { ...followerJson(follower), unionidReason: reason } : followerJson(follower);
   });
 
   router.get('/followers/:openid/events', async (ctx) => {
@@ -87,17 +99,6 @@ export function followersApiRouter(options: FollowersApiOptions): Router {
       throw notFound('follower_not_found', 'no follower with this OpenID');
     }
     ctx.body = { events: events.map((e) => ({ type: e.type, scene: e.scene, createTime: e.createTime })) };
-  });
-
-  router.get('/unions/:unionid', async (ctx) => {
-    const unionid = ctx.params['unionid'] ?? '';
-    // A UnionID spans accounts: every identity is listed, whatever `?appid=` says.
-    const identities = await followers.unionIdentities(unionid);
-    if (identities.length === 0) throw notFound('union_not_found', 'no identity with this UnionID');
-    ctx.body = {
-      unionid,
-      identities: identities.map((i) => ({ appid: i.appid, openid: i.openid, source: i.source })),
-    };
   });
 
   router.get('/scenes', async (ctx) => {

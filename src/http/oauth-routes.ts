@@ -2,7 +2,13 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { silentLogger, withBindings, type Logger } from '../logger.js';
 import { mintBrowserId } from '../oauth/browser-id.js';
-import { OAuthFlow, OAuthRequestError, type OAuthApi } from '../oauth/flow.js';
+import {
+  OAuthFlow,
+  OAuthRequestError,
+  type OAuthApi,
+  type OAuthFlowOptions,
+  type StateScope,
+} from '../oauth/flow.js';
 import { signCookieValue, verifyCookieValue } from '../oauth/signed-cookie.js';
 import type { OAuthRepo } from '../oauth/oauth-repo.js';
 import { WechatApiError, WechatHttpError } from '../wechat-api/errors.js';
@@ -40,6 +46,10 @@ export interface OAuthRouterOptions {
   /** Unix milliseconds; default Date.now. */
   clock?: () => number;
   logger?: Logger;
+  /** The Open Platform's website apps (INTERFACE.md §8), for `GET /oauth/login`; none: it answers 404. */
+  websites?: ReadonlyArray<{ appid: string; api: OAuthApi }>;
+  /** Records a website sign-in (OAuthFlowOptions.recordWebsite); required with `websites`. */
+  recordWebsite?: OAuthFlowOptions['recordWebsite'];
 }
 
 /**
@@ -51,6 +61,8 @@ export interface OAuthRouterOptions {
  * - `GET /oauth/callback?code&state` → exchanges the code, records the identity, sets the session cookie and
  *   302s to the target; a forged, expired, reused or other browser's state → 400; no code → a page saying the
  *   user declined, no session.
+ * - `GET /oauth/login?target=/path[&appid=]` → 302 to a website app's QR sign-in page (INTERFACE.md §8), with
+ *   the same state rules; `appid` picks one of several website apps; none configured or an unknown one → 404.
  * - `GET /oauth/whoami` → the signed-in visitor as JSON, or 401: an example of a protected route (see
  *   `visitorOf` / `requireVisitor` in http/visitor.ts for real pages).
  *
@@ -59,6 +71,7 @@ export interface OAuthRouterOptions {
  */
 export function oauthRouter(options: OAuthRouterOptions): Router {
   const clock = options.clock ?? Date.now;
+  const websites = new Map((options.websites ?? []).map((w) => [w.appid, w.api]));
   const log = withBindings(options.logger ?? silentLogger, { module: 'oauth' });
   const flow = new OAuthFlow({
     appid: options.appid,
@@ -69,6 +82,8 @@ export function oauthRouter(options: OAuthRouterOptions): Router {
     clock,
     logger: options.logger ?? silentLogger,
     ...(options.stateTtlMs !== undefined ? { stateTtlMs: options.stateTtlMs } : {}),
+    websiteApi: (appid) => websites.get(appid),
+    ...(options.recordWebsite ? { recordWebsite: options.recordWebsite } : {}),
   });
   const secure = new URL(options.publicUrl).protocol === 'https:';
   const sessionTtlMs = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
@@ -93,6 +108,33 @@ export function oauthRouter(options: OAuthRouterOptions): Router {
     let location: string;
     try {
       location = await flow.start({ target, scope, browserId });
+    } catch (err) {
+      if (err instanceof OAuthRequestError) return page(ctx, 400, 'Bad request', err.message);
+      throw err;
+    }
+    setCookie(ctx, BROWSER_COOKIE, signCookieValue(browserId, secret), '/oauth', BROWSER_COOKIE_TTL_MS);
+    ctx.status = 302;
+    ctx.set('Location', location);
+    ctx.body = '';
+  });
+
+  router.get('/oauth/login', async (ctx) => {
+    noStore(ctx);
+    const target = single(ctx, 'target');
+    const appidParam = single(ctx, 'appid');
+    if (target === null || appidParam === null)
+      return page(ctx, 400, 'Bad request', 'Each parameter may be given once.');
+    const appid = appidParam === undefined || appidParam === '' ? undefined : appidParam;
+    if (websites.size === 0)
+      return page(ctx, 404, 'Not found', 'No website app is configured for WeChat sign-in.');
+    if (appid === undefined && websites.size > 1)
+      return page(ctx, 400, 'Bad request', 'Several website apps are configured: name one with appid=.');
+    const chosen = appid ?? [...websites.keys()][0]!;
+    if (!websites.has(chosen)) return page(ctx, 404, 'Not found', 'No website app with this AppID.');
+    const browserId = readBrowserId(ctx, secret) ?? mintBrowserId();
+    let location: string;
+    try {
+      location = await flow.startWebsite({ target, appid: chosen, browserId });
     } catch (err) {
       if (err instanceof OAuthRequestError) return page(ctx, 400, 'Bad request', err.message);
       throw err;
@@ -140,13 +182,13 @@ export function oauthRouter(options: OAuthRouterOptions): Router {
           'Not signed in',
           'You declined to sign in with WeChat, so you are not signed in.',
           {
-            href: loginUrl(outcome.target, outcome.scope),
+            href: againUrl(outcome.target, outcome.scope),
             text: 'Sign in with WeChat',
           },
         );
       case 'code_rejected':
         return page(ctx, 400, 'Sign-in failed', 'This sign-in link has expired or was already used.', {
-          href: loginUrl(outcome.target, outcome.scope),
+          href: againUrl(outcome.target, outcome.scope),
           text: 'Try again',
         });
       case 'signed_in': {
@@ -184,6 +226,13 @@ export function oauthRouter(options: OAuthRouterOptions): Router {
   });
 
   return router;
+}
+
+/** Where a declined or failed sign-in starts again: a website's QR page, or the Official Account's. */
+function againUrl(target: string, scope: StateScope): string {
+  return scope === 'snsapi_login'
+    ? `/oauth/login?target=${encodeURIComponent(target)}`
+    : loginUrl(target, scope);
 }
 
 /** The browser id in this request's cookie, or null when there is none or its signature is wrong. */

@@ -51,7 +51,35 @@ const pathParam = (name: string, description: string) => ({
 });
 const openidParam = pathParam('openid', "The follower's OpenID in this account.");
 
+const IDENTITY_PROPERTIES: Record<string, Schema> = {
+  appid: { type: 'string' },
+  appType: { enum: ['official_account', 'miniprogram', 'website', 'mobile'] },
+  openid: { type: 'string' },
+  source: { enum: ['follower', 'oauth', 'miniprogram', 'mobile', 'website'] },
+  firstSeen: { type: 'string', format: 'date-time' },
+  lastSeen: { type: 'string', format: 'date-time' },
+};
+
 const schemas: Record<string, Schema> = {
+  UnionidReason: {
+    type: ['object', 'null'],
+    description: 'Why there is no UnionID, most likely; null when there is one',
+    required: ['code', 'message'],
+    properties: {
+      code: { enum: ['app_not_bound', 'snsapi_base', 'unfollowed', 'not_yet_known'] },
+      message: { type: 'string' },
+    },
+  },
+  Identity: {
+    type: 'object',
+    required: Object.keys(IDENTITY_PROPERTIES),
+    properties: IDENTITY_PROPERTIES,
+  },
+  PersonIdentity: {
+    type: 'object',
+    required: [...Object.keys(IDENTITY_PROPERTIES), 'unionid', 'unionidReason'],
+    properties: { ...IDENTITY_PROPERTIES, unionid: nullable('string'), unionidReason: ref('UnionidReason') },
+  },
   Error: {
     type: 'object',
     required: ['error'],
@@ -194,7 +222,10 @@ const paths: Record<string, Record<string, Schema>> = {
       summary: 'One follower',
       operationId: 'getFollower',
       parameters: [openidParam, appidParam],
-      responses: { '200': answer('the follower', ref('Follower')), '404': error('no such follower') },
+      responses: {
+        '200': answer('the follower, and why it has no UnionID if it has none', ref('FollowerWithReason')),
+        '404': error('no such follower'),
+      },
     },
   },
   '/api/followers/{openid}/events': {
@@ -227,30 +258,57 @@ const paths: Record<string, Record<string, Schema>> = {
   },
   '/api/unions/{unionid}': {
     get: {
-      summary: 'Every identity sharing a UnionID: followers of any account, OAuth visitors',
+      summary:
+        'Every identity sharing a UnionID: followers and web sign-ins of any account, Mini Program, website and mobile app sign-ins',
       operationId: 'getUnion',
       parameters: [pathParam('unionid', 'A UnionID (Open Platform).')],
       responses: {
-        '200': answer('the identities', {
+        '200': answer('the identities, one per (appid, openid, source)', {
           type: 'object',
           required: ['unionid', 'identities'],
           properties: {
             unionid: { type: 'string' },
-            identities: {
+            identities: { type: 'array', items: ref('Identity') },
+          },
+        }),
+        '404': error('no identity with this UnionID'),
+      },
+    },
+  },
+  '/api/people': {
+    get: {
+      summary:
+        'Whoever has this OpenID (of any app) or UnionID, with everyone linked to them: the People search',
+      operationId: 'searchPeople',
+      parameters: [
+        {
+          name: 'q',
+          in: 'query',
+          required: true,
+          description: 'An OpenID of any app or a UnionID, exactly.',
+          schema: { type: 'string' },
+        },
+        limitParam(50, 200),
+      ],
+      responses: {
+        '200': answer('people: identities grouped by UnionID (an identity without one stands alone)', {
+          type: 'object',
+          required: ['people'],
+          properties: {
+            people: {
               type: 'array',
               items: {
                 type: 'object',
-                required: ['appid', 'openid', 'source'],
+                required: ['unionid', 'identities'],
                 properties: {
-                  appid: { type: 'string' },
-                  openid: { type: 'string' },
-                  source: { enum: ['follower', 'oauth'] },
+                  unionid: nullable('string'),
+                  identities: { type: 'array', items: ref('PersonIdentity') },
                 },
               },
             },
           },
         }),
-        '404': error('no identity with this UnionID'),
+        '400': error('no q'),
       },
     },
   },
@@ -429,6 +487,15 @@ function packageVersion(): string {
   }
   return '0.0.0';
 }
+
+// GET /api/followers/:openid adds why there is no UnionID (issue 12); the list and the export do not.
+schemas['FollowerWithReason'] = {
+  ...schemas['Follower'],
+  properties: {
+    ...(schemas['Follower']!['properties'] as Record<string, Schema>),
+    unionidReason: ref('UnionidReason'),
+  },
+};
 
 /** The document; `info.version` is the package's version. */
 export function openApiDocument(version: string = packageVersion()): Record<string, unknown> {

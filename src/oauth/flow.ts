@@ -1,6 +1,6 @@
 import { silentLogger, withBindings, type Logger } from '../logger.js';
 import type { OAuthRepo } from './oauth-repo.js';
-import { buildOAuthAuthorizeUrl } from '../wechat-api/oauth-authorize-url.js';
+import { buildOAuthAuthorizeUrl, buildQrConnectUrl } from '../wechat-api/oauth-authorize-url.js';
 import { WechatApiError, WechatHttpError } from '../wechat-api/errors.js';
 import type { OAuthToken, OAuthUserInfo } from '../wechat-api/types.js';
 import { safeEqual } from '../wire/signature.js';
@@ -30,7 +30,22 @@ export interface OAuthFlowOptions {
   /** Unix milliseconds; default Date.now. */
   clock?: () => number;
   logger?: Logger;
+  /**
+   * The website apps of the Open Platform that sign in by QR code (`GET /oauth/login`, INTERFACE.md §8):
+   * each one's API client, by AppID. Their sign-ins come back through the same callback.
+   */
+  websiteApi?: (appid: string) => OAuthApi | undefined;
+  /**
+   * Records a website sign-in (identities/ keeps them, linked by UnionID); returns the UnionID known for the
+   * OpenID. Required with `websiteApi`.
+   */
+  recordWebsite?: (
+    identity: OAuthIdentity & { nickname: string | null },
+  ) => Promise<{ unionid: string | null }>;
 }
+
+/** A `state` of a website app's QR sign-in, beside the Official Account's two scopes. */
+export type StateScope = OAuthScope | 'snsapi_login';
 
 /**
  * Ten minutes: enough to read a consent page, short enough that a leaked link soon dies. WeChat's own
@@ -72,11 +87,11 @@ export type OAuthOutcome =
   /** Signed in: start a session and go to `target`. */
   | { kind: 'signed_in'; identity: OAuthIdentity; target: string }
   /** The state was good but WeChat sent no code: the user declined. No session. */
-  | { kind: 'refused'; target: string; scope: OAuthScope }
+  | { kind: 'refused'; target: string; scope: StateScope }
   /** Forged, unknown, expired, already used, or minted for another browser: a 400 with no details. */
   | { kind: 'invalid_state'; reason: 'malformed' | 'unknown' | 'expired' | 'other_browser' }
   /** WeChat refused the code (invalid, used, expired: 40029 / 40163 / 42003): start again. */
-  | { kind: 'code_rejected'; target: string; scope: OAuthScope };
+  | { kind: 'code_rejected'; target: string; scope: StateScope };
 
 /**
  * WeChat web authorization for one account (INTERFACE.md §6, WECHAT-PROTOCOL.md §6.8), without HTTP: the
@@ -141,6 +156,36 @@ export class OAuthFlow {
   }
 
   /**
+   * Starts a website app's QR sign-in (INTERFACE.md §8): the same checks and state as {@link start}, bound
+   * to the browser and single-use, with the app's AppID kept on the state; returns WeChat's qrconnect URL.
+   */
+  async startWebsite(input: { target: unknown; appid: string; browserId: string }): Promise<string> {
+    const { target, appid, browserId } = input;
+    if (typeof target !== 'string' || !isLocalTarget(target)) {
+      throw new OAuthRequestError(
+        'target',
+        'target must be a path on this server, like /account (not //host, /\\host or a full URL)',
+      );
+    }
+    if (this.#options.websiteApi?.(appid) === undefined) throw new Error(`no website app ${appid}`);
+    const state = mintState();
+    await this.#options.oauth.saveState({
+      state,
+      browserHash: hashBrowserId(browserId),
+      target,
+      scope: 'snsapi_login',
+      expiresAt: this.#clock() + this.#ttlMs,
+      appid,
+    });
+    return buildQrConnectUrl({
+      openBase: this.#options.openBase,
+      appid,
+      redirectUri: this.#redirectUri,
+      state,
+    });
+  }
+
+  /**
    * Handles WeChat's redirect back. The state is taken (deleted) first, so it is spent whatever happens
    * next; then it must be unexpired and minted for `browserId`. With no code the user declined. Otherwise
    * the code is exchanged once (`snsapi_userinfo` also reads `/sns/userinfo` for the UnionID and profile) and
@@ -163,6 +208,7 @@ export class OAuthFlow {
     const { target, scope } = taken;
     if (code === undefined || code === '') return { kind: 'refused', target, scope };
     if (code.length > MAX_CODE_LENGTH) return { kind: 'code_rejected', target, scope };
+    if (scope === 'snsapi_login') return this.#finishWebsite(taken.appid ?? '', code, target);
 
     let token: OAuthToken;
     try {
@@ -205,13 +251,42 @@ export class OAuthFlow {
     return { kind: 'signed_in', identity, target };
   }
 
+  /** The rest of a website app's QR sign-in (§9): its own code exchange, userinfo, and the identity kept. */
+  async #finishWebsite(appid: string, code: string, target: string): Promise<OAuthOutcome> {
+    const api = this.#options.websiteApi?.(appid);
+    const record = this.#options.recordWebsite;
+    // A state of an app no longer configured: as good as unknown.
+    if (api === undefined || record === undefined) return this.#invalid('unknown');
+    let token: OAuthToken;
+    try {
+      token = await api.oauthExchangeCode(code);
+    } catch (err) {
+      if (err instanceof WechatApiError && CODE_REJECTED.has(err.errcode)) {
+        this.#log.info({ errcode: err.errcode, appid }, 'website sign-in code refused by WeChat');
+        return { kind: 'code_rejected', target, scope: 'snsapi_login' };
+      }
+      throw err;
+    }
+    const profile = await this.#userInfo(token, api);
+    const identity: OAuthIdentity = {
+      appid,
+      openid: token.openid,
+      unionid: token.unionid ?? profile?.unionid ?? null,
+      scope: 'snsapi_login',
+      isSnapshotUser: false,
+    };
+    const saved = await record({ ...identity, nickname: profile?.nickname ?? null });
+    identity.unionid = saved.unionid;
+    return { kind: 'signed_in', identity, target };
+  }
+
   /**
    * The profile of a `snsapi_userinfo` sign-in. The openid is already known, so a failure here costs only
    * the profile (and a UnionID the token did not carry): logged, and the visitor is signed in anyway.
    */
-  async #userInfo(token: OAuthToken): Promise<OAuthUserInfo | null> {
+  async #userInfo(token: OAuthToken, api: OAuthApi = this.#options.api): Promise<OAuthUserInfo | null> {
     try {
-      return await this.#options.api.oauthUserInfo(token.accessToken, token.openid);
+      return await api.oauthUserInfo(token.accessToken, token.openid);
     } catch (err) {
       if (!(err instanceof WechatApiError) && !(err instanceof WechatHttpError)) throw err;
       this.#log.warn({ err }, 'sns/userinfo failed; signed in without the profile');

@@ -5,9 +5,12 @@ export interface OAuthStateInput {
   /** Hash of the browser-binding cookie value. */
   browserHash: string;
   target: string;
-  scope: 'snsapi_base' | 'snsapi_userinfo';
+  /** `snsapi_login`: a website app's QR sign-in (INTERFACE.md §8). */
+  scope: 'snsapi_base' | 'snsapi_userinfo' | 'snsapi_login';
   /** Unix milliseconds. */
   expiresAt: number;
+  /** The website app of an `snsapi_login` state; absent (null) for the Official Account's own. */
+  appid?: string | null;
 }
 
 export interface OAuthIdentityInput {

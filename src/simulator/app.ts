@@ -7,6 +7,7 @@ import { isRecord, queryOf, readRawBody } from './routes/api-kit.js';
 import { controlErrors, controlRoutes } from './routes/control-routes.js';
 import { menuRoutes } from './routes/menu-routes.js';
 import { messageRoutes } from './routes/message-routes.js';
+import { openPlatformRoutes } from './routes/open-platform-routes.js';
 import { qrcodeRoutes } from './routes/qrcode-routes.js';
 import { snsRoutes } from './routes/sns-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
@@ -44,6 +45,7 @@ export function createSimulatorApp(world: World): Koa {
   messageRoutes(router, world);
   snsRoutes(router, world);
   authorizeRoutes(router, world);
+  openPlatformRoutes(router, world);
   controlRoutes(router, world);
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -7,10 +7,12 @@ import { OffsetClock } from './clock.js';
 import { readWorldState, WorldStateFile } from './state-file.js';
 import type {
   CreateAccountOptions,
+  CreateAppOptions,
   MisbehaveRule,
   RecordedCall,
   SimAccount,
   SimClock,
+  SimOpenApp,
   Simulator,
   SimPerson,
   StartSimulatorOptions,
@@ -117,6 +119,18 @@ class RunningSimulator implements Simulator {
 
   createPerson(opts?: { unionid?: string | undefined; nickname?: string | undefined }): SimPerson {
     return this.world.createPerson(opts);
+  }
+
+  get apps(): readonly SimOpenApp[] {
+    return [...this.world.apps.values()];
+  }
+
+  createApp(opts: CreateAppOptions): SimOpenApp {
+    return this.world.createApp(opts);
+  }
+
+  app(appid: string): SimOpenApp {
+    return this.world.app(appid);
   }
 
   clearCalls(): void {

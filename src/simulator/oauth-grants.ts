@@ -7,8 +7,11 @@ export const OAUTH_CODE_TTL_MS = 5 * 60_000;
 export const SNS_TOKEN_TTL_MS = 7200_000;
 export const REFRESH_TOKEN_TTL_MS = 30 * 86_400_000;
 
-/** The two scopes of the Official Account authorize page (§6.8). */
-export type OAuthScope = 'snsapi_base' | 'snsapi_userinfo';
+/**
+ * The two scopes of the Official Account authorize page (§6.8), and `snsapi_login` of a website app's QR
+ * sign-in (§9; a mobile app's SDK grants `snsapi_userinfo`).
+ */
+export type OAuthScope = 'snsapi_base' | 'snsapi_userinfo' | 'snsapi_login';
 
 /** Who authorized what: what a code, an OAuth token and a refresh token all stand for. */
 export interface OAuthSubject {
@@ -16,6 +19,8 @@ export interface OAuthSubject {
   openid: string;
   unionid: string;
   scope: OAuthScope;
+  /** An app not bound to the Open Platform: WeChat never tells its UnionIDs. */
+  unbound?: boolean | undefined;
 }
 
 export interface CodeRecord extends OAuthSubject {
@@ -84,6 +89,12 @@ export class OAuthGrants {
     return code;
   }
 
+  /** Who a code of `appid` stands for, without using it; undefined when unknown. */
+  peek(appid: string, code: string): OAuthSubject | undefined {
+    const record = this.codes.get(code);
+    return record && record.appid === appid ? subjectOf(record) : undefined;
+  }
+
   /** Exchanges a code once: 40029 unknown (or another app's), 40163 used, 42003 older than 5 minutes. */
   exchange(appid: string, code: string): SnsTokenGrant {
     const record = this.codes.get(code);
@@ -126,12 +137,19 @@ export class OAuthGrants {
       refresh_token: refreshToken,
       openid: subject.openid,
       scope: subject.scope,
-      // unionid comes back only for snsapi_userinfo (every simulated account is bound to an Open Platform).
-      ...(subject.scope === 'snsapi_userinfo' ? { unionid: subject.unionid } : {}),
+      // unionid comes back only for snsapi_userinfo and snsapi_login, and only from a bound app (every
+      // simulated Official Account is bound to the Open Platform).
+      ...(subject.scope !== 'snsapi_base' && !subject.unbound ? { unionid: subject.unionid } : {}),
     };
   }
 }
 
 function subjectOf(r: OAuthSubject): OAuthSubject {
-  return { appid: r.appid, openid: r.openid, unionid: r.unionid, scope: r.scope };
+  return {
+    appid: r.appid,
+    openid: r.openid,
+    unionid: r.unionid,
+    scope: r.scope,
+    ...(r.unbound ? { unbound: true } : {}),
+  };
 }

@@ -206,6 +206,40 @@ export interface SimAccount {
   push(xml: string, opts?: PushOptions): Promise<PushResult>;
 }
 
+/** The kinds of app an Open Platform account binds besides Official Accounts (WECHAT-PROTOCOL.md §9). */
+export type OpenAppType = 'miniprogram' | 'website' | 'mobile';
+
+/** Options of `Simulator.createApp`; anything left out gets a random, well-formed value. */
+export interface CreateAppOptions {
+  type: OpenAppType;
+  appid?: string | undefined;
+  appsecret?: string | undefined;
+  name?: string | undefined;
+  /** Bound to the simulated Open Platform (default true): false means it never reports a UnionID. */
+  bound?: boolean | undefined;
+}
+
+/** A Mini Program, website app or mobile app of the simulated Open Platform. */
+export interface SimOpenApp {
+  readonly appid: string;
+  readonly appsecret: string;
+  readonly type: OpenAppType;
+  readonly name: string;
+  readonly bound: boolean;
+  /** The OpenID this app sees for a person (issued the first time). */
+  openidOf(person: Pick<SimPerson, 'unionid'>): string;
+  /**
+   * The person signs in as the app's client would: `wx.login()` in a Mini Program (a js_code for
+   * jscode2session), the WeChat SDK of a mobile app, or a scan of the website's QR code (a code for
+   * /sns/oauth2/access_token). Each code is good once, for 5 minutes.
+   */
+  login(person: Pick<SimPerson, 'unionid'>): string;
+  /** WeChat's risk control blocks the person in this app: their next code exchange answers 40226. */
+  block(person: Pick<SimPerson, 'unionid'>): void;
+  /** A website app: the UnionID of whoever is about to scan its QR page (listed first there). */
+  scanner: string | undefined;
+}
+
 /** The running simulator. */
 export interface Simulator {
   /** Base URL, e.g. http://127.0.0.1:PORT — serves /cgi-bin/*, /sns/*, /connect/oauth2/authorize, /sim/*. */
@@ -217,6 +251,11 @@ export interface Simulator {
   readonly accounts: readonly SimAccount[];
   /** A person who can follow several accounts; the same unionid everywhere. */
   createPerson(opts?: { unionid?: string | undefined; nickname?: string | undefined }): SimPerson;
+  /** Adds a Mini Program, website app or mobile app to the simulated Open Platform. */
+  createApp(opts: CreateAppOptions): SimOpenApp;
+  /** Throws when there is no such app. */
+  app(appid: string): SimOpenApp;
+  readonly apps: readonly SimOpenApp[];
   /** Every API call received, oldest first. */
   readonly calls: RecordedCall[];
   clearCalls(): void;

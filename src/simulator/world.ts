@@ -17,13 +17,22 @@ import {
 } from './ids.js';
 import { Misbehaviour } from './misbehaviour.js';
 import { OAuthGrants, type OAuthGrantsState } from './oauth-grants.js';
+import { OpenApp, type OpenAppState } from './open-app.js';
 import { Person } from './person.js';
 import type { PushSettings } from './push-delivery.js';
 import { SimulatorError } from './simulator-error.js';
-import type { CreateAccountOptions, MessageMode, RecordedCall, SimClock } from './types.js';
+import type {
+  CreateAccountOptions,
+  CreateAppOptions,
+  MessageMode,
+  OpenAppType,
+  RecordedCall,
+  SimClock,
+} from './types.js';
 import { decodeAesKey } from '../wire/crypto.js';
 
 const MODES: readonly MessageMode[] = ['plain', 'compat', 'safe'];
+const OPEN_APP_TYPES: readonly OpenAppType[] = ['miniprogram', 'website', 'mobile'];
 
 /** Marks a state file as the simulator's, and its layout version. */
 export const WORLD_STATE_FORMAT = 'wxoa-simulator-state';
@@ -47,12 +56,16 @@ export interface WorldState {
   accounts: AccountState[];
   tokens: AccessTokensState;
   oauth: OAuthGrantsState;
+  /** The Open Platform's other apps (absent in files written before they existed). */
+  apps?: OpenAppState[] | undefined;
 }
 
 /** Everything the simulated platform knows; the HTTP routes and the programmatic API share it. */
 export class World {
   readonly accounts = new Map<string, Account>();
   readonly persons = new Map<string, Person>();
+  /** Mini Programs, website apps and mobile apps of the Open Platform, by AppID. */
+  readonly apps = new Map<string, OpenApp>();
   readonly tokens: AccessTokens;
   readonly oauth: OAuthGrants;
   readonly misbehaviour = new Misbehaviour();
@@ -95,6 +108,7 @@ export class World {
       accounts: [...this.accounts.values()].map((a) => a.snapshot()),
       tokens: this.tokens.snapshot(),
       oauth: this.oauth.snapshot(),
+      apps: [...this.apps.values()].map((a) => a.snapshot()),
     };
   }
 
@@ -114,6 +128,55 @@ export class World {
     }
     this.tokens.restore(state.tokens);
     this.oauth.restore(state.oauth);
+    for (const saved of state.apps ?? []) {
+      const app = this.newApp(saved);
+      app.restore(saved);
+      this.apps.set(app.appid, app);
+    }
+  }
+
+  /** Adds a Mini Program, website app or mobile app to the Open Platform. */
+  createApp(opts: CreateAppOptions): OpenApp {
+    if (!OPEN_APP_TYPES.includes(opts.type))
+      throw new SimulatorError('invalid', `type must be one of ${OPEN_APP_TYPES.join(', ')}`);
+    const appid = opts.appid ?? newAppId();
+    if (this.apps.has(appid) || this.accounts.has(appid))
+      throw new SimulatorError('conflict', `app ${appid} exists`);
+    const app = this.newApp({
+      appid,
+      appsecret: opts.appsecret ?? newAppSecret(),
+      type: opts.type,
+      name: opts.name ?? `Sandbox ${opts.type}`,
+      bound: opts.bound ?? true,
+    });
+    this.apps.set(appid, app);
+    this.changed();
+    return app;
+  }
+
+  app(appid: string): OpenApp {
+    const app = this.apps.get(appid);
+    if (!app) throw new SimulatorError('not_found', `no app ${appid}`);
+    return app;
+  }
+
+  private newApp(a: Pick<OpenAppState, 'appid' | 'appsecret' | 'type' | 'name' | 'bound'>): OpenApp {
+    return new OpenApp(a.appid, a.appsecret, a.type, a.name, a.bound, {
+      clock: this.clock,
+      // A website's QR sign-in grants snsapi_login; a mobile app's SDK, snsapi_userinfo (§9).
+      issueOAuthCode: (app, person) =>
+        this.oauth.issueCode({
+          appid: app.appid,
+          openid: app.openidOf(person),
+          unionid: person.unionid,
+          scope: app.type === 'website' ? 'snsapi_login' : 'snsapi_userinfo',
+          unbound: !app.bound,
+        }),
+      newOpenId: (appid, person) =>
+        this.seed !== undefined ? derivedOpenId(this.seed, appid, person.unionid) : newOpenId(),
+      person: (unionid) => this.persons.get(unionid),
+      changed: () => this.changed(),
+    });
   }
 
   createAccount(opts: CreateAccountOptions = {}): Account {

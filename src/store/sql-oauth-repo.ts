@@ -15,6 +15,7 @@ interface StateRow {
   scope: OAuthStateInput['scope'];
   expires_at: number;
   created_at: number;
+  appid: string | null;
 }
 
 /** Options of {@link SqlOAuthRepo}. */
@@ -44,9 +45,17 @@ export class SqlOAuthRepo implements OAuthRepo {
 
   async saveState(state: OAuthStateInput): Promise<void> {
     await this.db.run(
-      `INSERT INTO oauth_states (state, browser_hash, target, scope, expires_at, created_at)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-      [state.state, state.browserHash, state.target, state.scope, state.expiresAt, this.clock()],
+      `INSERT INTO oauth_states (state, browser_hash, target, scope, expires_at, created_at, appid)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [
+        state.state,
+        state.browserHash,
+        state.target,
+        state.scope,
+        state.expiresAt,
+        this.clock(),
+        state.appid ?? null,
+      ],
     );
     this.purge();
   }
@@ -55,7 +64,7 @@ export class SqlOAuthRepo implements OAuthRepo {
     // One statement: of two callbacks racing with the same state, exactly one gets the row.
     const rows = await this.db.all<StateRow>(
       `DELETE FROM oauth_states WHERE state = ?
-       RETURNING state, browser_hash, target, scope, expires_at, created_at`,
+       RETURNING state, browser_hash, target, scope, expires_at, created_at, appid`,
       [state],
     );
     const row = rows[0];
@@ -67,6 +76,7 @@ export class SqlOAuthRepo implements OAuthRepo {
       scope: row.scope,
       expiresAt: Number(row.expires_at),
       createdAt: Number(row.created_at),
+      ...(row.appid !== null && row.appid !== undefined ? { appid: row.appid } : {}),
     };
   }
 

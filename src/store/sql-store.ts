@@ -4,6 +4,7 @@ import { SqlAuthFailureRepo } from './sql-auth-failure-repo.js';
 import { SqlConsoleSessionRepo } from './sql-console-session-repo.js';
 import { SqlApiStatusRepo } from './sql-api-status-repo.js';
 import { SqlFollowerRepo } from './sql-follower-repo.js';
+import { SqlIdentityRepo } from './sql-identity-repo.js';
 import { SqlMessageRepo } from './sql-message-repo.js';
 import { SqlOAuthRepo } from './sql-oauth-repo.js';
 import { SqlQrCodeRepo } from './sql-qrcode-repo.js';
@@ -100,6 +101,7 @@ function repositories(db: Db, options: SqlStoreOptions): Omit<Store, 'admin' | '
     consoleSessions: new SqlConsoleSessionRepo(db, clock),
     authFailures: new SqlAuthFailureRepo(db, { logger }),
     apiStatus: new SqlApiStatusRepo(db),
+    identities: new SqlIdentityRepo(db, clock),
     async ping() {
       await db.get('SELECT 1 AS ok');
     },

@@ -9,6 +9,7 @@ import type { QrCodeRepo } from '../campaigns/qrcode-repo.js';
 import type { TokenStore } from '../wechat-api/token-store.js';
 import type { AuthFailureRepo } from '../access/auth-failure-repo.js';
 import type { ConsoleSessionRepo } from '../access/console-session-repo.js';
+import type { IdentityRepo } from '../identities/identity-repo.js';
 
 // The ports live with the code that consumes them (ARCHITECTURE.md); re-exported so the store's callers
 // find every type of the Store in one place.
@@ -51,6 +52,7 @@ export type {
 export type { OAuthIdentityInput, OAuthRepo, OAuthStateInput } from '../oauth/oauth-repo.js';
 
 export type { ConsoleSessionRepo } from '../access/console-session-repo.js';
+export type { AppIdentityInput, IdentityRepo } from '../identities/identity-repo.js';
 export type { AuthFailurePolicy, AuthFailureRepo } from '../access/auth-failure-repo.js';
 
 /** Everything wxoa keeps, on SQLite or PostgreSQL. */
@@ -75,6 +77,8 @@ export interface Store {
    * store's. Elsewhere (PostgreSQL, `sqlite::memory:`) the store itself.
    */
   readonly admin: Store;
+  /** Identities of every app of the Open Platform, linked by UnionID (INTERFACE.md §8). */
+  identities: IdentityRepo;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

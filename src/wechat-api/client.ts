@@ -263,6 +263,27 @@ export class WechatApi {
     return oauthToken(json, path);
   }
 
+  /**
+   * A Mini Program's `wx.login()` code → its user (`/sns/jscode2session`, WECHAT-PROTOCOL.md §9). A code is
+   * single-use, so a timed-out exchange is not retried. WeChat's `session_key` is dropped here, unread by
+   * anything: wxoa decrypts no Mini Program data, and a key never kept cannot leak.
+   */
+  async miniProgramSession(code: string): Promise<{ openid: string; unionid?: string }> {
+    const path = '/sns/jscode2session';
+    const json = await this.#transport.request({
+      method: 'GET',
+      path,
+      query: { appid: this.appid, secret: this.#appsecret, js_code: code, grant_type: 'authorization_code' },
+      secrets: [this.#appsecret, code],
+      idempotent: false,
+    });
+    const unionid = json['unionid'];
+    return {
+      openid: requireString(json, 'openid', path),
+      ...(typeof unionid === 'string' && unionid !== '' ? { unionid } : {}),
+    };
+  }
+
   /** Renews an OAuth token with its refresh_token (§6.8 step 3; 30 days, then 42002). */
   async oauthRefresh(refreshToken: string): Promise<OAuthToken> {
     const path = '/sns/oauth2/refresh_token';

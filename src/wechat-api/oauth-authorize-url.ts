@@ -39,3 +39,22 @@ export function buildOAuthAuthorizeUrl(opts: OAuthAuthorizeUrlOptions): string {
   ].join('&');
   return `${base}/connect/oauth2/authorize?${query}#wechat_redirect`;
 }
+
+/**
+ * A website app's QR sign-in page (WECHAT-PROTOCOL.md §9, INTERFACE.md §8):
+ * `/connect/qrconnect?appid&redirect_uri&response_type=code&scope=snsapi_login&state#wechat_redirect`.
+ */
+export function buildQrConnectUrl(opts: Omit<OAuthAuthorizeUrlOptions, 'scope' | 'forcePopup'>): string {
+  if (!STATE_PATTERN.test(opts.state)) {
+    throw new RangeError('OAuth state must be at most 128 letters and digits ([a-zA-Z0-9])');
+  }
+  const base = (opts.openBase ?? DEFAULT_OPEN_BASE).replace(/\/+$/, '');
+  const query = [
+    `appid=${encodeURIComponent(opts.appid)}`,
+    `redirect_uri=${encodeURIComponent(opts.redirectUri)}`,
+    'response_type=code',
+    'scope=snsapi_login',
+    `state=${opts.state}`,
+  ].join('&');
+  return `${base}/connect/qrconnect?${query}#wechat_redirect`;
+}

@@ -66,7 +66,7 @@ describe('loadConfig', () => {
 
   it('lists the known keys when nothing is near', () => {
     withFile({ zzzzzz: 1 });
-    expect(problemsOf({})[0]).to.match(/zzzzzz: unknown key \(known keys: replies, menu, accounts\)/);
+    expect(problemsOf({})[0]).to.match(/zzzzzz: unknown key \(known keys: replies, menu, accounts, apps\)/);
   });
 
   it('refuses a LOG_LEVEL pino does not know, naming the levels', () => {

@@ -275,6 +275,46 @@ describe('a newcomer walks through the console in a browser (sandbox mode)', fun
     expect(problems).to.deep.equal([]);
   });
 
+  it('signs the same person in to the Mini Program, the mobile app and the website (QR), and finds them under People', async () => {
+    const known = await sim(`/sim/accounts/${SANDBOX_ACCOUNT.appid}/followers/${openid}`);
+    const unionid = String(known['unionid']);
+    await page.goto(new URL(`/admin/simulator?as=${openid}`, page.url()).toString());
+    const panel = page.locator('[data-panel="sign-in"]');
+    await panel.getByRole('button', { name: 'Sandbox Mini Program' }).click();
+    await page.locator('.flash.ok', { hasText: 'Signed in to Sandbox Mini Program' }).waitFor();
+    await panel.getByRole('button', { name: 'Sandbox mobile app' }).click();
+    await page.locator('.flash.ok', { hasText: 'Signed in to Sandbox mobile app' }).waitFor();
+
+    // The website: our /oauth/login, then WeChat's QR page (the simulator's), where the person scans.
+    await panel.getByRole('button', { name: 'Sandbox website (QR sign-in)' }).click();
+    await page.waitForURL(/\/connect\/qrconnect\?/);
+    const scan = page.locator('a.scan-as').first();
+    expect(await scan.getAttribute('data-unionid')).to.equal(unionid);
+    await scan.click();
+    await page.waitForURL(/\/admin\/people\?q=/);
+
+    // One person, every identity: follower and web sign-in of the account, Mini Program, mobile, website.
+    const person = page.locator(`[data-person="${unionid}"]`);
+    await person.waitFor();
+    for (const source of ['follower', 'oauth', 'miniprogram', 'mobile', 'website']) {
+      expect(await person.locator(`tr[data-source="${source}"]`).count(), source).to.equal(1);
+    }
+
+    // The People search finds them by the Mini Program's OpenID too.
+    const apps = (await sim('/sim/apps'))['apps'] as Array<{ appid: string; type: string }>;
+    const mini = apps.find((a) => a.type === 'miniprogram')!;
+    const login = await sim(`/sim/apps/${mini.appid}/login`, { unionid });
+    await page.getByRole('link', { name: 'People' }).click();
+    await page.getByLabel('OpenID or UnionID').fill(String(login['openid']));
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.locator(`[data-person="${unionid}"] tr[data-source="website"]`).waitFor();
+
+    // And the follower page's "Same person elsewhere" lists the other apps.
+    await page.goto(new URL(`/admin/followers/${openid}`, page.url()).toString());
+    await page.locator('[data-table="identities"]', { hasText: 'website QR sign-in' }).waitFor();
+    expect(problems).to.deep.equal([]);
+  });
+
   it('shows markup a follower sends as text and never runs it', async () => {
     const markup = 'Look <img src=x onerror="alert(1)"><script>alert(2)</script>';
     await page.goto(new URL(`/admin/simulator?as=${openid}`, page.url()).toString());
@@ -301,6 +341,7 @@ describe('a newcomer walks through the console in a browser (sandbox mode)', fun
     const small = await phone.newPage();
     for (const path of [
       '/admin/followers',
+      '/admin/people',
       '/admin/conversations',
       '/admin/campaigns',
       '/admin/menu',

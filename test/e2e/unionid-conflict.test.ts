@@ -117,8 +117,9 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
         reportedUnionid: OTHER,
       });
       // The union is still the first UnionID's; the other one names nobody.
-      expect((await server.api(`/api/unions/${follower.unionid}`)).body.identities).to.deep.equal([
-        { appid: account.appid, openid: follower.openid, source: 'follower' },
+      const union = (await server.api(`/api/unions/${follower.unionid}`)).body.identities;
+      expect(union.map((i: Record<string, string>) => [i['appid'], i['openid'], i['source']])).to.deep.equal([
+        [account.appid, follower.openid, 'follower'],
       ]);
 
       const browser = new ConsoleClient(server.url);

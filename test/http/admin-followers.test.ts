@@ -5,6 +5,7 @@ import Koa from 'koa';
 import { EnrichmentWorker } from '../../src/followers/enrichment.js';
 import { requireAdminToken } from '../../src/http/admin-auth.js';
 import { followersApiRouter } from '../../src/http/admin-followers.js';
+import { identitiesApiRouter } from '../../src/http/admin-identities.js';
 import { apiErrors } from '../../src/http/api-error.js';
 import { silentLogger } from '../../src/logger.js';
 import {
@@ -109,6 +110,11 @@ describe('admin API: followers, unions, scenes', function () {
     app.use((ctx, next) => (ctx.path.startsWith('/api/') ? guard(ctx, next) : next()));
     const router = followersApiRouter({ store, appid: primary.appid, appids: [second.appid] });
     app.use(router.routes()).use(router.allowedMethods());
+    const identities = identitiesApiRouter({
+      identities: store.identities,
+      appids: [primary.appid, second.appid],
+    });
+    app.use(identities.routes()).use(identities.allowedMethods());
     server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => server.once('listening', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -150,7 +156,9 @@ describe('admin API: followers, unions, scenes', function () {
     it('answers the follower object with exactly its fields', async () => {
       const res = await get(`/api/followers/${springA.openid}`);
       expect(res.status).to.equal(200);
-      expect(Object.keys(res.body).sort()).to.deep.equal(FOLLOWER_FIELDS);
+      // The follower object, and why there is no UnionID (issue 12; null: there is one).
+      expect(Object.keys(res.body).sort()).to.deep.equal([...FOLLOWER_FIELDS, 'unionidReason'].sort());
+      expect(res.body.unionidReason).to.equal(null);
       expect(res.body).to.include({
         appid: primary.appid,
         openid: springA.openid,
@@ -328,11 +336,22 @@ describe('admin API: followers, unions, scenes', function () {
       expect(res.status).to.equal(200);
       expect(res.body.unionid).to.equal(unionid);
       const expected = [
-        { appid: primary.appid, openid: shared.onPrimary.openid, source: 'follower' },
-        { appid: second.appid, openid: shared.onSecond.openid, source: 'follower' },
+        {
+          appid: primary.appid,
+          appType: 'official_account',
+          openid: shared.onPrimary.openid,
+          source: 'follower',
+        },
+        {
+          appid: second.appid,
+          appType: 'official_account',
+          openid: shared.onSecond.openid,
+          source: 'follower',
+        },
       ];
       const byAppid = (a: Json, b: Json) => (a.appid < b.appid ? -1 : 1);
-      expect([...res.body.identities].sort(byAppid)).to.deep.equal(expected.sort(byAppid));
+      const brief = res.body.identities.map(({ firstSeen: _f, lastSeen: _l, ...rest }: Json) => rest);
+      expect([...brief].sort(byAppid)).to.deep.equal(expected.sort(byAppid));
     });
 
     it('answers 404 for a UnionID nobody has', async () => {

@@ -157,6 +157,7 @@ describe('admin API reference: GET /api/openapi.json', function () {
     await get(`/api/conversations/${follower.openid}/messages`, '/api/conversations/{openid}/messages');
     const unionid = (await server.api(`/api/followers/${follower.openid}`)).body.unionid as string;
     await get(`/api/unions/${unionid}`, '/api/unions/{unionid}');
+    await get(`/api/people?q=${follower.openid}`, '/api/people');
 
     const created = await server.api('/api/qrcodes', {
       method: 'POST',

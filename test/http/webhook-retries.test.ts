@@ -29,6 +29,9 @@ describe('webhook: retried deliveries (INTERFACE.md §3, WECHAT-PROTOCOL.md §5)
   let now = Date.now();
 
   before(async () => {
+    // Read when the suite starts, not when mocha loads the file: in a full run that is minutes earlier,
+    // and a clock older than the timestamp tolerance (300 s) makes every signed push stale (401).
+    now = Date.now();
     const bot = new Bot();
     bot.use((ctx) => {
       runs++;

@@ -108,6 +108,24 @@ describe('simulator: state file', () => {
     expect(twin.unionid).to.equal(person.unionid);
   });
 
+  it('keeps the Open Platform’s apps, the OpenIDs they issued and who they block', async () => {
+    const first = await start();
+    const mini = first.createApp({ type: 'miniprogram', name: 'Shop', bound: false });
+    const person = first.createPerson();
+    const openid = mini.openidOf(person);
+    mini.block(person);
+    await first.close();
+    running.length = 0;
+    const again = await start();
+    const kept = again.app(mini.appid);
+    expect(kept).to.include({ appsecret: mini.appsecret, type: 'miniprogram', name: 'Shop', bound: false });
+    expect(kept.openidOf(person)).to.equal(openid);
+    const session = await fetch(
+      `${again.url}/sns/jscode2session?appid=${kept.appid}&secret=${kept.appsecret}&js_code=${kept.login(person)}&grant_type=authorization_code`,
+    );
+    expect(((await session.json()) as { errcode?: number }).errcode).to.equal(40226);
+  });
+
   it('refuses a damaged state file instead of starting an empty world', async () => {
     const first = await start();
     first.createAccount();

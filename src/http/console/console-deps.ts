@@ -1,3 +1,6 @@
+import type { IdentityRepo } from '../../identities/identity-repo.js';
+import type { OpenApp } from '../../identities/identity.js';
+import type { AppSignIn } from '../../identities/sign-in.js';
 import type { Router } from '@koa/router';
 import type Koa from 'koa';
 import type { Context } from 'koa';
@@ -33,9 +36,14 @@ export interface ConsoleHost {
     apiStatus: ApiFailureStore;
     qrcodes: QrCodeRepo;
     syncRuns: SyncRunRepo;
+    identities: IdentityRepo;
   };
   readonly logger: Logger;
   readonly accounts: readonly AccountConfig[];
+  /** The Open Platform's other apps (the config file's `apps`): the People page names them. */
+  readonly apps: readonly OpenApp[];
+  /** Mini Program and mobile sign-in (the simulator panel signs a simulated person in through it). */
+  readonly appSignIn: AppSignIn;
   readonly conversations: ConversationService;
   /** The store and conversations as the console reads them (off the push thread); default: the two above. */
   readonly operator?: { readonly store: ConsoleHost['store']; readonly conversations: ConversationService };

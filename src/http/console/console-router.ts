@@ -15,6 +15,7 @@ import {
 } from './console-session.js';
 import { conversationsRoutes } from './conversations-routes.js';
 import { followersRoutes } from './followers-routes.js';
+import { peopleRoutes } from './people-routes.js';
 import { html } from './html.js';
 import { barePage } from './layout.js';
 import { loginRoutes, logoutRoute } from './login-routes.js';
@@ -77,6 +78,7 @@ export function consoleMiddleware(deps: ConsoleDeps): Middleware {
   });
   logoutRoute(closed, deps);
   followersRoutes(closed, deps);
+  peopleRoutes(closed, deps);
   conversationsRoutes(closed, deps);
   campaignsRoutes(closed, deps);
   menuRoutes(closed, deps);

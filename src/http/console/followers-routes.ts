@@ -10,7 +10,6 @@ import type {
   FollowerQuery,
   FollowerSort,
   UnionIdConflict,
-  UnionIdentity,
 } from '../../followers/follower-repo.js';
 import { subscribeSceneLabel } from '../../followers/subscribe-scene.js';
 import { sendPage, viewOf, type ConsoleDeps } from './console-deps.js';
@@ -24,6 +23,9 @@ import { conversationPanel, loadConversation } from './load-conversation.js';
 import { notFoundPage } from './not-found.js';
 import { syncStatusLine } from './sync-status-line.js';
 import { consoleHref, segment, type ViewContext } from './view-context.js';
+import type { Identity } from '../../identities/identity.js';
+import { unionidReason, type UnionidReason } from '../../identities/unionid-reason.js';
+import { identityHead, identityRow } from './identity-views.js';
 
 /** Followers shown per page. */
 export const FOLLOWERS_PAGE_SIZE = 25;
@@ -146,7 +148,10 @@ export function followersRoutes(router: Router, deps: ConsoleDeps): void {
     const view = viewOf(ctx);
     const record = await loadRecord(deps, view.appid, ctx.params['openid'] ?? '');
     if (!record.follower) return notFoundPage(ctx, view);
-    sendLive(ctx, recordPanel(view, record.follower, record.identities, record.events, record.conflicts));
+    sendLive(
+      ctx,
+      recordPanel(view, record.follower, record.identities, record.events, record.conflicts, record.reason),
+    );
   });
 }
 
@@ -172,7 +177,7 @@ export async function renderFollowerPage(
   const sent = ctx.query['sent'] === '1' && !reply.error;
   const body = html`<div class="grid side">
     <section class="card">
-      ${liveRegion(consoleHref(view, `/admin/live/followers/${segment(openid)}`), recordPanel(view, record.follower, record.identities, record.events, record.conflicts))}
+      ${liveRegion(consoleHref(view, `/admin/live/followers/${segment(openid)}`), recordPanel(view, record.follower, record.identities, record.events, record.conflicts, record.reason))}
     </section>
     <section class="card" id="conversation">
       <h2>Conversation</h2>
@@ -198,24 +203,34 @@ export async function renderFollowerPage(
 }
 
 async function loadRecord(deps: ConsoleDeps, appid: string, openid: string) {
-  const { followers } = deps.wxoa.store;
+  const { followers, identities: people } = deps.wxoa.store;
   const follower = await followers.get(appid, openid);
-  if (!follower) return { follower: null, identities: [], events: [], conflicts: [] };
-  const [identities, events, conflicts] = await Promise.all([
-    follower.unionid ? followers.unionIdentities(follower.unionid) : Promise.resolve([]),
+  if (!follower) return { follower: null, identities: [], events: [], conflicts: [], reason: null };
+  const [identities, events, conflicts, bound] = await Promise.all([
+    // The person across every app of the Open Platform (issue 12), not only the Official Accounts.
+    follower.unionid ? people.union(follower.unionid) : Promise.resolve([]),
     followers.events(appid, openid),
     followers.unionIdConflicts(appid, openid),
+    follower.unionid ? Promise.resolve(null) : people.appsWithUnionid([appid]),
   ]);
-  return { follower, identities, events, conflicts };
+  const reason =
+    bound === null
+      ? null
+      : unionidReason(
+          { unionid: null, source: 'follower', scope: null, subscribed: follower.subscribed },
+          bound.has(appid),
+        );
+  return { follower, identities, events, conflicts, reason };
 }
 
 /** Profile, identities and history: refreshed live, because enrichment fills them in after the follow. */
 function recordPanel(
   view: ViewContext,
   f: Follower,
-  identities: readonly UnionIdentity[],
+  identities: readonly Identity[],
   events: readonly FollowerEvent[],
   conflicts: readonly UnionIdConflict[],
+  reason: UnionidReason | null,
 ): Html {
   // With the API failing, "waiting" would wait forever: say why instead (the strip above has the details).
   const waiting = view.apiFailure
@@ -227,7 +242,7 @@ function recordPanel(
       <dd class="mono" data-field="openid">${f.openid}</dd>
       <dt>UnionID</dt>
       <dd class="mono" data-field="unionid">
-        ${f.unionid ?? (f.enrichedAt ? html`<span class="muted">none (the account is not bound to an Open Platform account)</span>` : waiting)}
+        ${f.unionid ?? (f.enrichedAt || !f.subscribed ? html`<span class="muted" data-unionid-reason="${reason?.code ?? ''}">none: ${reason?.message ?? 'WeChat has not told it'}</span>` : waiting)}
         ${conflicts.length ? html` <span class="tag amber" data-conflict>conflict</span>` : ''}
       </dd>
       <dt>Status</dt>
@@ -264,34 +279,13 @@ function recordPanel(
       <dt>Profile from WeChat</dt>
       <dd data-field="enriched">${f.enrichedAt ? html`fetched ${isoTime(f.enrichedAt)}` : waiting}</dd>
     </dl>`;
-  const others = identities.map((i) => {
-    const configured = view.accounts.includes(i.appid);
-    const here = i.appid === view.appid && i.openid === f.openid;
-    const link = configured
-      ? html`<a
-          class="mono"
-          href="${consoleHref({ appid: i.appid, primaryAppid: view.primaryAppid }, `/admin/followers/${segment(i.openid)}`)}"
-          >${i.openid}</a
-        >`
-      : html`<span class="mono">${i.openid}</span>`;
-    return html`<tr>
-      <td data-label="Account" class="mono">${i.appid}</td>
-      <td data-label="OpenID">${link}${here ? html` <span class="tag">this one</span>` : ''}</td>
-      <td data-label="Known from">
-        ${i.source === 'oauth' ? 'web sign-in (OAuth)' : i.signedIn ? 'follower, and web sign-in (OAuth)' : 'follower'}
-      </td>
-    </tr>`;
-  });
+  const others = identities.map((i) => identityRow(view, i, { appid: view.appid, openid: f.openid }));
   const unions = f.unionid
     ? html`<h2>Same person elsewhere (UnionID)</h2>
         <div class="table-wrap">
           <table class="stack" data-table="identities">
             <thead>
-              <tr>
-                <th>Account</th>
-                <th>OpenID</th>
-                <th>Known from</th>
-              </tr>
+              ${identityHead()}
             </thead>
             <tbody>
               ${others}

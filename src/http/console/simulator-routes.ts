@@ -1,6 +1,7 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { SimulatorError, type PushResult, type SimAccount, type SimFollower } from '../../simulator/index.js';
+import { SignInError } from '../../identities/sign-in.js';
 import { sendPage, viewOf, type ConsoleDeps } from './console-deps.js';
 import {
   csrfInput,
@@ -226,6 +227,43 @@ export function simulatorRoutes(router: Router, deps: ConsoleDeps): void {
     ctx.redirect(url);
   });
 
+  // A simulated person signs in to a Mini Program or mobile app of the sandbox Open Platform (issue 12): the
+  // app's client gets a code from WeChat (the simulator), and the server exchanges it as POST /auth/… does.
+  router.post('/admin/simulator/sign-in', async (ctx) => {
+    const target = await known(ctx);
+    if (!target) return;
+    const appid = formString(ctx.request.body, 'app');
+    const simApp = deps.simulator?.apps.find((a) => a.appid === appid);
+    const app = deps.wxoa.apps.find((a) => a.appid === appid);
+    const flashOf = (flash: Flash) =>
+      renderPanel(ctx, deps, target.account, { as: target.follower.openid, values: {}, errors: {}, flash });
+    if (!simApp || !app) return flashOf({ kind: 'error', text: 'Choose an app of the sandbox.' });
+    if (app.type === 'website') {
+      // The browser goes through the website's QR sign-in itself; the simulator lists this person first.
+      simApp.scanner = target.follower.unionid;
+      const back = `/admin/people?q=${encodeURIComponent(target.follower.unionid)}`;
+      ctx.redirect(`/oauth/login?target=${encodeURIComponent(back)}&appid=${encodeURIComponent(app.appid)}`);
+      return;
+    }
+    const code = simApp.login({ unionid: target.follower.unionid });
+    try {
+      const signedIn =
+        app.type === 'miniprogram'
+          ? await deps.wxoa.appSignIn.miniProgram(app, code)
+          : await deps.wxoa.appSignIn.mobile(app, code);
+      return flashOf({
+        kind: 'ok',
+        text: html`Signed in to ${app.name ?? app.appid} as
+          <span class="mono">${signedIn.openid}</span> (UnionID
+          <span class="mono">${signedIn.unionid ?? 'none'}</span>). See
+          <a href="${consoleHref(viewOf(ctx), `/admin/people`, { q: signedIn.openid })}">the person</a>.`,
+      });
+    } catch (err) {
+      if (!(err instanceof SignInError)) throw err;
+      return flashOf({ kind: 'error', text: `Sign-in refused: ${err.message}` });
+    }
+  });
+
   router.post('/admin/simulator/unfollow', async (ctx) => {
     const target = await known(ctx);
     if (!target) return;
@@ -394,6 +432,33 @@ async function renderPanel(
       </p>`
     : '';
 
+  const apps = deps.simulator?.apps.filter((a) => deps.wxoa.apps.some((x) => x.appid === a.appid)) ?? [];
+  const signIns =
+    as && apps.length
+      ? html`<section class="card" data-panel="sign-in">
+          <h2>Sign in to the Open Platform’s apps</h2>
+          <p class="muted small">
+            The same person (one UnionID) signs in to the sandbox’s other apps; their identities appear
+            together under People and on the follower page.
+          </p>
+          <div class="inline">
+            ${apps.map(
+              (a) =>
+                html`<form
+                  method="post"
+                  action="${consoleHref(view, '/admin/simulator/sign-in')}"
+                  data-sign-in="${a.type}"
+                >
+                  ${csrfInput(view.session)}
+                  <input type="hidden" name="openid" value="${as}" />
+                  <input type="hidden" name="app" value="${a.appid}" />
+                  <button type="submit">${a.name}${a.type === 'website' ? ' (QR sign-in)' : ''}</button>
+                </form>`,
+            )}
+          </div>
+        </section>`
+      : '';
+
   const body = html`<p class="muted">
       A simulated WeChat user of the sandbox account <code>${account.appid}</code>. Every action is pushed to
       this server’s webhook, signed and encrypted (safe mode), exactly as WeChat would.
@@ -403,9 +468,10 @@ async function renderPanel(
         ${
           as
             ? html`<section class="card">
-                <h2>Act as <span class="mono">${as}</span></h2>
-                ${isFollowing ? actions : html`<p class="muted">Not following now: follow again below.</p>`}
-              </section>`
+                  <h2>Act as <span class="mono">${as}</span></h2>
+                  ${isFollowing ? actions : html`<p class="muted">Not following now: follow again below.</p>`}
+                </section>
+                ${signIns}`
             : ''
         }
         <section class="card">
@@ -423,8 +489,9 @@ async function renderPanel(
     ? []
     : ['text', 'key', 'scanScene', 'unfollow'].map(e).filter((m): m is string => !!m);
   const flash: Flash | null = state.flash ?? (hidden[0] ? { kind: 'error', text: hidden[0] } : null);
-  if (links.length > 0) {
-    // A menu link opens through this server's authorize route and the simulator's authorize page.
+  if (links.length > 0 || apps.some((a) => a.type === 'website')) {
+    // A menu link opens through this server's authorize route and the simulator's authorize page; a website
+    // sign-in through /oauth/login and the simulator's QR page.
     const origins = [deps.wxoa.config.publicUrl, deps.simulator?.url ?? '', ...links.map((l) => l.url)];
     const targets = new Set(origins.filter((u) => URL.canParse(u)).map((u) => new URL(u).origin));
     ctx.set('Content-Security-Policy', consoleCsp([...targets]));

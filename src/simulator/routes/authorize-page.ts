@@ -108,7 +108,7 @@ export function authorizeRoutes(router: Router, world: World): void {
  * here gets a page that moves on by itself instead: after an HTTP redirect a browser keeps the
  * `#wechat_redirect` of the authorize URL on every later URL, which WeChat's client does not do.
  */
-function finish(ctx: Context, redirect: URL, state: string, code: string | undefined): void {
+export function finish(ctx: Context, redirect: URL, state: string, code: string | undefined): void {
   const target = new URL(redirect);
   if (code !== undefined) target.searchParams.set('code', code);
   target.searchParams.set('state', state);
@@ -121,7 +121,8 @@ function finish(ctx: Context, redirect: URL, state: string, code: string | undef
   );
 }
 
-function page(title: string, body: string): string {
+/** A page of the simulated WeChat (authorize, QR sign-in). */
+export function page(title: string, body: string): string {
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
     `<title>${escapeXml(title)} · WeChat simulator</title></head><body><h1>${escapeXml(title)}</h1>${body}</body></html>`

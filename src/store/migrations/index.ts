@@ -11,6 +11,7 @@ import { dataScale } from './0009-data-scale.js';
 import { conversationCountTriggers } from './0010-conversation-count-triggers.js';
 import { compactFollowerEvents } from './0011-compact-follower-events.js';
 import { adminReadIndexes } from './0015-admin-read-indexes.js';
+import { identities } from './0012-identities.js';
 
 /** Every schema step, oldest first. Append only. */
 export const migrations: readonly Migration[] = [
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   conversationCountTriggers,
   compactFollowerEvents,
   adminReadIndexes,
+  identities,
 ];
