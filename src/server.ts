@@ -8,6 +8,10 @@ import type { Composer } from './bot/composer.js';
 import type { Context } from './bot/context.js';
 import { pushEffects } from './bot/push-effects.js';
 import { ConfigError, type AccountConfig, type Config } from './config.js';
+import { AuthorizerUnavailableError } from './component/component-repo.js';
+import { MissingPermissionError } from './component/permissions.js';
+import { ComponentPlatform } from './component/platform.js';
+import { releaseCheckHandler, RELEASE_CHECK_APPID } from './component/release-check.js';
 import { captureFollowers } from './followers/capture.js';
 import { EnrichmentWorker, type EnrichmentWorkerOptions } from './followers/enrichment.js';
 import { createPeriodicSync, type PeriodicSync, type PeriodicSyncOptions } from './followers/sync.js';
@@ -15,6 +19,7 @@ import { accessGate } from './http/access-gate.js';
 import { requireAdminToken } from './http/admin-auth.js';
 import { AuthBrake, type AuthBrakeOptions } from './http/auth-brake.js';
 import { conversationsApiRouter } from './http/admin-conversations.js';
+import { componentApiRouter, componentRouter } from './http/component-routes.js';
 import { ServerMetrics } from './http/metrics.js';
 import { followersApiRouter } from './http/admin-followers.js';
 import { qrcodesApiRouter } from './http/admin-qrcodes.js';
@@ -94,6 +99,8 @@ export interface Wxoa {
   readonly authBrake: AuthBrake;
   /** The Prometheus series served on /metrics (INTERFACE.md §11); a registry of this server's own. */
   readonly metrics: ServerMetrics;
+  /** The third-party platform (WECHAT_COMPONENT_*), or null. */
+  readonly component: ComponentPlatform | null;
   apiFor(appid: string): WechatApi | undefined;
   /** Starts listening (port 0 picks a free one) and the background work; resolves with the base URL. */
   listen(port?: number, host?: string): Promise<string>;
@@ -145,7 +152,26 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
       }),
     );
   }
-  const apiFor = (appid: string) => apis.get(appid);
+  // Every account ?appid= may name: the configured ones, then each authorizer of the platform as it is
+  // learnt (the admin routes check this list when called, so it may grow).
+  const appids = accounts.map((a) => a.appid);
+  const component = config.component
+    ? new ComponentPlatform({
+        component: config.component,
+        apiBase: config.apiBase,
+        stores: store,
+        ...(options.clock ? { clock: options.clock } : {}),
+        logger,
+        apiOptions: (appid) => ({
+          onOutcome: apiFailureRecorder({ appid, store: store.apiStatus, logger }),
+        }),
+        onAuthorizer: (appid) => {
+          if (!appids.includes(appid)) appids.push(appid);
+        },
+      })
+    : null;
+  await component?.load();
+  const apiFor = (appid: string) => apis.get(appid) ?? component?.apiFor(appid);
 
   const enrichment = new EnrichmentWorker({
     ...options.enrichment,
@@ -157,6 +183,8 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   const conversations = new ConversationService({ messages: store.messages, apiFor, logger, clock });
 
   const bot = new Bot();
+  // WeChat's release-check robot (INTERFACE.md §9) is answered before anything is captured or recorded.
+  if (component) bot.use(releaseCheckHandler(component.api, logger.child({ module: 'component' })));
   // The push's effects: stored before any handler runs, and a push whose effects fail is not acknowledged.
   bot.use(
     pushEffects(captureFollowers({ followers: store.followers, enrichment }), conversations.recordInbound),
@@ -180,11 +208,36 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     observer: metrics.webhookObserver,
   });
 
+  // The authorized accounts' pushes: the same bot and stores, the platform's token and key (§9).
+  const componentWebhook = component
+    ? wechatWebhook({
+        accounts: [
+          {
+            appid: RELEASE_CHECK_APPID,
+            token: component.config.token,
+            encodingAesKey: component.config.encodingAesKey,
+            receiveId: component.appid,
+          },
+        ],
+        resolveAccount: (appid) =>
+          component.cached(appid) !== undefined
+            ? { appid, token: component.config.token, crypto: component.crypto }
+            : undefined,
+        bot,
+        replyStore: store.replies,
+        replyBudgetMs: config.replyBudgetMs,
+        timestampToleranceSeconds: config.timestampToleranceSeconds,
+        lateReplySink: conversations.lateReplySink,
+        onPassiveReply: conversations.recordPassiveReply,
+        logger: logger.child({ module: 'webhook', component: component.appid }),
+        observer: metrics.webhookObserver,
+      })
+    : null;
+
   const sessionSecret = createHmac('sha256', config.adminToken)
     .update(`wxoa-console:${primary.appsecret}`)
     .digest('base64url');
   const visitorSecret = createHmac('sha256', primary.appsecret).update('wxoa-visitor').digest('base64url');
-  const appids = accounts.map((a) => a.appid);
 
   const app = new Koa({ proxy: true });
   app.silent = true; // errors are logged by the middlewares that know what they mean
@@ -250,6 +303,27 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   const api = new Router({ prefix: '/api' });
   api.use(apiErrors(logger.child({ module: 'admin-api' })));
   api.use(requireAdminToken(config.adminToken));
+  if (component) {
+    // A platform's refusals before WeChat's: a permission set not granted, an account that left.
+    api.use(async (_ctx, next) => {
+      try {
+        await next();
+      } catch (err) {
+        if (err instanceof MissingPermissionError)
+          throw new ApiError(403, 'permission_not_granted', err.message);
+        if (err instanceof AuthorizerUnavailableError) throw new ApiError(409, 'not_authorized', err.message);
+        throw err;
+      }
+    });
+    // An authorizer another instance stored: known before the routes check ?appid=.
+    api.use(async (ctx, next) => {
+      const appid = ctx.query['appid'];
+      if (typeof appid === 'string' && !appids.includes(appid)) await component.ensure(appid);
+      await next();
+    });
+    const r = componentApiRouter(component);
+    api.use(r.routes(), r.allowedMethods());
+  }
   // No body parser here: the routes that take a JSON body parse it themselves (api-query.ts, one limit).
   for (const r of [
     followersApiRouter({ store, appid: primary.appid, appids, prefix: '' }),
@@ -267,7 +341,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     api.use(r.routes(), r.allowedMethods());
   }
   // The reference of every route above (README, Admin API); a test fails for a route it does not describe.
-  const openApi = openApiDocument();
+  const openApi = openApiDocument(undefined, { component: component !== null });
   api.get('/openapi.json', (ctx) => {
     ctx.body = openApi;
   });
@@ -286,6 +360,21 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     logger: logger.child({ module: 'oauth' }),
   });
 
+  if (component && componentWebhook) {
+    app.use(
+      componentRouter({
+        platform: component,
+        webhook: componentWebhook,
+        adminToken: config.adminToken,
+        consoleSession: async (ctx) =>
+          (await readLiveSession(ctx, sessionSecret, store.consoleSessions, Date.now())) !== null,
+        publicUrl: config.publicUrl,
+        mpBase: config.mpBase,
+        timestampToleranceSeconds: config.timestampToleranceSeconds,
+        logger: logger.child({ module: 'component' }),
+      }).routes(),
+    );
+  }
   app.use(router.routes());
   app.use(api.routes());
   app.use(oauth.routes());
@@ -315,6 +404,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     visitorSecret,
     authBrake,
     metrics,
+    component,
     apiFor,
     async listen(port = config.port, host = config.host) {
       // Node enforces requestTimeout only every connectionsCheckingInterval (30 s by default): check each
@@ -344,6 +434,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
         });
       }
       await webhook.webhook.drain?.();
+      await componentWebhook?.webhook.drain();
       await periodicSync.stop();
       await enrichment.stop();
       if (ownStore) await store.close();

@@ -31,11 +31,11 @@ export function limitQuery(ctx: Context, fallback: number, max: number): number 
  * a missing resource.
  */
 export function accountResolver(primary: string, others: readonly string[] = []): (ctx: Context) => string {
-  const allowed = new Set([primary, ...others]);
+  // `others` is read on each call: a third-party platform's authorizers join it while the server runs.
   return (ctx) => {
     const appid = singleQuery(ctx, 'appid');
     if (appid === undefined) return primary;
-    if (!allowed.has(appid))
+    if (appid !== primary && !others.includes(appid))
       throw new ApiError(404, 'account_not_found', `no account with AppID ${appid} is configured`);
     return appid;
   };

@@ -3,6 +3,7 @@ import { Router } from '@koa/router';
 import Koa, { type Context } from 'koa';
 import { errorBody, WxApiError } from './api-errors.js';
 import { authorizeRoutes } from './routes/authorize-page.js';
+import { componentPermissionGate, componentRoutes } from './component/component-routes.js';
 import { isRecord, queryOf, readRawBody } from './routes/api-kit.js';
 import { controlErrors, controlRoutes } from './routes/control-routes.js';
 import { menuRoutes } from './routes/menu-routes.js';
@@ -36,6 +37,7 @@ export function createSimulatorApp(world: World): Koa {
     ctx.path === '/sim' || ctx.path.startsWith('/sim/') ? controlErrors(ctx, next) : next(),
   );
 
+  app.use(componentPermissionGate(world));
   const router = new Router();
   tokenRoutes(router, world);
   userRoutes(router, world);
@@ -45,6 +47,7 @@ export function createSimulatorApp(world: World): Koa {
   snsRoutes(router, world);
   authorizeRoutes(router, world);
   controlRoutes(router, world);
+  componentRoutes(router, world);
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { Db } from './db.js';
 import { SqlAuthFailureRepo } from './sql-auth-failure-repo.js';
+import { SqlComponentRepo } from './sql-component-repo.js';
 import { SqlConsoleSessionRepo } from './sql-console-session-repo.js';
 import { SqlApiStatusRepo } from './sql-api-status-repo.js';
 import { SqlFollowerRepo } from './sql-follower-repo.js';
@@ -55,6 +56,7 @@ export function createSqlStore(db: Db, options: SqlStoreOptions): Store {
     consoleSessions: new SqlConsoleSessionRepo(db, clock),
     authFailures: new SqlAuthFailureRepo(db, { logger }),
     apiStatus: new SqlApiStatusRepo(db),
+    component: new SqlComponentRepo(db, clock),
     async ping() {
       await db.get('SELECT 1 AS ok');
     },

@@ -9,6 +9,7 @@ import type { QrCodeRepo } from '../campaigns/qrcode-repo.js';
 import type { TokenStore } from '../wechat-api/token-store.js';
 import type { AuthFailureRepo } from '../access/auth-failure-repo.js';
 import type { ConsoleSessionRepo } from '../access/console-session-repo.js';
+import type { ComponentRepo } from '../component/component-repo.js';
 
 // The ports live with the code that consumes them (ARCHITECTURE.md); re-exported so the store's callers
 // find every type of the Store in one place.
@@ -69,6 +70,8 @@ export interface Store {
   authFailures: AuthFailureRepo;
   /** The last WeChat API failure of each account (cleared by a later success). */
   apiStatus: ApiFailureStore;
+  /** The third-party platform's ticket, authorizers and their refresh tokens (INTERFACE.md §9). */
+  component: ComponentRepo;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
