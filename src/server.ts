@@ -102,6 +102,8 @@ export interface Wxoa {
   /** The third-party platform (WECHAT_COMPONENT_*), or null. */
   readonly component: ComponentPlatform | null;
   apiFor(appid: string): WechatApi | undefined;
+  /** Every AppID served, the primary first: configured accounts, then the platform's authorizers. */
+  servedAppids(): readonly string[];
   /** Starts listening (port 0 picks a free one) and the background work; resolves with the base URL. */
   listen(port?: number, host?: string): Promise<string>;
   /** Stops taking requests, answers the pushes in flight, stops background work, closes the store. */
@@ -112,9 +114,14 @@ export interface Wxoa {
 export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   const { config } = options;
   const logger = options.logger ?? silentLogger;
-  if (!config.account) throw new ConfigError(['no WeChat account configured (sandbox mode provides one)']);
-  const accounts = [config.account, ...config.extraAccounts];
-  const primary = config.account;
+  if (!config.account && !config.component) {
+    throw new ConfigError(['no WeChat account configured (sandbox mode provides one)']);
+  }
+  // With only a third-party platform (INTERFACE.md §9) the accounts are those that authorized it.
+  const accounts = config.account ? [config.account, ...config.extraAccounts] : [...config.extraAccounts];
+  const primary: AccountConfig | null = accounts[0] ?? null;
+  /** Whose secret signs sessions: the primary account's, else the platform's. */
+  const signingSecret = primary?.appsecret ?? config.component?.appsecret ?? '';
 
   const checked = validateReplyRules(config.repliesInput);
   if ('problems' in checked) {
@@ -192,21 +199,24 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   if (options.handlers) bot.use(options.handlers);
   bot.use(replyRulesHandler(rules));
 
-  const webhook = wechatWebhook({
-    accounts: accounts.map((a) => ({
-      appid: a.appid,
-      token: a.token,
-      encodingAesKey: a.encodingAesKey ?? undefined,
-    })),
-    bot,
-    replyStore: store.replies,
-    replyBudgetMs: config.replyBudgetMs,
-    timestampToleranceSeconds: config.timestampToleranceSeconds,
-    lateReplySink: conversations.lateReplySink,
-    onPassiveReply: conversations.recordPassiveReply,
-    logger: logger.child({ module: 'webhook' }),
-    observer: metrics.webhookObserver,
-  });
+  const mainWebhook =
+    accounts.length === 0
+      ? null
+      : wechatWebhook({
+          accounts: accounts.map((a) => ({
+            appid: a.appid,
+            token: a.token,
+            encodingAesKey: a.encodingAesKey ?? undefined,
+          })),
+          bot,
+          replyStore: store.replies,
+          replyBudgetMs: config.replyBudgetMs,
+          timestampToleranceSeconds: config.timestampToleranceSeconds,
+          lateReplySink: conversations.lateReplySink,
+          onPassiveReply: conversations.recordPassiveReply,
+          logger: logger.child({ module: 'webhook' }),
+          observer: metrics.webhookObserver,
+        });
 
   // The authorized accounts' pushes: the same bot and stores, the platform's token and key (§9).
   const componentWebhook = component
@@ -233,11 +243,15 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
         observer: metrics.webhookObserver,
       })
     : null;
+  // The Wxoa's webhook: the direct accounts', or with only a platform the authorized accounts'.
+  const webhook = (mainWebhook ?? componentWebhook) as WechatWebhookMiddleware;
 
   const sessionSecret = createHmac('sha256', config.adminToken)
-    .update(`wxoa-console:${primary.appsecret}`)
+    .update(`wxoa-console:${signingSecret}`)
     .digest('base64url');
-  const visitorSecret = createHmac('sha256', primary.appsecret).update('wxoa-visitor').digest('base64url');
+  const visitorSecret = createHmac('sha256', signingSecret).update('wxoa-visitor').digest('base64url');
+  /** The account admin routes show without `?appid=`: the primary one, else the first authorizer. */
+  const defaultAppid = (): string => primary?.appid ?? appids[0] ?? config.component?.appid ?? '';
 
   const app = new Koa({ proxy: true });
   app.silent = true; // errors are logged by the middlewares that know what they mean
@@ -253,8 +267,10 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   );
   const router = new Router();
   // The webhook reads its own raw body: it is mounted before any body parser.
-  router.all('/wechat', webhook);
-  router.all('/wechat/:appid', webhook);
+  if (mainWebhook) {
+    router.all('/wechat', mainWebhook);
+    router.all('/wechat/:appid', mainWebhook);
+  }
   router.get('/healthz', async (ctx) => {
     try {
       await store.ping();
@@ -326,13 +342,13 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   }
   // No body parser here: the routes that take a JSON body parse it themselves (api-query.ts, one limit).
   for (const r of [
-    followersApiRouter({ store, appid: primary.appid, appids, prefix: '' }),
-    conversationsApiRouter({ conversations, appid: primary.appid, appids, prefix: '' }),
+    followersApiRouter({ store, appid: defaultAppid, appids, prefix: '' }),
+    conversationsApiRouter({ conversations, appid: defaultAppid, appids, prefix: '' }),
     qrcodesApiRouter({
       apiFor,
       qrcodes: store.qrcodes,
       clock,
-      appid: primary.appid,
+      appid: defaultAppid,
       appids,
       prefix: '',
       logger: logger.child({ module: 'admin-api' }),
@@ -350,15 +366,17 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     throw new ApiError(404, 'not_found', `no route ${ctx.method} ${ctx.path}`);
   });
 
-  const oauth = oauthRouter({
-    appid: primary.appid,
-    api: apis.get(primary.appid)!,
-    store,
-    openBase: config.openBase,
-    publicUrl: config.publicUrl,
-    secret: visitorSecret,
-    logger: logger.child({ module: 'oauth' }),
-  });
+  const oauth = primary
+    ? oauthRouter({
+        appid: primary.appid,
+        api: apis.get(primary.appid)!,
+        store,
+        openBase: config.openBase,
+        publicUrl: config.publicUrl,
+        secret: visitorSecret,
+        logger: logger.child({ module: 'oauth' }),
+      })
+    : null;
 
   if (component && componentWebhook) {
     app.use(
@@ -377,7 +395,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   }
   app.use(router.routes());
   app.use(api.routes());
-  app.use(oauth.routes());
+  if (oauth) app.use(oauth.routes());
 
   let server: Server | null = null;
   const periodicSync = createPeriodicSync(config.syncIntervalSeconds, {
@@ -406,6 +424,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     metrics,
     component,
     apiFor,
+    servedAppids: () => appids,
     async listen(port = config.port, host = config.host) {
       // Node enforces requestTimeout only every connectionsCheckingInterval (30 s by default): check each
       // second, so a trickled request is cut off near its limit. The webhook cuts its bodies at 10 s itself.

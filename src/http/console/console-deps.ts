@@ -44,6 +44,8 @@ export interface ConsoleHost {
   /** Unix ms: the server's clock (tests move it together with the simulator's). */
   readonly clock: () => number;
   apiFor(appid: string): WechatApi | undefined;
+  /** Every AppID served, the primary first: configured accounts, then a platform's authorizers. */
+  servedAppids?(): readonly string[];
 }
 
 /** What the console's routes work with: the server's services, and the simulator in sandbox mode. */

@@ -137,9 +137,10 @@ export function consoleMiddleware(deps: ConsoleDeps): Middleware {
  * script turns into a reload), a configured `?appid=`, and on every POST the session's CSRF token.
  */
 function requireSession(deps: ConsoleDeps): Middleware {
-  const primaryAppid = deps.wxoa.accounts[0]?.appid ?? '';
-  const accounts = deps.wxoa.accounts.map((a) => a.appid);
   return async (ctx, next) => {
+    // Read per request: a third-party platform's authorizers join the list while the server runs.
+    const accounts = servedAppids(deps);
+    const primaryAppid = accounts[0] ?? '';
     const now = deps.clock();
     let session: ConsoleSession | null = await readLiveSession(
       ctx,
@@ -199,18 +200,24 @@ function requireSession(deps: ConsoleDeps): Middleware {
   };
 }
 
+/** The AppIDs the console may show: the configured accounts, then a platform's authorizers. */
+function servedAppids(deps: ConsoleDeps): string[] {
+  return [...(deps.wxoa.servedAppids?.() ?? deps.wxoa.accounts.map((a) => a.appid))];
+}
+
 /** An unknown /admin path: the console's 404 inside the console when signed in. */
 function fallback(ctx: Context, deps: ConsoleDeps): void {
   const now = deps.clock();
   const session = readSession(ctx, deps.cookies.secret, now);
-  const primaryAppid = deps.wxoa.accounts[0]?.appid ?? '';
+  const accounts = servedAppids(deps);
+  const primaryAppid = accounts[0] ?? '';
   const view: ViewContext | null = session
     ? {
         session,
         sandbox: deps.simulator !== null,
         appid: primaryAppid,
         primaryAppid,
-        accounts: deps.wxoa.accounts.map((a) => a.appid),
+        accounts,
         now,
       }
     : null;
