@@ -9,9 +9,12 @@ import { expect } from 'chai';
 import { MessageCrypto } from '../../src/wire/crypto.js';
 import { wechatSignature } from '../../src/wire/signature.js';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
+import { loadConfig } from '../../src/config.js';
+import { runComponentRecover } from '../../src/component-cli.js';
 import {
   callsTo,
   e2eDatabase,
+  e2eEnv,
   eventually,
   startE2eServer,
   type E2eDatabase,
@@ -90,13 +93,7 @@ describe('e2e: third-party platform (component) mode', function () {
       account: direct,
       databaseUrl: db.url,
       configFile: { replies: RULES },
-      env: {
-        WECHAT_COMPONENT_APPID: COMPONENT.appid,
-        WECHAT_COMPONENT_APPSECRET: COMPONENT.appsecret,
-        WECHAT_COMPONENT_TOKEN: COMPONENT.token,
-        WECHAT_COMPONENT_ENCODING_AES_KEY: COMPONENT.encodingAesKey,
-        WECHAT_MP_BASE: sim.url,
-      },
+      env: componentEnv(),
       enrichment: { debounceMs: 10, pollMs: 50, retryBaseMs: 50, retryMaxMs: 200 },
     });
     const patch = await fetch(`${sim.url}/sim/components/${COMPONENT.appid}`, {
@@ -108,6 +105,13 @@ describe('e2e: third-party platform (component) mode', function () {
     });
     expect(patch.status).to.equal(200);
   };
+  const componentEnv = () => ({
+    WECHAT_COMPONENT_APPID: COMPONENT.appid,
+    WECHAT_COMPONENT_APPSECRET: COMPONENT.appsecret,
+    WECHAT_COMPONENT_TOKEN: COMPONENT.token,
+    WECHAT_COMPONENT_ENCODING_AES_KEY: COMPONENT.encodingAesKey,
+    WECHAT_MP_BASE: sim.url,
+  });
   const restart = async () => {
     await server.close();
     await start();
@@ -298,6 +302,36 @@ describe('e2e: third-party platform (component) mode', function () {
     });
     expect(sent.status).to.equal(201);
     expect(callsTo(sim, '/cgi-bin/component/api_get_authorizer_list')).to.have.length(1);
+  });
+
+  it('puts lost refresh tokens back with `wxoa component recover`', async () => {
+    await server.close();
+    // The loss: refresh tokens and access tokens gone (a wiped table, an old backup).
+    const { default: Database } = await import('better-sqlite3');
+    const raw = new Database(db.url.slice('sqlite:'.length));
+    raw.prepare('UPDATE component_authorizers SET refresh_token = NULL').run();
+    raw.prepare('DELETE FROM access_tokens').run();
+    raw.close();
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t) };
+    const config = loadConfig(e2eEnv(sim, direct, db.url, componentEnv()));
+    expect(await runComponentRecover(config, io)).to.equal(0);
+    expect(out.join('')).to.contain(brand.appid).and.contain(brand.ghId);
+    await start();
+    const follower = brand.follower();
+    await follower.follow();
+    const sent = await server.api(`/api/conversations/${follower.openid}/messages?appid=${brand.appid}`, {
+      method: 'POST',
+      body: JSON.stringify({ text: 'after recovery' }),
+    });
+    expect(sent.status).to.equal(201);
+  });
+
+  it('says what to set when `wxoa component recover` runs without a platform', async () => {
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t) };
+    expect(await runComponentRecover(loadConfig(e2eEnv(sim, direct, db.url)), io)).to.equal(1);
+    expect(out.join('')).to.contain('WECHAT_COMPONENT_APPID');
   });
 
   it('refuses a call outside the granted permission sets, naming the set, before WeChat would', async () => {
