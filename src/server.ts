@@ -10,6 +10,7 @@ import { pushEffects } from './bot/push-effects.js';
 import { ConfigError, type AccountConfig, type Config } from './config.js';
 import { AuthorizerUnavailableError } from './component/component-repo.js';
 import { MissingPermissionError } from './component/permissions.js';
+import { componentOAuthApi } from './component/component-oauth.js';
 import { ComponentPlatform } from './component/platform.js';
 import { releaseCheckHandler, RELEASE_CHECK_APPID } from './component/release-check.js';
 import { captureFollowers } from './followers/capture.js';
@@ -390,6 +391,18 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
         mpBase: config.mpBase,
         timestampToleranceSeconds: config.timestampToleranceSeconds,
         logger: logger.child({ module: 'component' }),
+        oauthRouterFor: (appid) =>
+          oauthRouter({
+            appid,
+            api: componentOAuthApi(component, appid),
+            store,
+            openBase: config.openBase,
+            publicUrl: config.publicUrl,
+            secret: visitorSecret,
+            logger: logger.child({ module: 'oauth', appid }),
+            prefix: `/component/oauth/${appid}`,
+            componentAppid: component.appid,
+          }),
       }).routes(),
     );
   }

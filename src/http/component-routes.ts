@@ -23,6 +23,8 @@ export interface ComponentRouterOptions {
   mpBase: string;
   timestampToleranceSeconds: number;
   logger: Logger;
+  /** The web-authorization routes of one authorizer, under `/component/oauth/:appid` (an oauthRouter). */
+  oauthRouterFor: (appid: string) => Router;
 }
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -78,6 +80,23 @@ export function componentRouter(opts: ComponentRouterOptions): Router {
       }
     }
     await opts.webhook(ctx, next);
+  });
+
+  // Web authorization on behalf of an authorizer: /component/oauth/:appid/authorize and …/callback, the
+  // flow of §6 with component_appid on the authorize URL and the component code exchange.
+  const oauthRouters = new Map<string, Router>();
+  router.get('/component/oauth/:appid/:step', async (ctx, next) => {
+    const appid = ctx.params['appid'] ?? '';
+    const known = platform.cached(appid) ?? (await platform.ensure(appid));
+    if (!known?.authorized) {
+      ctx.status = 404;
+      ctx.set('Content-Type', TEXT);
+      ctx.body = 'not found';
+      return;
+    }
+    let r = oauthRouters.get(appid);
+    if (!r) oauthRouters.set(appid, (r = opts.oauthRouterFor(appid)));
+    await r.routes()(ctx, next);
   });
 
   const pages = apiErrors(logger);

@@ -11,6 +11,7 @@ import { wechatSignature } from '../../src/wire/signature.js';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
 import { loadConfig } from '../../src/config.js';
 import { runComponentRecover } from '../../src/component-cli.js';
+import { Browser } from '../support/hand-browser.js';
 import {
   callsTo,
   e2eDatabase,
@@ -354,6 +355,42 @@ describe('e2e: third-party platform (component) mode', function () {
   it('passes the release check against the simulated robot', async () => {
     const result = await control(`/sim/components/${COMPONENT.appid}/release-check`);
     expect(result.body, JSON.stringify(result.body)).to.include({ passed: true });
+  });
+
+  it('signs a visitor in on behalf of the authorized account (component_appid, component code exchange)', async () => {
+    const follower = brand.follower();
+    await follower.follow();
+    const browser = new Browser();
+    const start = await browser.get(
+      `${server.url}/component/oauth/${brand.appid}/authorize?target=${encodeURIComponent('/landing')}&scope=snsapi_userinfo`,
+    );
+    expect(start.status, start.body).to.equal(302);
+    const page = new URL(start.location ?? '');
+    expect(page.searchParams.get('appid')).to.equal(brand.appid);
+    expect(page.searchParams.get('component_appid')).to.equal(COMPONENT.appid);
+    expect(page.searchParams.get('redirect_uri')).to.equal(
+      `http://localhost:0/component/oauth/${brand.appid}/callback`,
+    );
+    page.hash = '';
+    page.searchParams.set('sim_openid', follower.openid);
+    const wechat = await browser.get(page.toString());
+    expect(wechat.status, wechat.body).to.equal(302);
+    const callback = new URL(wechat.location ?? '');
+    const landed = await browser.get(`${server.url}${callback.pathname}${callback.search}`);
+    expect(landed.status, landed.body).to.equal(302);
+    expect(landed.location).to.equal('/landing');
+    expect(callsTo(sim, '/sns/oauth2/component/access_token')).to.have.length(1);
+    expect(callsTo(sim, '/sns/oauth2/access_token')).to.have.length(0);
+    const union = await server.api(`/api/unions/${follower.unionid}`);
+    expect(union.body.identities).to.deep.include({
+      appid: brand.appid,
+      openid: follower.openid,
+      source: 'oauth',
+    });
+    // An AppID that never authorized has no such routes.
+    expect(
+      (await browser.get(`${server.url}/component/oauth/wx0000000000000bad/authorize?target=/`)).status,
+    ).to.equal(404);
   });
 
   it('re-authorization replaces the tokens; unauthorized keeps the data and stops the refresh', async () => {

@@ -97,6 +97,22 @@ export function componentRoutes(router: Router, world: World): void {
     return authed(ctx).authorizerList(body['offset'], body['count']);
   });
 
+  // Web authorization on behalf of an authorizer (§8): a code of the authorize page, the platform's token.
+  api(router, 'GET', '/sns/oauth2/component/access_token', (ctx) => {
+    const c = componentsOf(world).get(param(ctx, 'component_appid') ?? '');
+    if (!c) throw wxError(61011);
+    c.checkToken(param(ctx, 'component_access_token'));
+    const appid = param(ctx, 'appid') ?? '';
+    const granted = c.funcInfoOf(appid);
+    if (granted === undefined) throw wxError(61007, `${appid} has not authorized ${c.appid}`);
+    if (!granted.includes(4)) throw wxError(48001, 'permission set 4 (web page services) not granted');
+    if (param(ctx, 'grant_type') !== 'authorization_code') throw wxError(40002);
+    const code = param(ctx, 'code');
+    if (code === undefined) throw wxError(41008);
+    ctx.state['appid'] = appid;
+    return world.oauth.exchange(appid, code);
+  });
+
   // The authorization page a platform sends an administrator to (§8): pick an account, tick permission sets.
   router.get('/cgi-bin/componentloginpage', (ctx) => {
     const c = componentsOf(world).get(param(ctx, 'component_appid') ?? '');
