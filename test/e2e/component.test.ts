@@ -95,6 +95,7 @@ describe('e2e: third-party platform (component) mode', function () {
       databaseUrl: db.url,
       configFile: { replies: RULES },
       env: componentEnv(),
+      console: true,
       enrichment: { debounceMs: 10, pollMs: 50, retryBaseMs: 50, retryMaxMs: 200 },
     });
     const patch = await fetch(`${sim.url}/sim/components/${COMPONENT.appid}`, {
@@ -259,6 +260,30 @@ describe('e2e: third-party platform (component) mode', function () {
     });
     expect(sent.status).to.equal(201);
     expect(brand.sentMessages.at(-1)?.body.text.content).to.equal('Hello from the operator');
+  });
+
+  it('shows the connected account on the console page "Connect an Official Account", which starts the authorization', async () => {
+    const { createLoginLink } = await import('../../src/http/console/index.js');
+    const browser = new Browser();
+    const login = await browser.get(await createLoginLink(server.wxoa, server.url));
+    expect(login.status).to.equal(302);
+    const page = await browser.get(`${server.url}/admin/component?connected=${brand.appid}`);
+    expect(page.status, page.body).to.equal(200);
+    expect(page.body).to.contain('Connect an Official Account');
+    expect(page.body).to.contain(`Connected Sandbox account ${brand.appid.slice(-4)} (${brand.ghId})`);
+    expect(page.body).to.contain(brand.ghId);
+    expect(page.body).to.contain('account services (帐号服务权限) (id 3)');
+    expect(page.body).to.contain('href="/component/authorize?authType=1"');
+    // The account picker offers the authorizer.
+    expect(page.body).to.contain(`<option value="${brand.appid}"`);
+    const followers = await browser.get(`${server.url}/admin/followers?appid=${brand.appid}`);
+    expect(followers.status).to.equal(200);
+    // The button, with the console session (no admin token): to WeChat's authorization page.
+    const start = await browser.get(`${server.url}/component/authorize?authType=1`);
+    expect(start.status).to.equal(302);
+    expect(new URL(start.location ?? '').pathname).to.equal('/cgi-bin/componentloginpage');
+    // Without a session or token: refused.
+    expect((await new Browser().get(`${server.url}/component/authorize?authType=1`)).status).to.equal(401);
   });
 
   it('answers 404 for an AppID that never authorized', async () => {

@@ -19,6 +19,7 @@ import { html } from './html.js';
 import { barePage } from './layout.js';
 import { loginRoutes, logoutRoute } from './login-routes.js';
 import { menuRoutes } from './menu-routes.js';
+import { componentConsoleRoutes } from './component-page.js';
 import { notFoundPage } from './not-found.js';
 import { sendPage, viewOf } from './console-deps.js';
 import type { ViewContext } from './view-context.js';
@@ -73,13 +74,17 @@ export function consoleMiddleware(deps: ConsoleDeps): Middleware {
   const closed = new Router();
   closed.use(requireSession(deps));
   closed.get('/admin', (ctx) => {
-    ctx.redirect(deps.simulator ? '/admin/simulator' : '/admin/conversations');
+    const connectFirst = deps.wxoa.component && servedAppids(deps).length === 0;
+    ctx.redirect(
+      deps.simulator ? '/admin/simulator' : connectFirst ? '/admin/component' : '/admin/conversations',
+    );
   });
   logoutRoute(closed, deps);
   followersRoutes(closed, deps);
   conversationsRoutes(closed, deps);
   campaignsRoutes(closed, deps);
   menuRoutes(closed, deps);
+  componentConsoleRoutes(closed, deps);
   if (deps.simulatorRoutes) deps.simulatorRoutes(closed, deps);
   else {
     closed.all('/admin/simulator{/*rest}', (ctx) =>
@@ -171,8 +176,10 @@ function requireSession(deps: ConsoleDeps): Middleware {
       apiFailure: await deps.wxoa.store.apiStatus.lastFailure(
         accounts.includes(requested) ? requested : primaryAppid,
       ),
+      component: Boolean(deps.wxoa.component),
     };
-    if (!accounts.includes(requested))
+    // A platform no account has authorized yet serves no account: its pages still open (to connect one).
+    if (!accounts.includes(requested) && !(accounts.length === 0 && requested === ''))
       return notFoundPage(ctx, view, 'No account with this AppID is configured.');
     if (
       !safeMethod(ctx) &&
@@ -219,6 +226,7 @@ function fallback(ctx: Context, deps: ConsoleDeps): void {
         primaryAppid,
         accounts,
         now,
+        component: Boolean(deps.wxoa.component),
       }
     : null;
   notFoundPage(ctx, view);
