@@ -47,6 +47,13 @@ export interface WorldState {
   accounts: AccountState[];
   tokens: AccessTokensState;
   oauth: OAuthGrantsState;
+  /** State of modules kept beside the world, by name (the third-party platforms of simulator/component/). */
+  extensions?: Record<string, unknown> | undefined;
+}
+
+/** A module keeping state beside the world (World.extensions). */
+export interface WorldExtension {
+  snapshot(): unknown;
 }
 
 /** Everything the simulated platform knows; the HTTP routes and the programmatic API share it. */
@@ -58,6 +65,10 @@ export class World {
   readonly misbehaviour = new Misbehaviour();
   readonly calls: RecordedCall[] = [];
   readonly msgIds = new MsgIdSequence();
+  /** Modules keeping state beside the world; saved with it. */
+  readonly extensions = new Map<string, WorldExtension>();
+  /** Their saved state, for each to take when it first registers (after `restore`). */
+  restoredExtensions: Record<string, unknown> = {};
   /** Set once the server listens. */
   baseUrl = '';
   /** Called after every change worth saving; the state file debounces it. */
@@ -95,6 +106,9 @@ export class World {
       accounts: [...this.accounts.values()].map((a) => a.snapshot()),
       tokens: this.tokens.snapshot(),
       oauth: this.oauth.snapshot(),
+      ...(this.extensions.size > 0
+        ? { extensions: Object.fromEntries([...this.extensions].map(([name, e]) => [name, e.snapshot()])) }
+        : {}),
     };
   }
 
@@ -114,6 +128,7 @@ export class World {
     }
     this.tokens.restore(state.tokens);
     this.oauth.restore(state.oauth);
+    this.restoredExtensions = { ...state.extensions };
   }
 
   createAccount(opts: CreateAccountOptions = {}): Account {

@@ -124,7 +124,10 @@ export function componentRoutes(router: Router, world: World): void {
       ctx.body = '<p>Invalid request: component_appid, pre_auth_code and redirect_uri are required.</p>';
       return;
     }
-    const accounts = [...world.accounts.values()].filter((a) => a.appid !== RELEASE_CHECK_APPID);
+    // Accounts whose pushes go nowhere else first: in the sandbox, the one meant for the platform.
+    const accounts = [...world.accounts.values()]
+      .filter((a) => a.appid !== RELEASE_CHECK_APPID)
+      .sort((a, b) => Number(a.webhookUrl !== undefined) - Number(b.webhookUrl !== undefined));
     ctx.type = 'text/html';
     ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorize ${escapeXml(c.appid)}</title></head>
 <body><h1>Authorize a third-party platform</h1><p>Platform ${escapeXml(c.appid)} asks to manage your Official Account.</p>
@@ -196,8 +199,11 @@ export function componentRoutes(router: Router, world: World): void {
   router.patch('/sim/components/:appid', async (ctx) => {
     const c = componentOf(world, ctx.params['appid'] ?? '');
     const b = await body(ctx);
-    if (b['eventUrl'] !== undefined) c.eventUrl = text(b['eventUrl']);
-    if (b['messageUrl'] !== undefined) c.messageUrl = text(b['messageUrl']);
+    c.setUrls(
+      b['eventUrl'] !== undefined ? text(b['eventUrl']) : c.eventUrl,
+      b['messageUrl'] !== undefined ? text(b['messageUrl']) : c.messageUrl,
+    );
+    if (b['ticketTimer'] === true) c.startTicketTimer();
     ctx.body = view(c);
   });
   router.post('/sim/components/:appid/ticket', async (ctx) => {

@@ -9,6 +9,22 @@ import { SimulatorError } from '../simulator-error.js';
 import { buildXml } from '../xml.js';
 import type { World } from '../world.js';
 
+/** What a platform keeps across a restart of a simulator with a state file. */
+export interface SimComponentState {
+  appid: string;
+  appsecret: string;
+  token: string;
+  encodingAesKey: string;
+  eventUrl?: string | undefined;
+  messageUrl?: string | undefined;
+  tickets: Array<{ ticket: string; issuedAt: number }>;
+  componentTokens: Array<[string, number]>;
+  authCodes: Array<[string, { appid: string; funcInfo: number[]; expiresAt: number; used: boolean }]>;
+  authorizations: Array<
+    [string, { refreshToken: string; funcInfo: number[]; authorized: boolean; authTime: number }]
+  >;
+}
+
 /** The rules of WECHAT-PROTOCOL.md §8 the simulated platform enforces. */
 export const TICKET_TTL_MS = 12 * 3600_000;
 export const TICKET_INTERVAL_MS = 10 * 60_000;
@@ -84,6 +100,39 @@ export class SimComponent {
     this.messageUrl = opts.messageUrl;
   }
 
+  snapshot(): SimComponentState {
+    return {
+      appid: this.appid,
+      appsecret: this.appsecret,
+      token: this.token,
+      encodingAesKey: this.encodingAesKey,
+      eventUrl: this.eventUrl,
+      messageUrl: this.messageUrl,
+      tickets: this.tickets.slice(-10),
+      componentTokens: [...this.componentTokens],
+      authCodes: [...this.authCodes],
+      authorizations: [...this.authorizations].map(([appid, a]) => [appid, { ...a }]),
+    };
+  }
+
+  /** Loads a saved state; the authorized accounts' pushes go through the platform again. */
+  restore(state: SimComponentState): void {
+    this.tickets.push(...state.tickets);
+    for (const [k, v] of state.componentTokens) this.componentTokens.set(k, v);
+    for (const [k, v] of state.authCodes) this.authCodes.set(k, { ...v });
+    for (const [appid, a] of state.authorizations) {
+      this.authorizations.set(appid, { ...a });
+      if (a.authorized) this.#routePushes(appid, true);
+    }
+  }
+
+  /** Sets where the platform's pushes go; the authorized accounts' message URL follows. */
+  setUrls(eventUrl: string | undefined, messageUrl: string | undefined): void {
+    this.eventUrl = eventUrl;
+    this.messageUrl = messageUrl;
+    for (const [appid, a] of this.authorizations) if (a.authorized) this.#routePushes(appid, true);
+  }
+
   /** Pushes a ticket every 10 minutes (real time; tests push on demand with `pushTicket`). */
   startTicketTimer(): void {
     this.#timer ??= setInterval(() => {
@@ -101,6 +150,7 @@ export class SimComponent {
     const ticket = `ticket@@@${randomBytes(24).toString('base64url')}`;
     this.tickets.push({ ticket, issuedAt: this.world.clock.now() });
     if (this.tickets.length > 100) this.tickets.shift();
+    this.world.changed();
     const result = await this.pushInfo({
       InfoType: 'component_verify_ticket',
       ComponentVerifyTicket: ticket,
@@ -349,13 +399,28 @@ function newRefreshToken(): string {
   return `refreshtoken@@@${randomBytes(24).toString('base64url')}`;
 }
 
-/** The simulated platforms of each world (kept beside it, so the world's own file stays as it is). */
+/** The simulated platforms of each world, saved with it as the extension `components`. */
 const platforms = new WeakMap<World, Map<string, SimComponent>>();
 
-/** The platforms of `world`. */
+/** The platforms of `world` (restored from its state file the first time they are asked for). */
 export function componentsOf(world: World): Map<string, SimComponent> {
   let map = platforms.get(world);
-  if (!map) platforms.set(world, (map = new Map()));
+  if (!map) {
+    const created = new Map<string, SimComponent>();
+    map = created;
+    platforms.set(world, created);
+    world.extensions.set('components', {
+      snapshot: () => [...created.values()].map((c) => c.snapshot()),
+    });
+    const saved = world.restoredExtensions['components'];
+    if (Array.isArray(saved)) {
+      for (const state of saved as SimComponentState[]) {
+        const c = new SimComponent(world, state);
+        c.restore(state);
+        created.set(c.appid, c);
+      }
+    }
+  }
   return map;
 }
 
