@@ -43,6 +43,8 @@ export function componentPermissionGate(world: World) {
       }
     }
     await next();
+    // Tickets every 10 simulated minutes (pushed on the first request after they are due).
+    for (const c of componentsOf(world).values()) c.tick();
   };
 }
 

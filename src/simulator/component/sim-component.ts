@@ -86,6 +86,9 @@ export class SimComponent {
   >();
   readonly authorizations = new Map<string, Authorization>();
   #timer: NodeJS.Timeout | undefined;
+  /** Whether tickets are pushed every 10 minutes, and when the last one was (simulated time). */
+  #autoTickets = false;
+  #lastTicketAt = 0;
 
   constructor(
     readonly world: World,
@@ -135,6 +138,7 @@ export class SimComponent {
 
   /** Pushes a ticket every 10 minutes (real time; tests push on demand with `pushTicket`). */
   startTicketTimer(): void {
+    this.#autoTickets = true;
     this.#timer ??= setInterval(() => {
       this.pushTicket().catch((err: unknown) => this.world.logger.debug({ err }, 'ticket push failed'));
     }, TICKET_INTERVAL_MS).unref();
@@ -145,8 +149,18 @@ export class SimComponent {
     this.#timer = undefined;
   }
 
+  /**
+   * With tickets on, pushes one when 10 simulated minutes passed since the last: called on every simulator
+   * request, so a test that advances the clock sees the push on its next call.
+   */
+  tick(): void {
+    if (!this.#autoTickets || this.world.clock.now() - this.#lastTicketAt < TICKET_INTERVAL_MS) return;
+    this.pushTicket().catch((err: unknown) => this.world.logger.debug({ err }, 'ticket push failed'));
+  }
+
   /** A new ticket, pushed to the event URL. */
   async pushTicket(): Promise<ComponentPushResult & { ticket: string }> {
+    this.#lastTicketAt = this.world.clock.now();
     const ticket = `ticket@@@${randomBytes(24).toString('base64url')}`;
     this.tickets.push({ ticket, issuedAt: this.world.clock.now() });
     if (this.tickets.length > 100) this.tickets.shift();
