@@ -47,6 +47,9 @@ export interface ComponentInfo {
   AuthorizationCode?: string;
 }
 
+/** What WeChat answers for an authorization code that is no good: invalid, expired, used (§7, §8). */
+const BAD_CODE_ERRCODES: ReadonlySet<number> = new Set([61009, 61010, 40029, 40163, 42003]);
+
 /** An authorization code that was forged, expired or already used. */
 export class AuthorizationCodeError extends Error {
   override readonly name = 'AuthorizationCodeError';
@@ -214,13 +217,14 @@ export class ComponentPlatform {
     try {
       auth = await this.api.queryAuth(code);
     } catch (err) {
-      if (err instanceof WechatApiError) {
+      if (err instanceof WechatApiError && BAD_CODE_ERRCODES.has(err.errcode)) {
         // WeChat refused the code (forged, expired or used): it stays claimed, it can never work.
         throw new AuthorizationCodeError(
           `WeChat refused the authorization code: ${err.errcode} ${err.errmsg}`,
         );
       }
-      // WeChat unreachable: give the code back so WeChat's retry of the push can exchange it.
+      // WeChat unreachable, or the platform's own token or ticket at fault: give the code back, so that
+      // WeChat's retry of the push (or the administrator's reload) can still exchange it.
       await this.#repo.releaseAuthCode(code);
       throw err;
     }

@@ -295,6 +295,17 @@ describe('e2e: third-party platform (component) mode', function () {
     };
     const result = await stranger.follower().follow();
     expect(result.status).to.equal(404);
+    // The authorized account's URL takes only pushes encrypted with the platform's key.
+    const via = brand.pushVia;
+    brand.pushVia = undefined;
+    const webhookUrl = brand.webhookUrl;
+    brand.webhookUrl = `${server.url}/wechat/component/${brand.appid}`;
+    brand.mode = 'plain';
+    expect((await brand.follower().follow()).status).to.equal(401);
+    brand.mode = 'safe';
+    expect((await brand.follower().follow()).status).to.equal(401);
+    brand.webhookUrl = webhookUrl;
+    brand.pushVia = via;
   });
 
   it('keeps ticket and refresh tokens across a restart; a rejected token is refreshed once with the refresh token', async () => {
@@ -406,12 +417,10 @@ describe('e2e: third-party platform (component) mode', function () {
     expect(landed.location).to.equal('/landing');
     expect(callsTo(sim, '/sns/oauth2/component/access_token')).to.have.length(1);
     expect(callsTo(sim, '/sns/oauth2/access_token')).to.have.length(0);
-    const union = await server.api(`/api/unions/${follower.unionid}`);
-    expect(union.body.identities).to.deep.include({
-      appid: brand.appid,
-      openid: follower.openid,
-      source: 'oauth',
-    });
+    // The visitor's session names the authorizer and the follower's OpenID there.
+    const me = await browser.get(`${server.url}/component/oauth/${brand.appid}/whoami`);
+    expect(me.status, me.body).to.equal(200);
+    expect(JSON.parse(me.body)).to.include({ appid: brand.appid, openid: follower.openid });
     // An AppID that never authorized has no such routes.
     expect(
       (await browser.get(`${server.url}/component/oauth/wx0000000000000bad/authorize?target=/`)).status,
