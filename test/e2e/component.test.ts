@@ -236,6 +236,7 @@ describe('e2e: third-party platform (component) mode', function () {
   });
 
   it('serves the authorized account: QR follow captured and enriched, keyword reply encrypted, customer service', async () => {
+    await restart(); // nothing of the platform is kept only in memory
     const qr = await server.api(`/api/qrcodes?appid=${brand.appid}`, {
       method: 'POST',
       body: JSON.stringify({ scene: 'spring' }),
@@ -372,6 +373,7 @@ describe('e2e: third-party platform (component) mode', function () {
   });
 
   it('refuses a call outside the granted permission sets, naming the set, before WeChat would', async () => {
+    await restart(); // nothing of the platform is kept only in memory
     const limited = sim.createAccount({ mode: 'safe' });
     const granted = await control(`/sim/components/${COMPONENT.appid}/authorize`, {
       appid: limited.appid,
@@ -389,6 +391,7 @@ describe('e2e: third-party platform (component) mode', function () {
   });
 
   it('passes the release check against the simulated robot', async () => {
+    await restart(); // nothing of the platform is kept only in memory
     const result = await control(`/sim/components/${COMPONENT.appid}/release-check`);
     expect(result.body, JSON.stringify(result.body)).to.include({ passed: true });
   });
@@ -428,6 +431,7 @@ describe('e2e: third-party platform (component) mode', function () {
   });
 
   it('re-authorization replaces the tokens; unauthorized keeps the data and stops the refresh', async () => {
+    await restart(); // nothing of the platform is kept only in memory
     const before = (await server.api(`/api/authorizers`)).body.authorizers.find(
       (a: { appid: string }) => a.appid === brand.appid,
     );
