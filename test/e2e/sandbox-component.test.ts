@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { finished, spawnCli, type CliResult } from '../cli/run-cli.js';
+import { Browser } from '../support/hand-browser.js';
 import { ADMIN_TOKEN, eventually, freePort } from '../support/server.js';
 
 const DIRECT = 'wxsandbox000000001';
@@ -92,6 +93,15 @@ describe('sandbox: component mode beside the direct sandbox account (issue 13)',
       return typeof (await api(first, '/api/component')).body.ticketReceivedAt === 'string';
     });
 
+    // The Simulator page offers to connect an account through the platform.
+    const login = /console:\s+(http:\/\/\S+)/.exec(first.output())?.[1] ?? '';
+    const browser = new Browser();
+    expect((await browser.get(login.replace(/^http:\/\/localhost:/, 'http://127.0.0.1:'))).status).to.equal(
+      302,
+    );
+    const simulatorPage = await browser.get(`${first.url}/admin/simulator`);
+    expect(simulatorPage.body).to.contain('href="/component/authorize?authType=1"');
+
     // The Accounts page's button: WeChat's (simulated) authorization page, which offers the account first.
     const start = await fetch(`${first.url}/component/authorize?authType=1`, {
       headers: admin,
@@ -122,6 +132,9 @@ describe('sandbox: component mode beside the direct sandbox account (issue 13)',
       return list.some((a) => a.appid === CONNECTED && a.authorized);
     });
 
+    expect((await browser.get(`${first.url}/admin/simulator`)).body).to.contain(
+      `/admin/simulator?appid=${CONNECTED}`,
+    );
     const alice = await sim(first, `/sim/accounts/${CONNECTED}/followers`);
     const followed = await sim(first, `/sim/accounts/${CONNECTED}/followers/${alice.openid}/follow`);
     expect(followed.status).to.equal(200);
