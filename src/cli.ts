@@ -230,6 +230,19 @@ export function buildProgram(): Command {
       }),
     );
 
+  const component = program.command('component').description('the third-party platform (WECHAT_COMPONENT_*)');
+  component
+    .command('recover')
+    .description(
+      'put back lost refresh tokens of the accounts that authorized the platform (api_get_authorizer_list)',
+    )
+    .action(
+      action(async () => {
+        const { runComponentRecover } = await import('./component-cli.js');
+        return runComponentRecover(config('api'));
+      }),
+    );
+
   const sandbox = program
     .command('sandbox')
     .description('the running sandbox (`npm start` without WECHAT_APPID)');

@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { checkApps, type AppConfig } from './config-apps.js';
 import { configFileProblems } from './config-file.js';
+import { readComponentConfig, type ComponentConfig } from './component/component-config.js';
+
+export type { ComponentConfig } from './component/component-config.js';
 
 export type { AppConfig, AppType } from './config-apps.js';
 
@@ -52,6 +55,10 @@ export interface Config {
   /** Seconds between periodic follower syncs; 0 = off. Default daily with a real account, off in sandbox mode. */
   syncIntervalSeconds: number;
   logLevel: string;
+  /** The third-party platform of WECHAT_COMPONENT_* (INTERFACE.md §9), or null. */
+  component: ComponentConfig | null;
+  /** The authorization page's host (WECHAT_MP_BASE). */
+  mpBase: string;
 }
 
 /** Every problem found in the configuration, in one error. */
@@ -183,10 +190,13 @@ export function loadConfig(
       `DATABASE_URL must be sqlite:PATH or postgres://… (got "${databaseUrl.replace(/:[^:@/]*@/, ':***@')}")`,
     );
   }
-  const sandbox = !env['WECHAT_APPID'];
+  // A component start with no WECHAT_APPID serves only the accounts that authorized it: no sandbox (§9).
+  const component = uses === 'database' ? null : readComponentConfig(env, problems);
+  const componentSet = Boolean(env['WECHAT_COMPONENT_APPID']);
+  const sandbox = !env['WECHAT_APPID'] && !componentSet;
   // A command that uses no account (`followers export`) is not stopped by one it does not use.
   const accountProblems = uses === 'database' ? [] : problems;
-  const account = sandbox
+  const account = !env['WECHAT_APPID']
     ? null
     : checkAccount(
         {
@@ -206,6 +216,7 @@ export function loadConfig(
       );
   const apiBase = urlSetting(env, 'WECHAT_API_BASE', 'https://api.weixin.qq.com', problems);
   const openBase = urlSetting(env, 'WECHAT_OPEN_BASE', 'https://open.weixin.qq.com', problems);
+  const mpBase = urlSetting(env, 'WECHAT_MP_BASE', 'https://mp.weixin.qq.com', problems);
   const timestampToleranceSeconds = intSetting(env, 'WECHAT_TIMESTAMP_TOLERANCE', 300, problems);
   const publicUrl = urlSetting(env, 'PUBLIC_URL', `http://localhost:${port}`, problems);
   const publicUrlSet = Boolean(env['PUBLIC_URL']);
@@ -285,6 +296,11 @@ export function loadConfig(
           problems,
           configFile,
         );
+  if (component !== null && [account, ...extraAccounts].some((a) => a?.appid === component.appid)) {
+    problems.push(
+      `WECHAT_COMPONENT_APPID ${component.appid} is also configured as an Official Account: a platform's AppID is not an account's`,
+    );
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
@@ -308,5 +324,7 @@ export function loadConfig(
     replyBudgetMs,
     syncIntervalSeconds,
     logLevel,
+    component,
+    mpBase,
   });
 }

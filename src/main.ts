@@ -207,10 +207,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         });
       }
     }
+    // Component mode too (issue 13), beside the direct account: a simulated platform to connect from the
+    // console's Accounts page. Not when the environment names a platform of its own.
+    const { prepareSandboxComponent, SANDBOX_COMPONENT } = await import('./sandbox-component.js');
+    await prepareSandboxComponent(simulator);
     effective = Object.freeze({
       ...config,
       apps,
       account: SANDBOX_ACCOUNT,
+      component: config.component ?? SANDBOX_COMPONENT,
+      mpBase: simulator.url,
       apiBase: simulator.url,
       openBase: simulator.url,
       ...(config.configFile === null
@@ -246,6 +252,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const statePath = sandboxStatePath(config.databaseUrl);
   if (simulator) {
     simulator.account(SANDBOX_ACCOUNT.appid).webhookUrl = `http://127.0.0.1:${port}/wechat`;
+    const { connectSandboxComponent } = await import('./sandbox-component.js');
+    await connectSandboxComponent(simulator, `http://127.0.0.1:${port}`).catch((err: unknown) =>
+      logger.warn({ err }, 'could not connect the sandbox third-party platform'),
+    );
     // So `wxoa qrcode create` and the other commands find this sandbox (sandbox-state.ts).
     try {
       mkdirSync(dirname(statePath), { recursive: true });

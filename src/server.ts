@@ -12,6 +12,11 @@ import { appTokenKey } from './identities/app-token.js';
 import { AppSignIn } from './identities/sign-in.js';
 import { authRouter } from './http/auth-routes.js';
 import { identitiesApiRouter } from './http/admin-identities.js';
+import { AuthorizerUnavailableError } from './component/component-repo.js';
+import { MissingPermissionError } from './component/permissions.js';
+import { componentOAuthApi } from './component/component-oauth.js';
+import { ComponentPlatform } from './component/platform.js';
+import { releaseCheckHandler, RELEASE_CHECK_APPID } from './component/release-check.js';
 import { captureFollowers } from './followers/capture.js';
 import { EnrichmentWorker, type EnrichmentWorkerOptions } from './followers/enrichment.js';
 import { createPeriodicSync, type PeriodicSync, type PeriodicSyncOptions } from './followers/sync.js';
@@ -19,6 +24,7 @@ import { accessGate } from './http/access-gate.js';
 import { requireAdminToken } from './http/admin-auth.js';
 import { AuthBrake, type AuthBrakeOptions } from './http/auth-brake.js';
 import { conversationsApiRouter } from './http/admin-conversations.js';
+import { componentApiRouter, componentRouter } from './http/component-routes.js';
 import { ServerMetrics } from './http/metrics.js';
 import { followersApiRouter } from './http/admin-followers.js';
 import { qrcodesApiRouter } from './http/admin-qrcodes.js';
@@ -112,7 +118,11 @@ export interface Wxoa {
   readonly authBrake: AuthBrake;
   /** The Prometheus series served on /metrics (INTERFACE.md §11); a registry of this server's own. */
   readonly metrics: ServerMetrics;
+  /** The third-party platform (WECHAT_COMPONENT_*), or null. */
+  readonly component: ComponentPlatform | null;
   apiFor(appid: string): WechatApi | undefined;
+  /** Every AppID served, the primary first: configured accounts, then the platform's authorizers. */
+  servedAppids(): readonly string[];
   /** Starts listening (port 0 picks a free one) and the background work; resolves with the base URL. */
   listen(port?: number, host?: string): Promise<string>;
   /** Stops taking requests, answers the pushes in flight, stops background work, closes the store. */
@@ -123,9 +133,14 @@ export interface Wxoa {
 export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   const { config } = options;
   const logger = options.logger ?? silentLogger;
-  if (!config.account) throw new ConfigError(['no WeChat account configured (sandbox mode provides one)']);
-  const accounts = [config.account, ...config.extraAccounts];
-  const primary = config.account;
+  if (!config.account && !config.component) {
+    throw new ConfigError(['no WeChat account configured (sandbox mode provides one)']);
+  }
+  // With only a third-party platform (INTERFACE.md §9) the accounts are those that authorized it.
+  const accounts = config.account ? [config.account, ...config.extraAccounts] : [...config.extraAccounts];
+  const primary: AccountConfig | null = accounts[0] ?? null;
+  /** Whose secret signs sessions: the primary account's, else the platform's. */
+  const signingSecret = primary?.appsecret ?? config.component?.appsecret ?? '';
 
   const checked = validateReplyRules(config.repliesInput);
   if ('problems' in checked) {
@@ -164,7 +179,26 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
       }),
     );
   }
-  const apiFor = (appid: string) => apis.get(appid);
+  // Every account ?appid= may name: the configured ones, then each authorizer of the platform as it is
+  // learnt (the admin routes check this list when called, so it may grow).
+  const appids = accounts.map((a) => a.appid);
+  const component = config.component
+    ? new ComponentPlatform({
+        component: config.component,
+        apiBase: config.apiBase,
+        stores: store,
+        ...(options.clock ? { clock: options.clock } : {}),
+        logger,
+        apiOptions: (appid) => ({
+          onOutcome: apiFailureRecorder({ appid, store: store.apiStatus, logger }),
+        }),
+        onAuthorizer: (appid) => {
+          if (!appids.includes(appid)) appids.push(appid);
+        },
+      })
+    : null;
+  await component?.load();
+  const apiFor = (appid: string) => apis.get(appid) ?? component?.apiFor(appid);
 
   const enrichment = new EnrichmentWorker({
     ...options.enrichment,
@@ -183,6 +217,8 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   };
 
   const bot = new Bot();
+  // WeChat's release-check robot (INTERFACE.md §9) is answered before anything is captured or recorded.
+  if (component) bot.use(releaseCheckHandler(component.api, logger.child({ module: 'component' })));
   // The push's effects: stored before any handler runs, and a push whose effects fail is not acknowledged.
   bot.use(
     pushEffects(captureFollowers({ followers: store.followers, enrichment }), conversations.recordInbound),
@@ -190,26 +226,59 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   if (options.handlers) bot.use(options.handlers);
   bot.use(replyRulesHandler(rules));
 
-  const webhook = wechatWebhook({
-    accounts: accounts.map((a) => ({
-      appid: a.appid,
-      token: a.token,
-      encodingAesKey: a.encodingAesKey ?? undefined,
-    })),
-    bot,
-    replyStore: store.replies,
-    replyBudgetMs: config.replyBudgetMs,
-    timestampToleranceSeconds: config.timestampToleranceSeconds,
-    lateReplySink: conversations.lateReplySink,
-    onPassiveReply: conversations.recordPassiveReply,
-    logger: logger.child({ module: 'webhook' }),
-    observer: metrics.webhookObserver,
-  });
+  const mainWebhook =
+    accounts.length === 0
+      ? null
+      : wechatWebhook({
+          accounts: accounts.map((a) => ({
+            appid: a.appid,
+            token: a.token,
+            encodingAesKey: a.encodingAesKey ?? undefined,
+          })),
+          bot,
+          replyStore: store.replies,
+          replyBudgetMs: config.replyBudgetMs,
+          timestampToleranceSeconds: config.timestampToleranceSeconds,
+          lateReplySink: conversations.lateReplySink,
+          onPassiveReply: conversations.recordPassiveReply,
+          logger: logger.child({ module: 'webhook' }),
+          observer: metrics.webhookObserver,
+        });
+
+  // The authorized accounts' pushes: the same bot and stores, the platform's token and key (§9).
+  const componentWebhook = component
+    ? wechatWebhook({
+        accounts: [
+          {
+            appid: RELEASE_CHECK_APPID,
+            token: component.config.token,
+            encodingAesKey: component.config.encodingAesKey,
+            receiveId: component.appid,
+          },
+        ],
+        resolveAccount: (appid) =>
+          component.cached(appid) !== undefined
+            ? { appid, token: component.config.token, crypto: component.crypto }
+            : undefined,
+        bot,
+        replyStore: store.replies,
+        replyBudgetMs: config.replyBudgetMs,
+        timestampToleranceSeconds: config.timestampToleranceSeconds,
+        lateReplySink: conversations.lateReplySink,
+        onPassiveReply: conversations.recordPassiveReply,
+        logger: logger.child({ module: 'webhook', component: component.appid }),
+        observer: metrics.webhookObserver,
+      })
+    : null;
+  // The Wxoa's webhook: the direct accounts', or with only a platform the authorized accounts'.
+  const webhook = (mainWebhook ?? componentWebhook) as WechatWebhookMiddleware;
 
   const sessionSecret = createHmac('sha256', config.adminToken)
-    .update(`wxoa-console:${primary.appsecret}`)
+    .update(`wxoa-console:${signingSecret}`)
     .digest('base64url');
-  const visitorSecret = createHmac('sha256', primary.appsecret).update('wxoa-visitor').digest('base64url');
+  const visitorSecret = createHmac('sha256', signingSecret).update('wxoa-visitor').digest('base64url');
+  /** The account admin routes show without `?appid=`: the primary one, else the first authorizer. */
+  const defaultAppid = (): string => primary?.appid ?? appids[0] ?? config.component?.appid ?? '';
   // The Open Platform's other apps (INTERFACE.md §8): each signs in with its own credentials, and signs its
   // bearer tokens with a key derived from its own AppSecret.
   const apps = config.apps;
@@ -226,7 +295,6 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   );
   const appTokenKeys = new Map(apps.map((a) => [a.appid, appTokenKey(a.appid, a.appsecret)]));
   const appTokenKeyOf = (appid: string) => appTokenKeys.get(appid);
-  const appids = accounts.map((a) => a.appid);
 
   const app = new Koa({ proxy: true });
   app.silent = true; // errors are logged by the middlewares that know what they mean
@@ -242,8 +310,10 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   );
   const router = new Router();
   // The webhook reads its own raw body: it is mounted before any body parser.
-  router.all('/wechat', webhook);
-  router.all('/wechat/:appid', webhook);
+  if (mainWebhook) {
+    router.all('/wechat', mainWebhook);
+    router.all('/wechat/:appid', mainWebhook);
+  }
   router.get('/healthz', async (ctx) => {
     try {
       await store.ping();
@@ -292,12 +362,33 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   const api = new Router({ prefix: '/api' });
   api.use(apiErrors(logger.child({ module: 'admin-api' })));
   api.use(requireAdminToken(config.adminToken));
+  if (component) {
+    // A platform's refusals before WeChat's: a permission set not granted, an account that left.
+    api.use(async (_ctx, next) => {
+      try {
+        await next();
+      } catch (err) {
+        if (err instanceof MissingPermissionError)
+          throw new ApiError(403, 'permission_not_granted', err.message);
+        if (err instanceof AuthorizerUnavailableError) throw new ApiError(409, 'not_authorized', err.message);
+        throw err;
+      }
+    });
+    // An authorizer another instance stored: known before the routes check ?appid=.
+    api.use(async (ctx, next) => {
+      const appid = ctx.query['appid'];
+      if (typeof appid === 'string' && !appids.includes(appid)) await component.ensure(appid);
+      await next();
+    });
+    const r = componentApiRouter(component);
+    api.use(r.routes(), r.allowedMethods());
+  }
   // No body parser here: the routes that take a JSON body parse it themselves (api-query.ts, one limit).
   for (const r of [
-    followersApiRouter({ store: operator.store, appid: primary.appid, appids, prefix: '' }),
+    followersApiRouter({ store: operator.store, appid: defaultAppid, appids, prefix: '' }),
     conversationsApiRouter({
       conversations: operator.conversations,
-      appid: primary.appid,
+      appid: defaultAppid,
       appids,
       prefix: '',
     }),
@@ -306,7 +397,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
       apiFor,
       qrcodes: operator.store.qrcodes,
       clock,
-      appid: primary.appid,
+      appid: defaultAppid,
       appids,
       prefix: '',
       logger: logger.child({ module: 'admin-api' }),
@@ -315,7 +406,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     api.use(r.routes(), r.allowedMethods());
   }
   // The reference of every route above (README, Admin API); a test fails for a route it does not describe.
-  const openApi = openApiDocument();
+  const openApi = openApiDocument(undefined, { component: component !== null });
   api.get('/openapi.json', (ctx) => {
     ctx.body = openApi;
   });
@@ -324,41 +415,44 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     throw new ApiError(404, 'not_found', `no route ${ctx.method} ${ctx.path}`);
   });
 
-  const oauth = oauthRouter({
-    appid: primary.appid,
-    api: apis.get(primary.appid)!,
-    store,
-    openBase: config.openBase,
-    publicUrl: config.publicUrl,
-    secret: visitorSecret,
-    logger: logger.child({ module: 'oauth' }),
-    websites: apps
-      .filter((a) => a.type === 'website')
-      .map((a) => ({ appid: a.appid, api: appApis.get(a.appid)! })),
-    recordWebsite: async (identity) => {
-      const recorded = await store.identities.record({
-        appid: identity.appid,
-        appType: 'website',
-        openid: identity.openid,
-        unionid: identity.unionid,
-        source: 'website',
-        scope: identity.scope,
-        nickname: identity.nickname,
-      });
-      if (recorded.conflictingUnionid !== null) {
-        logger.warn(
-          {
+  // Web authorization for the primary account (none with only a platform) and the website apps' QR sign-in.
+  const oauth = primary
+    ? oauthRouter({
+        appid: primary.appid,
+        api: apis.get(primary.appid)!,
+        store,
+        openBase: config.openBase,
+        publicUrl: config.publicUrl,
+        secret: visitorSecret,
+        logger: logger.child({ module: 'oauth' }),
+        websites: apps
+          .filter((a) => a.type === 'website')
+          .map((a) => ({ appid: a.appid, api: appApis.get(a.appid)! })),
+        recordWebsite: async (identity) => {
+          const recorded = await store.identities.record({
             appid: identity.appid,
+            appType: 'website',
             openid: identity.openid,
-            keptUnionid: recorded.unionid,
-            reportedUnionid: recorded.conflictingUnionid,
-          },
-          'WeChat reported another UnionID at sign-in; kept the first',
-        );
-      }
-      return { unionid: recorded.unionid };
-    },
-  });
+            unionid: identity.unionid,
+            source: 'website',
+            scope: identity.scope,
+            nickname: identity.nickname,
+          });
+          if (recorded.conflictingUnionid !== null) {
+            logger.warn(
+              {
+                appid: identity.appid,
+                openid: identity.openid,
+                keptUnionid: recorded.unionid,
+                reportedUnionid: recorded.conflictingUnionid,
+              },
+              'WeChat reported another UnionID at sign-in; kept the first',
+            );
+          }
+          return { unionid: recorded.unionid };
+        },
+      })
+    : null;
   const appSignIn = new AppSignIn({
     identities: store.identities,
     apiFor: (appid) => appApis.get(appid),
@@ -373,9 +467,36 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     logger: logger.child({ module: 'auth' }),
   });
 
+  if (component && componentWebhook) {
+    app.use(
+      componentRouter({
+        platform: component,
+        webhook: componentWebhook,
+        adminToken: config.adminToken,
+        consoleSession: async (ctx) =>
+          (await readLiveSession(ctx, sessionSecret, store.consoleSessions, Date.now())) !== null,
+        publicUrl: config.publicUrl,
+        mpBase: config.mpBase,
+        timestampToleranceSeconds: config.timestampToleranceSeconds,
+        logger: logger.child({ module: 'component' }),
+        oauthRouterFor: (appid) =>
+          oauthRouter({
+            appid,
+            api: componentOAuthApi(component, appid),
+            store,
+            openBase: config.openBase,
+            publicUrl: config.publicUrl,
+            secret: visitorSecret,
+            logger: logger.child({ module: 'oauth', appid }),
+            prefix: `/component/oauth/${appid}`,
+            componentAppid: component.appid,
+          }),
+      }).routes(),
+    );
+  }
   app.use(router.routes());
   app.use(api.routes());
-  app.use(oauth.routes());
+  if (oauth) app.use(oauth.routes());
   app.use(auth.routes());
 
   let server: Server | null = null;
@@ -407,7 +528,9 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     appSignIn,
     authBrake,
     metrics,
+    component,
     apiFor,
+    servedAppids: () => appids,
     async listen(port = config.port, host = config.host) {
       // Node enforces requestTimeout only every connectionsCheckingInterval (30 s by default): check each
       // second, so a trickled request is cut off near its limit. The webhook cuts its bodies at 10 s itself.
@@ -436,6 +559,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
         });
       }
       await webhook.webhook.drain?.();
+      await componentWebhook?.webhook.drain();
       await periodicSync.stop();
       await enrichment.stop();
       if (ownStore) await store.close();

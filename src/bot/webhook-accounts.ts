@@ -8,7 +8,18 @@ export interface WebhookAccount {
   token: string;
   /** The 43-character EncodingAESKey; without it only plaintext (and compatible-mode) pushes work. */
   encodingAesKey?: string | undefined;
+  /**
+   * The id that ends each decrypted plaintext, when not the AppID: a third-party platform's pushes end in
+   * the component_appid (WECHAT-PROTOCOL.md §2.2, §8).
+   */
+  receiveId?: string | undefined;
 }
+
+/**
+ * Accounts known only at run time (a third-party platform's authorizers): the account of an AppID not in
+ * the list, or undefined (→ 404).
+ */
+export type AccountResolver = (appid: string) => ResolvedAccount | undefined;
 
 /** An account ready for the hot path: the AES key is decoded once. */
 export interface ResolvedAccount {
@@ -21,8 +32,10 @@ export interface ResolvedAccount {
 export class AccountTable {
   readonly default: ResolvedAccount;
   readonly #byAppid: ReadonlyMap<string, ResolvedAccount>;
+  readonly #resolve: AccountResolver | undefined;
 
-  constructor(accounts: WebhookAccount | readonly WebhookAccount[]) {
+  constructor(accounts: WebhookAccount | readonly WebhookAccount[], resolve?: AccountResolver) {
+    this.#resolve = resolve;
     const list = Array.isArray(accounts)
       ? (accounts as readonly WebhookAccount[])
       : [accounts as WebhookAccount];
@@ -39,7 +52,7 @@ export class AccountTable {
       let crypto: MessageCrypto | undefined;
       if (account.encodingAesKey !== undefined && account.encodingAesKey !== '') {
         try {
-          crypto = new MessageCrypto(account.encodingAesKey, account.appid);
+          crypto = new MessageCrypto(account.encodingAesKey, account.receiveId ?? account.appid);
         } catch (err) {
           problems.push(`${where}.encodingAesKey: ${(err as Error).message}`);
         }
@@ -64,7 +77,7 @@ export class AccountTable {
   /** The account for `appid`, or the default one when no AppID is given; unknown → WebhookError. */
   get(appid: string | undefined): ResolvedAccount {
     if (appid === undefined) return this.default;
-    const account = this.#byAppid.get(appid);
+    const account = this.#byAppid.get(appid) ?? this.#resolve?.(appid);
     if (account === undefined) throw new WebhookError('unknown_account', `no account with AppID ${appid}`);
     return account;
   }

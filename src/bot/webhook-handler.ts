@@ -19,7 +19,12 @@ import {
   type WebhookQuery,
 } from './receive.js';
 import { realTimers, type Timers } from './timers.js';
-import { AccountTable, type ResolvedAccount, type WebhookAccount } from './webhook-accounts.js';
+import {
+  AccountTable,
+  type AccountResolver,
+  type ResolvedAccount,
+  type WebhookAccount,
+} from './webhook-accounts.js';
 import type { ReplyRecordStore } from './reply-store.js';
 
 export type { LateReplySink, PassiveReplyListener, PushInfo, WebhookObserver } from './deliver.js';
@@ -28,6 +33,8 @@ export type { LateReplySink, PassiveReplyListener, PushInfo, WebhookObserver } f
 export interface WebhookOptions {
   /** The account(s) served; the first one is the default for requests that name no AppID. */
   accounts: WebhookAccount | readonly WebhookAccount[];
+  /** Accounts not in `accounts`, looked up per push (a third-party platform's authorizers). */
+  resolveAccount?: AccountResolver | undefined;
   /** The handlers: a `Composer` / `Bot`. */
   bot: MiddlewareObj<Context>;
   /** Where answered pushes are remembered for retries; default: in memory (one instance only). */
@@ -108,7 +115,7 @@ const SUCCESS_ANSWER: WebhookAnswer = Object.freeze({
  * pure) and deliver (deliver.ts: claim, dispatch within the budget, remember the answer).
  */
 export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
-  const accounts = new AccountTable(options.accounts);
+  const accounts = new AccountTable(options.accounts, options.resolveAccount);
   const budgetMs = options.replyBudgetMs ?? DEFAULT_REPLY_BUDGET_MS;
   if (!(Number.isFinite(budgetMs) && budgetMs > 0 && budgetMs < 5000)) {
     throw new TypeError(`replyBudgetMs must be between 0 and 5000 (WeChat waits 5 s), got ${budgetMs}`);

@@ -12,7 +12,7 @@ import { accountResolver, jsonBody, limitQuery, singleQuery } from './api-query.
 export interface ConversationsApiOptions {
   conversations: Pick<ConversationService, 'historyPage' | 'inbox' | 'counts' | 'sendText'>;
   /** The primary account (WECHAT_APPID): what the routes act for unless `?appid=` names another. */
-  appid: string;
+  appid: string | (() => string);
   /** Every account `?appid=` may name (the primary one is always allowed). */
   appids?: readonly string[];
   /** Where the routes live; default `/api`. */

@@ -17,7 +17,7 @@ import { accountResolver, limitQuery, singleQuery } from './api-query.js';
 export interface FollowersApiOptions {
   store: { followers: FollowerRepo; identities?: IdentityRepo };
   /** The primary account (WECHAT_APPID): what the routes answer about unless `?appid=` names another. */
-  appid: string;
+  appid: string | (() => string);
   /** Every account `?appid=` may name (the primary one is always allowed). */
   appids?: readonly string[];
   /** Where the routes live; default `/api`. */

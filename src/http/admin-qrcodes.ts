@@ -27,7 +27,7 @@ export interface QrCodesApiOptions {
   clock?: () => number;
   logger?: Logger;
   /** The primary account (WECHAT_APPID): whose codes are made unless `?appid=` names another. */
-  appid: string;
+  appid: string | (() => string);
   /** Every account `?appid=` may name (the primary one is always allowed). */
   appids?: readonly string[];
   /** Where the routes live; default `/api`. */

@@ -30,12 +30,16 @@ export function limitQuery(ctx: Context, fallback: number, max: number): number 
  * Resolves `?appid=` against the configured accounts: absent → the primary account; unknown → 404, like
  * a missing resource.
  */
-export function accountResolver(primary: string, others: readonly string[] = []): (ctx: Context) => string {
-  const allowed = new Set([primary, ...others]);
+export function accountResolver(
+  primary: string | (() => string),
+  others: readonly string[] = [],
+): (ctx: Context) => string {
+  // `others` is read on each call: a third-party platform's authorizers join it while the server runs.
+  const primaryOf = typeof primary === 'string' ? () => primary : primary;
   return (ctx) => {
     const appid = singleQuery(ctx, 'appid');
-    if (appid === undefined) return primary;
-    if (!allowed.has(appid))
+    if (appid === undefined) return primaryOf();
+    if (appid !== primaryOf() && !others.includes(appid))
       throw new ApiError(404, 'account_not_found', `no account with AppID ${appid} is configured`);
     return appid;
   };

@@ -50,6 +50,12 @@ export interface OAuthRouterOptions {
   websites?: ReadonlyArray<{ appid: string; api: OAuthApi }>;
   /** Records a website sign-in (OAuthFlowOptions.recordWebsite); required with `websites`. */
   recordWebsite?: OAuthFlowOptions['recordWebsite'];
+  /**
+   * Where the routes live; default `/oauth`. A third-party platform mounts one router per authorizer under
+   * `/component/oauth/:appid` with `componentAppid` set (INTERFACE.md §9).
+   */
+  prefix?: string;
+  componentAppid?: string;
 }
 
 /**
@@ -84,7 +90,10 @@ export function oauthRouter(options: OAuthRouterOptions): Router {
     ...(options.stateTtlMs !== undefined ? { stateTtlMs: options.stateTtlMs } : {}),
     websiteApi: (appid) => websites.get(appid),
     ...(options.recordWebsite ? { recordWebsite: options.recordWebsite } : {}),
+    ...(options.prefix !== undefined ? { callbackPath: `${options.prefix}/callback` } : {}),
+    ...(options.componentAppid !== undefined ? { componentAppid: options.componentAppid } : {}),
   });
+  const prefix = options.prefix ?? '/oauth';
   const secure = new URL(options.publicUrl).protocol === 'https:';
   const sessionTtlMs = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
   const { secret } = options;
@@ -97,7 +106,7 @@ export function oauthRouter(options: OAuthRouterOptions): Router {
     ctx.cookies.set(name, value, { httpOnly: true, sameSite: 'lax', secure, path, maxAge, overwrite: true });
   };
 
-  router.get('/oauth/authorize', async (ctx) => {
+  router.get(`${prefix}/authorize`, async (ctx) => {
     noStore(ctx);
     const target = single(ctx, 'target');
     const scope = single(ctx, 'scope');
@@ -112,13 +121,13 @@ export function oauthRouter(options: OAuthRouterOptions): Router {
       if (err instanceof OAuthRequestError) return page(ctx, 400, 'Bad request', err.message);
       throw err;
     }
-    setCookie(ctx, BROWSER_COOKIE, signCookieValue(browserId, secret), '/oauth', BROWSER_COOKIE_TTL_MS);
+    setCookie(ctx, BROWSER_COOKIE, signCookieValue(browserId, secret), prefix, BROWSER_COOKIE_TTL_MS);
     ctx.status = 302;
     ctx.set('Location', location);
     ctx.body = '';
   });
 
-  router.get('/oauth/login', async (ctx) => {
+  router.get(`${prefix}/login`, async (ctx) => {
     noStore(ctx);
     const target = single(ctx, 'target');
     const appidParam = single(ctx, 'appid');
@@ -139,13 +148,13 @@ export function oauthRouter(options: OAuthRouterOptions): Router {
       if (err instanceof OAuthRequestError) return page(ctx, 400, 'Bad request', err.message);
       throw err;
     }
-    setCookie(ctx, BROWSER_COOKIE, signCookieValue(browserId, secret), '/oauth', BROWSER_COOKIE_TTL_MS);
+    setCookie(ctx, BROWSER_COOKIE, signCookieValue(browserId, secret), prefix, BROWSER_COOKIE_TTL_MS);
     ctx.status = 302;
     ctx.set('Location', location);
     ctx.body = '';
   });
 
-  router.get('/oauth/callback', async (ctx) => {
+  router.get(`${prefix}/callback`, async (ctx) => {
     noStore(ctx);
     // The URL carries the code: keep it out of Referer headers of whatever the page links to.
     ctx.set('Referrer-Policy', 'no-referrer');
@@ -209,7 +218,7 @@ export function oauthRouter(options: OAuthRouterOptions): Router {
     }
   });
 
-  router.get('/oauth/whoami', (ctx) => {
+  router.get(`${prefix}/whoami`, (ctx) => {
     noStore(ctx);
     const visitor = visitorOf(ctx, secret, clock());
     if (visitor === null) {

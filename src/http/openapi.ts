@@ -6,6 +6,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { CSV_COLUMNS } from '../followers/export.js';
+import { componentPaths } from './openapi-component.js';
 
 type Schema = Record<string, unknown>;
 
@@ -498,9 +499,13 @@ schemas['FollowerWithReason'] = {
 };
 
 /** The document; `info.version` is the package's version. */
-export function openApiDocument(version: string = packageVersion()): Record<string, unknown> {
+export function openApiDocument(
+  version: string = packageVersion(),
+  options: { component?: boolean } = {},
+): Record<string, unknown> {
+  const all = options.component ? { ...paths, ...componentPaths } : paths;
   const withErrors = Object.fromEntries(
-    Object.entries(paths).map(([path, operations]) => [
+    Object.entries(all).map(([path, operations]) => [
       path,
       Object.fromEntries(
         Object.entries(operations).map(([method, op]) => [

@@ -25,6 +25,10 @@ export interface OAuthFlowOptions {
   openBase: string;
   /** `PUBLIC_URL`: the callback is `$PUBLIC_URL/oauth/callback`. */
   publicUrl: string;
+  /** Where WeChat sends the browser back; default `/oauth/callback`. */
+  callbackPath?: string;
+  /** A third-party platform authorizing on behalf of `appid`: added to the authorize URL (§8). */
+  componentAppid?: string;
   /** How long a minted state may be used; default {@link DEFAULT_STATE_TTL_MS}. */
   stateTtlMs?: number;
   /** Unix milliseconds; default Date.now. */
@@ -114,7 +118,7 @@ export class OAuthFlow {
     this.#clock = options.clock ?? Date.now;
     this.#ttlMs = options.stateTtlMs ?? DEFAULT_STATE_TTL_MS;
     this.#log = withBindings(options.logger ?? silentLogger, { module: 'oauth' });
-    this.#redirectUri = `${options.publicUrl.replace(/\/+$/, '')}/oauth/callback`;
+    this.#redirectUri = `${options.publicUrl.replace(/\/+$/, '')}${options.callbackPath ?? '/oauth/callback'}`;
   }
 
   /** `$PUBLIC_URL/oauth/callback`, the redirect_uri WeChat sends the browser back to. */
@@ -152,6 +156,7 @@ export class OAuthFlow {
       redirectUri: this.#redirectUri,
       scope,
       state,
+      componentAppid: this.#options.componentAppid,
     });
   }
 

@@ -91,6 +91,11 @@ export class Account implements SimAccount {
   webhookUrl: string | undefined;
   mode: MessageMode = 'plain';
   oauthDomains: string[] = [];
+  /**
+   * Set while a third-party platform holds this account's authorization (issue 13): pushes go to the
+   * platform's message URL, in safe mode with the platform's token and key (WECHAT-PROTOCOL.md §8).
+   */
+  pushVia: { webhookUrl: string; token: string; crypto: MessageCrypto } | undefined;
   menu: unknown = null;
   readonly sentMessages: SentMessage[] = [];
   readonly tags = new Map<number, Tag>([[2, { id: 2, name: '星标组' }]]);
@@ -284,7 +289,9 @@ export class Account implements SimAccount {
       this.applyEffects(xml, hints.subscribeScene);
       this.env.changed();
     }
-    return deliverPush(this, xml, opts, this.env.push);
+    const via = this.pushVia;
+    const target = via ? { ghId: this.ghId, mode: 'safe' as const, ...via } : this;
+    return deliverPush(target, xml, opts, this.env.push);
   }
 
   nextMsgId(): string {

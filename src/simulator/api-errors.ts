@@ -72,6 +72,14 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   46003: 'menu no exist',
   47001: 'data format error',
   48001: 'api unauthorized',
+  // Third-party platform (issue 13, WECHAT-PROTOCOL.md §8).
+  61005: 'component ticket is expired',
+  61006: 'component ticket is invalid',
+  61007: 'api is unauthorized to component',
+  61009: 'code is invalid',
+  61010: 'code is expired',
+  61011: 'invalid component',
+  61023: 'refresh_token is invalid',
 };
 
 /** An API error answered as WeChat would; thrown by route handlers, rendered by the API middleware. */

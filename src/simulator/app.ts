@@ -3,6 +3,7 @@ import { Router } from '@koa/router';
 import Koa, { type Context } from 'koa';
 import { errorBody, WxApiError } from './api-errors.js';
 import { authorizeRoutes } from './routes/authorize-page.js';
+import { componentPermissionGate, componentRoutes } from './component/component-routes.js';
 import { isRecord, queryOf, readRawBody } from './routes/api-kit.js';
 import { controlErrors, controlRoutes } from './routes/control-routes.js';
 import { menuRoutes } from './routes/menu-routes.js';
@@ -37,6 +38,7 @@ export function createSimulatorApp(world: World): Koa {
     ctx.path === '/sim' || ctx.path.startsWith('/sim/') ? controlErrors(ctx, next) : next(),
   );
 
+  app.use(componentPermissionGate(world));
   const router = new Router();
   tokenRoutes(router, world);
   userRoutes(router, world);
@@ -47,6 +49,7 @@ export function createSimulatorApp(world: World): Koa {
   authorizeRoutes(router, world);
   openPlatformRoutes(router, world);
   controlRoutes(router, world);
+  componentRoutes(router, world);
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -1,3 +1,4 @@
+import type { MessageCrypto } from '../wire/crypto.js';
 import type { Logger } from 'pino';
 
 /** The simulator's time source (ms since the epoch): token lifetimes, OAuth codes, service windows, CreateTime. */
@@ -186,6 +187,11 @@ export interface SimAccount {
   readonly ghId: string;
   webhookUrl: string | undefined;
   mode: MessageMode;
+  /**
+   * Set while a third-party platform holds the account's authorization: pushes go to the platform's message
+   * URL, in safe mode with the platform's token and key (issue 13).
+   */
+  pushVia: { webhookUrl: string; token: string; crypto: MessageCrypto } | undefined;
   /** Hosts the OAuth redirect_uri may use; empty = any (10003 otherwise). */
   oauthDomains: string[];
   /**

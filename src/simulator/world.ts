@@ -58,6 +58,13 @@ export interface WorldState {
   oauth: OAuthGrantsState;
   /** The Open Platform's other apps (absent in files written before they existed). */
   apps?: OpenAppState[] | undefined;
+  /** State of modules kept beside the world, by name (the third-party platforms of simulator/component/). */
+  extensions?: Record<string, unknown> | undefined;
+}
+
+/** A module keeping state beside the world (World.extensions). */
+export interface WorldExtension {
+  snapshot(): unknown;
 }
 
 /** Everything the simulated platform knows; the HTTP routes and the programmatic API share it. */
@@ -71,6 +78,10 @@ export class World {
   readonly misbehaviour = new Misbehaviour();
   readonly calls: RecordedCall[] = [];
   readonly msgIds = new MsgIdSequence();
+  /** Modules keeping state beside the world; saved with it. */
+  readonly extensions = new Map<string, WorldExtension>();
+  /** Their saved state, for each to take when it first registers (after `restore`). */
+  restoredExtensions: Record<string, unknown> = {};
   /** Set once the server listens. */
   baseUrl = '';
   /** Called after every change worth saving; the state file debounces it. */
@@ -109,6 +120,9 @@ export class World {
       tokens: this.tokens.snapshot(),
       oauth: this.oauth.snapshot(),
       apps: [...this.apps.values()].map((a) => a.snapshot()),
+      ...(this.extensions.size > 0
+        ? { extensions: Object.fromEntries([...this.extensions].map(([name, e]) => [name, e.snapshot()])) }
+        : {}),
     };
   }
 
@@ -133,6 +147,7 @@ export class World {
       app.restore(saved);
       this.apps.set(app.appid, app);
     }
+    this.restoredExtensions = { ...state.extensions };
   }
 
   /** Adds a Mini Program, website app or mobile app to the Open Platform. */

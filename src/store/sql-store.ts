@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { Db } from './db.js';
 import { SqlAuthFailureRepo } from './sql-auth-failure-repo.js';
+import { SqlComponentRepo } from './sql-component-repo.js';
 import { SqlConsoleSessionRepo } from './sql-console-session-repo.js';
 import { SqlApiStatusRepo } from './sql-api-status-repo.js';
 import { SqlFollowerRepo } from './sql-follower-repo.js';
@@ -102,6 +103,7 @@ function repositories(db: Db, options: SqlStoreOptions): Omit<Store, 'admin' | '
     authFailures: new SqlAuthFailureRepo(db, { logger }),
     apiStatus: new SqlApiStatusRepo(db),
     identities: new SqlIdentityRepo(db, clock),
+    component: new SqlComponentRepo(db, clock),
     async ping() {
       await db.get('SELECT 1 AS ok');
     },

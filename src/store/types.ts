@@ -10,6 +10,7 @@ import type { TokenStore } from '../wechat-api/token-store.js';
 import type { AuthFailureRepo } from '../access/auth-failure-repo.js';
 import type { ConsoleSessionRepo } from '../access/console-session-repo.js';
 import type { IdentityRepo } from '../identities/identity-repo.js';
+import type { ComponentRepo } from '../component/component-repo.js';
 
 // The ports live with the code that consumes them (ARCHITECTURE.md); re-exported so the store's callers
 // find every type of the Store in one place.
@@ -79,6 +80,8 @@ export interface Store {
   readonly admin: Store;
   /** Identities of every app of the Open Platform, linked by UnionID (INTERFACE.md §8). */
   identities: IdentityRepo;
+  /** The third-party platform's ticket, authorizers and their refresh tokens (INTERFACE.md §9). */
+  component: ComponentRepo;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

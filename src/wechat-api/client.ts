@@ -60,6 +60,11 @@ export interface WechatApiOptions {
    * where the console sees it. Never given a secret.
    */
   onOutcome?: ApiOutcomeListener;
+  /**
+   * Called with each token-authenticated call's path before it is sent; throwing stops the call (a
+   * third-party platform's permission check: a set the account never granted, before WeChat's 48001).
+   */
+  beforeCall?: (endpoint: string) => void;
 }
 
 /**
@@ -76,6 +81,7 @@ export class WechatApi {
   readonly #transport: ApiTransport;
   readonly #tokens: AccessTokenProvider;
   readonly #logger: Logger;
+  readonly #beforeCall: ((endpoint: string) => void) | undefined;
 
   constructor(opts: WechatApiOptions) {
     if (opts.appid === '') throw new TypeError('WechatApi: appid is required');
@@ -85,6 +91,7 @@ export class WechatApi {
     this.appid = opts.appid;
     this.#appsecret = opts.appsecret;
     this.#apiBase = apiBase;
+    this.#beforeCall = opts.beforeCall;
     this.#logger = withBindings(opts.logger ?? silentLogger, { module: 'wechat-api', appid: opts.appid });
     const clock = opts.clock ?? Date.now;
     this.#transport = new ApiTransport({
@@ -343,6 +350,7 @@ export class WechatApi {
    * is renewed once and the call retried once; a second rejection is thrown as is — never a loop.
    */
   async #call(req: Omit<ApiRequest, 'secrets'>): Promise<WechatResponse> {
+    this.#beforeCall?.(req.path);
     const token = await this.#tokens.get();
     try {
       return await this.#transport.request(this.#withToken(req, token));

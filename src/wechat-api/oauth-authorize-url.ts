@@ -16,6 +16,8 @@ export interface OAuthAuthorizeUrlOptions {
   state: string;
   /** Force the consent dialog where it would otherwise be skipped. */
   forcePopup?: boolean;
+  /** A third-party platform authorizing on behalf of `appid` (WECHAT-PROTOCOL.md §8). */
+  componentAppid?: string | undefined;
 }
 
 const STATE_PATTERN = /^[A-Za-z0-9]{0,128}$/;
@@ -36,6 +38,9 @@ export function buildOAuthAuthorizeUrl(opts: OAuthAuthorizeUrlOptions): string {
     `scope=${opts.scope}`,
     `state=${opts.state}`,
     ...(opts.forcePopup === true ? ['forcePopup=true'] : []),
+    ...(opts.componentAppid !== undefined
+      ? [`component_appid=${encodeURIComponent(opts.componentAppid)}`]
+      : []),
   ].join('&');
   return `${base}/connect/oauth2/authorize?${query}#wechat_redirect`;
 }

@@ -20,6 +20,7 @@ import type { ConsoleSessionRepo } from '../../access/console-session-repo.js';
 import type { CookieSettings } from './console-session.js';
 import type { SimulatorLog } from './simulator-log.js';
 import type { ViewContext } from './view-context.js';
+import type { ComponentPlatform } from '../../component/platform.js';
 
 /**
  * What the console needs of the built server: server.ts's `Wxoa` has all of it. Named here because an
@@ -54,6 +55,10 @@ export interface ConsoleHost {
   /** Unix ms: the server's clock (tests move it together with the simulator's). */
   readonly clock: () => number;
   apiFor(appid: string): WechatApi | undefined;
+  /** The third-party platform (issue 13), or null / absent. */
+  readonly component?: ComponentPlatform | null;
+  /** Every AppID served, the primary first: configured accounts, then a platform's authorizers. */
+  servedAppids?(): readonly string[];
 }
 
 /** What the console's routes work with: the server's services, and the simulator in sandbox mode. */

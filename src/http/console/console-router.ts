@@ -20,6 +20,7 @@ import { html } from './html.js';
 import { barePage } from './layout.js';
 import { loginRoutes, logoutRoute } from './login-routes.js';
 import { menuRoutes } from './menu-routes.js';
+import { componentConsoleRoutes } from './component-page.js';
 import { notFoundPage } from './not-found.js';
 import { sendPage, viewOf } from './console-deps.js';
 import type { ViewContext } from './view-context.js';
@@ -74,7 +75,10 @@ export function consoleMiddleware(deps: ConsoleDeps): Middleware {
   const closed = new Router();
   closed.use(requireSession(deps));
   closed.get('/admin', (ctx) => {
-    ctx.redirect(deps.simulator ? '/admin/simulator' : '/admin/conversations');
+    const connectFirst = deps.wxoa.component && servedAppids(deps).length === 0;
+    ctx.redirect(
+      deps.simulator ? '/admin/simulator' : connectFirst ? '/admin/component' : '/admin/conversations',
+    );
   });
   logoutRoute(closed, deps);
   followersRoutes(closed, deps);
@@ -82,6 +86,7 @@ export function consoleMiddleware(deps: ConsoleDeps): Middleware {
   conversationsRoutes(closed, deps);
   campaignsRoutes(closed, deps);
   menuRoutes(closed, deps);
+  componentConsoleRoutes(closed, deps);
   if (deps.simulatorRoutes) deps.simulatorRoutes(closed, deps);
   else {
     closed.all('/admin/simulator{/*rest}', (ctx) =>
@@ -139,9 +144,10 @@ export function consoleMiddleware(deps: ConsoleDeps): Middleware {
  * script turns into a reload), a configured `?appid=`, and on every POST the session's CSRF token.
  */
 function requireSession(deps: ConsoleDeps): Middleware {
-  const primaryAppid = deps.wxoa.accounts[0]?.appid ?? '';
-  const accounts = deps.wxoa.accounts.map((a) => a.appid);
   return async (ctx, next) => {
+    // Read per request: a third-party platform's authorizers join the list while the server runs.
+    const accounts = servedAppids(deps);
+    const primaryAppid = accounts[0] ?? '';
     const now = deps.clock();
     let session: ConsoleSession | null = await readLiveSession(
       ctx,
@@ -172,8 +178,10 @@ function requireSession(deps: ConsoleDeps): Middleware {
       apiFailure: await deps.wxoa.store.apiStatus.lastFailure(
         accounts.includes(requested) ? requested : primaryAppid,
       ),
+      component: Boolean(deps.wxoa.component),
     };
-    if (!accounts.includes(requested))
+    // A platform no account has authorized yet serves no account: its pages still open (to connect one).
+    if (!accounts.includes(requested) && !(accounts.length === 0 && requested === ''))
       return notFoundPage(ctx, view, 'No account with this AppID is configured.');
     if (
       !safeMethod(ctx) &&
@@ -201,19 +209,26 @@ function requireSession(deps: ConsoleDeps): Middleware {
   };
 }
 
+/** The AppIDs the console may show: the configured accounts, then a platform's authorizers. */
+function servedAppids(deps: ConsoleDeps): string[] {
+  return [...(deps.wxoa.servedAppids?.() ?? deps.wxoa.accounts.map((a) => a.appid))];
+}
+
 /** An unknown /admin path: the console's 404 inside the console when signed in. */
 function fallback(ctx: Context, deps: ConsoleDeps): void {
   const now = deps.clock();
   const session = readSession(ctx, deps.cookies.secret, now);
-  const primaryAppid = deps.wxoa.accounts[0]?.appid ?? '';
+  const accounts = servedAppids(deps);
+  const primaryAppid = accounts[0] ?? '';
   const view: ViewContext | null = session
     ? {
         session,
         sandbox: deps.simulator !== null,
         appid: primaryAppid,
         primaryAppid,
-        accounts: deps.wxoa.accounts.map((a) => a.appid),
+        accounts,
         now,
+        component: Boolean(deps.wxoa.component),
       }
     : null;
   notFoundPage(ctx, view);

@@ -25,18 +25,27 @@ export const ASSET_VERSION = {
   js: createHash('sha256').update(CONSOLE_SCRIPT).digest('hex').slice(0, 12),
 };
 
-const NAV: ReadonlyArray<{ section: Section; label: string; path: string; sandboxOnly?: boolean }> = [
+const NAV: ReadonlyArray<{
+  section: Section;
+  label: string;
+  path: string;
+  sandboxOnly?: boolean;
+  componentOnly?: boolean;
+}> = [
   { section: 'followers', label: 'Followers', path: '/admin/followers' },
   { section: 'people', label: 'People', path: '/admin/people' },
   { section: 'conversations', label: 'Conversations', path: '/admin/conversations' },
   { section: 'campaigns', label: 'Campaigns', path: '/admin/campaigns' },
   { section: 'menu', label: 'Menu', path: '/admin/menu' },
   { section: 'simulator', label: 'Simulator', path: '/admin/simulator', sandboxOnly: true },
+  { section: 'component', label: 'Accounts', path: '/admin/component', componentOnly: true },
 ];
 
 /** A signed-in page: navigation, account, log-out button, then the page. */
 export function consolePage(view: ViewContext, options: PageOptions): string {
-  const nav = NAV.filter((n) => !n.sandboxOnly || view.sandbox).map(
+  const nav = NAV.filter(
+    (n) => (!n.sandboxOnly || view.sandbox) && (!n.componentOnly || view.component === true),
+  ).map(
     (n) =>
       html`<a
         href="${consoleHref(view, n.path)}"

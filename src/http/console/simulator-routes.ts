@@ -463,6 +463,7 @@ async function renderPanel(
       A simulated WeChat user of the sandbox account <code>${account.appid}</code>. Every action is pushed to
       this server’s webhook, signed and encrypted (safe mode), exactly as WeChat would.
     </p>
+    ${platformCard(deps)}
     <div class="grid side">
       <div>
         ${
@@ -497,4 +498,27 @@ async function renderPanel(
     ctx.set('Content-Security-Policy', consoleCsp([...targets]));
   }
   sendPage(ctx, consolePage(view, { title: 'Simulator', section: 'simulator', flash, body }), status);
+}
+
+/**
+ * Component mode in the sandbox (issue 13): connect the second sandbox account through the simulated
+ * third-party platform, then act as its followers (their pushes reach /wechat/component/:appid).
+ */
+function platformCard(deps: ConsoleDeps): Html | '' {
+  const platform = deps.wxoa.component;
+  if (!platform) return '';
+  const connected = platform.appids().filter((appid) => platform.cached(appid)?.authorized);
+  return html`<p class="muted">
+    Third-party platform <code>${platform.appid}</code>:
+    ${
+      connected.length === 0
+        ? html`no account has authorized it yet.
+            <a class="button secondary" href="/component/authorize?authType=1">Connect an Official Account</a>
+            (the simulated authorization page offers the second sandbox account).`
+        : html`connected
+            ${connected.map((appid) => html`<a href="${`/admin/simulator?appid=${encodeURIComponent(appid)}`}" class="mono">${appid}</a> `)}—
+            act as its followers there; their pushes arrive encrypted with the platform’s key.
+            <a href="/admin/component">Accounts</a>`
+    }
+  </p>`;
 }

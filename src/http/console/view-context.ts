@@ -2,7 +2,7 @@ import type { ApiFailure } from '../../wechat-api/api-failure.js';
 import type { ConsoleSession } from './console-session.js';
 
 /** The console's pages, as the navigation names them. */
-export type Section = 'followers' | 'conversations' | 'campaigns' | 'menu' | 'simulator' | 'people';
+export type Section = 'followers' | 'conversations' | 'campaigns' | 'menu' | 'simulator' | 'people' | 'component';
 
 /** What every signed-in page knows about the request: who, which account, sandbox or not. */
 export interface ViewContext {
@@ -18,6 +18,8 @@ export interface ViewContext {
   readonly now: number;
   /** The account's last WeChat API failure not yet cleared by a success (the status strip). */
   readonly apiFailure?: ApiFailure | null;
+  /** A third-party platform is configured: the console offers to connect Official Accounts (issue 13). */
+  readonly component?: boolean;
 }
 
 /**

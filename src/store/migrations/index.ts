@@ -12,6 +12,7 @@ import { conversationCountTriggers } from './0010-conversation-count-triggers.js
 import { compactFollowerEvents } from './0011-compact-follower-events.js';
 import { adminReadIndexes } from './0015-admin-read-indexes.js';
 import { identities } from './0012-identities.js';
+import { component } from './0013-component.js';
 
 /** Every schema step, oldest first. Append only. */
 export const migrations: readonly Migration[] = [
@@ -28,4 +29,5 @@ export const migrations: readonly Migration[] = [
   compactFollowerEvents,
   adminReadIndexes,
   identities,
+  component,
 ];
