@@ -11,6 +11,9 @@ import { ConfigError, type AccountConfig, type Config } from './config.js';
 import { captureFollowers } from './followers/capture.js';
 import { EnrichmentWorker, type EnrichmentWorkerOptions } from './followers/enrichment.js';
 import { createPeriodicSync, type PeriodicSync, type PeriodicSyncOptions } from './followers/sync.js';
+import { FollowerAdmin } from './followers/follower-admin.js';
+import { FollowerJobRunner, type FollowerJobRunnerOptions } from './followers/follower-job-runner.js';
+import { followerManagementApiRouter } from './http/admin-tags.js';
 import { accessGate } from './http/access-gate.js';
 import { requireAdminToken } from './http/admin-auth.js';
 import { AuthBrake, type AuthBrakeOptions } from './http/auth-brake.js';
@@ -56,6 +59,8 @@ export interface WxoaOptions {
   >;
   /** The periodic follower sync's timer, clock and first delay; tests stage runs with a manual timer. */
   sync?: Pick<PeriodicSyncOptions, 'setTimer' | 'clock' | 'startDelayMs' | 'holder'>;
+  /** The follower job runner's lease, poll and holder (tests stage takeovers with them). */
+  followerJobs?: Pick<FollowerJobRunnerOptions, 'leaseMs' | 'pollMs' | 'busyDelayMs' | 'holder' | 'clock'>;
   /** The brake on wrong admin tokens (clock, proxy trust, policies); defaults in http/auth-brake.ts. */
   authBrake?: Partial<AuthBrakeOptions>;
   /** Mounts extra routes (e.g. the console) on the app before it starts. */
@@ -79,6 +84,10 @@ export interface Wxoa {
   readonly accounts: readonly AccountConfig[];
   readonly rules: ReplyRules;
   readonly conversations: ConversationService;
+  /** Tags, remarks and the blacklist (issue 14). */
+  readonly followerAdmin: FollowerAdmin;
+  /** Runs tagging and blacklist jobs, started by listen(). */
+  readonly followerJobs: FollowerJobRunner;
   readonly enrichment: EnrichmentWorker;
   /** The periodic follower sync (WXOA_SYNC_INTERVAL), started by listen() unless the interval is 0. */
   readonly periodicSync: PeriodicSync;
@@ -155,6 +164,13 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   });
   const clock = options.clock ?? Date.now;
   const conversations = new ConversationService({ messages: store.messages, apiFor, logger, clock });
+  const followerJobs = new FollowerJobRunner({
+    ...options.followerJobs,
+    jobs: store.followerJobs,
+    apiFor,
+    logger: logger.child({ module: 'follower-jobs' }),
+  });
+  const followerAdmin = new FollowerAdmin({ store, apiFor, onJobQueued: () => followerJobs.kick() });
 
   const bot = new Bot();
   // The push's effects: stored before any handler runs, and a push whose effects fail is not acknowledged.
@@ -254,6 +270,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   for (const r of [
     followersApiRouter({ store, appid: primary.appid, appids, prefix: '' }),
     conversationsApiRouter({ conversations, appid: primary.appid, appids, prefix: '' }),
+    followerManagementApiRouter({ admin: followerAdmin, appid: primary.appid, appids, prefix: '' }),
     qrcodesApiRouter({
       apiFor,
       qrcodes: store.qrcodes,
@@ -308,6 +325,8 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     accounts,
     rules,
     conversations,
+    followerAdmin,
+    followerJobs,
     enrichment,
     periodicSync,
     webhook,
@@ -330,6 +349,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
       });
       enrichment.start();
       periodicSync.start();
+      followerJobs.start();
       const { port: actual } = s.address() as AddressInfo;
       const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       return `http://${shownHost}:${actual}`;
@@ -345,6 +365,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
       }
       await webhook.webhook.drain?.();
       await periodicSync.stop();
+      await followerJobs.stop();
       await enrichment.stop();
       if (ownStore) await store.close();
     },

@@ -37,6 +37,7 @@ export const CSV_COLUMNS = [
   'remark',
   'language',
   'enrichedAt',
+  'blacklisted',
 ] as const satisfies readonly (keyof Follower)[];
 
 // Rows are gathered into chunks of about this size: one write() a row would cost more in stream

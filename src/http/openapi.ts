@@ -6,6 +6,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { CSV_COLUMNS } from '../followers/export.js';
+import { followerManagementPaths, followerManagementSchemas } from './openapi-follower-management.js';
 
 type Schema = Record<string, unknown>;
 
@@ -85,6 +86,7 @@ const schemas: Record<string, Schema> = {
       remark: nullable('string'),
       language: nullable('string', { examples: ['zh_CN'] }),
       enrichedAt: nullable('string', { format: 'date-time' }),
+      blacklisted: { type: 'boolean', description: 'on the account’s blacklist' },
     },
   },
   Message: {
@@ -157,6 +159,20 @@ const paths: Record<string, Record<string, Schema>> = {
         },
         { name: 'scene', in: 'query', required: false, schema: { type: 'string' } },
         { name: 'unionid', in: 'query', required: false, schema: { type: 'string' } },
+        {
+          name: 'tag',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer' },
+          description: 'Carrying this tag.',
+        },
+        {
+          name: 'blacklisted',
+          in: 'query',
+          required: false,
+          schema: { enum: ['true', 'false'] },
+          description: 'On the blacklist (true) or not (false).',
+        },
         {
           name: 'search',
           in: 'query',
@@ -433,7 +449,7 @@ function packageVersion(): string {
 /** The document; `info.version` is the package's version. */
 export function openApiDocument(version: string = packageVersion()): Record<string, unknown> {
   const withErrors = Object.fromEntries(
-    Object.entries(paths).map(([path, operations]) => [
+    Object.entries({ ...paths, ...followerManagementPaths }).map(([path, operations]) => [
       path,
       Object.fromEntries(
         Object.entries(operations).map(([method, op]) => [
@@ -456,7 +472,7 @@ export function openApiDocument(version: string = packageVersion()): Record<stri
     security: [{ adminToken: [] }],
     paths: withErrors,
     components: {
-      schemas,
+      schemas: { ...schemas, ...followerManagementSchemas },
       securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' } },
     },
   };

@@ -11,6 +11,7 @@ import { qrcodeRoutes } from './routes/qrcode-routes.js';
 import { snsRoutes } from './routes/sns-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
 import { userRoutes } from './routes/user-routes.js';
+import { tagRoutes } from './routes/tag-routes.js';
 import type { MisbehaveRule } from './types.js';
 import type { World } from './world.js';
 
@@ -39,6 +40,7 @@ export function createSimulatorApp(world: World): Koa {
   const router = new Router();
   tokenRoutes(router, world);
   userRoutes(router, world);
+  tagRoutes(router, world);
   qrcodeRoutes(router, world);
   menuRoutes(router, world);
   messageRoutes(router, world);

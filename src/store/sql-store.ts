@@ -11,6 +11,8 @@ import { SqlReplyRecordStore } from './sql-reply-store.js';
 import { SqlSyncRunRepo } from './sql-sync-run-repo.js';
 import { SqlSyncStateRepo } from './sql-sync-state-repo.js';
 import { SqlTokenStore } from './sql-token-store.js';
+import { SqlTagRepo } from './sql-tag-repo.js';
+import { SqlFollowerJobRepo } from './sql-follower-job-repo.js';
 import { refreshStatistics } from './statistics.js';
 import type { Store } from './types.js';
 
@@ -55,6 +57,8 @@ export function createSqlStore(db: Db, options: SqlStoreOptions): Store {
     consoleSessions: new SqlConsoleSessionRepo(db, clock),
     authFailures: new SqlAuthFailureRepo(db, { logger }),
     apiStatus: new SqlApiStatusRepo(db),
+    tags: new SqlTagRepo(db, clock),
+    followerJobs: new SqlFollowerJobRepo(db, clock),
     async ping() {
       await db.get('SELECT 1 AS ok');
     },

@@ -9,6 +9,8 @@ import type { QrCodeRepo } from '../campaigns/qrcode-repo.js';
 import type { TokenStore } from '../wechat-api/token-store.js';
 import type { AuthFailureRepo } from '../access/auth-failure-repo.js';
 import type { ConsoleSessionRepo } from '../access/console-session-repo.js';
+import type { FollowerJobRepo } from '../followers/follower-job.js';
+import type { TagRepo } from '../followers/tag-repo.js';
 
 // The ports live with the code that consumes them (ARCHITECTURE.md); re-exported so the store's callers
 // find every type of the Store in one place.
@@ -69,6 +71,10 @@ export interface Store {
   authFailures: AuthFailureRepo;
   /** The last WeChat API failure of each account (cleared by a later success). */
   apiStatus: ApiFailureStore;
+  /** The local copy of the account's tags, remarks and blacklist (issue 14). */
+  tags: TagRepo;
+  /** Tagging and blacklist jobs, and the lease that lets one instance at a time run each. */
+  followerJobs: FollowerJobRepo;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -20,6 +20,7 @@ function follower(overrides: Partial<Follower> = {}): Follower {
     remark: '',
     language: null,
     enrichedAt: null,
+    blacklisted: false,
     ...overrides,
   };
 }

@@ -9,6 +9,7 @@ import { followerCountsAndOrder } from './0007-follower-counts-and-order.js';
 import { syncRuns } from './0008-sync-runs.js';
 import { dataScale } from './0009-data-scale.js';
 import { conversationCountTriggers } from './0010-conversation-count-triggers.js';
+import { followerManagement } from './0014-follower-management.js';
 
 /** Every schema step, oldest first. Append only. */
 export const migrations: readonly Migration[] = [
@@ -22,4 +23,5 @@ export const migrations: readonly Migration[] = [
   syncRuns,
   dataScale,
   conversationCountTriggers,
+  followerManagement,
 ];
