@@ -63,6 +63,8 @@ export class FollowerJobRunner {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = true;
+  /** Set by stop(): the batch in flight is settled, no other is sent. */
+  private halted = false;
 
   constructor(options: FollowerJobRunnerOptions) {
     this.jobs = options.jobs;
@@ -79,6 +81,7 @@ export class FollowerJobRunner {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.halted = false;
     this.timer = setInterval(() => this.kick(), this.pollMs);
     this.timer.unref();
     this.kick();
@@ -105,6 +108,7 @@ export class FollowerJobRunner {
   /** Stops after the batch in flight is settled; the job resumes on the next start. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.halted = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
@@ -113,7 +117,7 @@ export class FollowerJobRunner {
   /** Runs every job that is due and not held by a live instance, one after another. */
   async runOnce(): Promise<void> {
     for (const seen of await this.jobs.open()) {
-      if (this.stopped && this.timer === null && this.running === null) return;
+      if (this.halted) return;
       const now = this.clock();
       if (seen.retryAt > now) continue;
       const held = seen.state === 'running' && seen.leaseUntil > now && seen.holder !== this.holder;
@@ -132,7 +136,7 @@ export class FollowerJobRunner {
     const size = job.kind === 'tag' || job.kind === 'untag' ? TAGGING_BATCH : BLACKLIST_BATCH;
     let current = job;
     for (;;) {
-      if (this.stopped) return;
+      if (this.halted) return;
       const batch = await this.jobs.nextBatch(current, size);
       if (batch.length === 0) {
         await this.jobs.finish(current.id, this.holder, 'done');

@@ -78,7 +78,12 @@ export type MisbehaveRule =
       path?: string | RegExp | undefined;
       /** How many matching calls misbehave; default 1. */
       times?: number | undefined;
-      /** Answer normally, but only after `ms` milliseconds. */
+      /** Matching calls let through before this rule applies; default 0. */
+      after?: number | undefined;
+      /**
+       * Answer normally, but only after `ms` milliseconds. A call whose client has gone by then (killed) is
+       * dropped unanswered and unrecorded: it never took effect, as a request lost on the way.
+       */
       kind: 'slow';
       ms: number;
     }
