@@ -114,10 +114,11 @@ export class FollowerJobRunner {
     await this.running;
   }
 
-  /** Runs every job that is due and not held by a live instance, one after another. */
-  async runOnce(): Promise<void> {
+  /** Runs every job (or only job `only`) that is due and not held by a live instance, one after another. */
+  async runOnce(only?: number): Promise<void> {
     for (const seen of await this.jobs.open()) {
       if (this.halted) return;
+      if (only !== undefined && seen.id !== only) continue;
       const now = this.clock();
       if (seen.retryAt > now) continue;
       const held = seen.state === 'running' && seen.leaseUntil > now && seen.holder !== this.holder;
