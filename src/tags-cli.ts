@@ -24,7 +24,7 @@ async function withAdmin<T>(
     return await body(admin, { appid: account.appid, store, runner });
   } catch (err) {
     // WeChat's refusals and the limits checked before calling are plain messages, without a stack.
-    if (err instanceof FollowerAdminError) throw new Error(err.message);
+    if (err instanceof FollowerAdminError) throw new Error(err.message, { cause: err });
     throw err;
   } finally {
     await store.close();
