@@ -121,7 +121,8 @@ export class FollowerJobRunner {
       if (only !== undefined && seen.id !== only) continue;
       const now = this.clock();
       if (seen.retryAt > now) continue;
-      const held = seen.state === 'running' && seen.leaseUntil > now && seen.holder !== this.holder;
+      // A live lease, this instance's own included: the loop holding it runs the job (never two loops).
+      const held = seen.state === 'running' && seen.leaseUntil > now;
       if (held && !(seen.holder !== null && this.holderDead(seen.holder))) continue;
       const job = await this.jobs.take(seen, this.holder, this.leaseMs);
       if (job) await this.run(job);

@@ -17,6 +17,7 @@ import type { ConsoleSessionRepo } from '../../access/console-session-repo.js';
 import type { CookieSettings } from './console-session.js';
 import type { SimulatorLog } from './simulator-log.js';
 import type { ViewContext } from './view-context.js';
+import type { FollowerAdmin } from '../../followers/follower-admin.js';
 
 /**
  * What the console needs of the built server: server.ts's `Wxoa` has all of it. Named here because an
@@ -37,6 +38,8 @@ export interface ConsoleHost {
   readonly logger: Logger;
   readonly accounts: readonly AccountConfig[];
   readonly conversations: ConversationService;
+  /** Tags, remarks and the blacklist (issue 14). */
+  readonly followerAdmin: FollowerAdmin;
   /** Signs console sessions and CSRF tokens; every instance agrees on it. */
   readonly sessionSecret: string;
   /** Slows repeated wrong admin tokens on the login form as on the API. */

@@ -15,6 +15,7 @@ import {
 } from './console-session.js';
 import { conversationsRoutes } from './conversations-routes.js';
 import { followersRoutes } from './followers-routes.js';
+import { tagsRoutes } from './tags-routes.js';
 import { html } from './html.js';
 import { barePage } from './layout.js';
 import { loginRoutes, logoutRoute } from './login-routes.js';
@@ -76,6 +77,8 @@ export function consoleMiddleware(deps: ConsoleDeps): Middleware {
     ctx.redirect(deps.simulator ? '/admin/simulator' : '/admin/conversations');
   });
   logoutRoute(closed, deps);
+  // Before followersRoutes: /admin/followers/tag-all is not an OpenID.
+  tagsRoutes(closed, deps);
   followersRoutes(closed, deps);
   conversationsRoutes(closed, deps);
   campaignsRoutes(closed, deps);

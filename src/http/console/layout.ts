@@ -27,6 +27,7 @@ export const ASSET_VERSION = {
 
 const NAV: ReadonlyArray<{ section: Section; label: string; path: string; sandboxOnly?: boolean }> = [
   { section: 'followers', label: 'Followers', path: '/admin/followers' },
+  { section: 'tags', label: 'Tags', path: '/admin/tags' },
   { section: 'conversations', label: 'Conversations', path: '/admin/conversations' },
   { section: 'campaigns', label: 'Campaigns', path: '/admin/campaigns' },
   { section: 'menu', label: 'Menu', path: '/admin/menu' },

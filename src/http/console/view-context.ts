@@ -2,7 +2,7 @@ import type { ApiFailure } from '../../wechat-api/api-failure.js';
 import type { ConsoleSession } from './console-session.js';
 
 /** The console's pages, as the navigation names them. */
-export type Section = 'followers' | 'conversations' | 'campaigns' | 'menu' | 'simulator';
+export type Section = 'followers' | 'conversations' | 'campaigns' | 'menu' | 'simulator' | 'tags';
 
 /** What every signed-in page knows about the request: who, which account, sandbox or not. */
 export interface ViewContext {
