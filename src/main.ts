@@ -576,6 +576,7 @@ export async function runFollowersExport(
       appid: opts.appid,
       filter,
       out: process.stdout,
+      tagNames: async (appid) => new Map((await store.tags.tags(appid)).map((t) => [t.id, t.name])),
     });
     return 0;
   } finally {

@@ -132,6 +132,8 @@ export function followersRoutes(router: Router, deps: ConsoleDeps): void {
       appid: view.appid,
       filter: storeFilter(filters),
       out,
+      tagNames: async (appid) =>
+        new Map((await deps.wxoa.followerAdmin.storedTags(appid)).map((t) => [t.id, t.name])),
     }).then(
       () => out.end(),
       (err: unknown) => {
