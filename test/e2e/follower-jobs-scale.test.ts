@@ -23,7 +23,7 @@ const LEFT = 50;
 
 // SQLite only: the same job on PostgreSQL takes about 2 minutes on the shared CI host; the routes and the
 // jobs' SQL run on PostgreSQL in follower-management.test.ts.
-for (const engine of ['sqlite'] as Engine[]) {
+for (const engine of (process.env['WXOA_SCALE_ENGINES'] ?? 'sqlite').split(',') as Engine[]) {
   describe(`e2e: a tagging job over ${FOLLOWERS} followers with refusals (${engine})`, function () {
     this.timeout(240_000);
     let sim: Simulator;
