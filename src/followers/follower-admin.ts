@@ -12,6 +12,7 @@ import type { LocalTag, TagRepo } from './tag-repo.js';
 import { listBlacklist, refreshTagsAndBlacklist } from './tag-refresh.js';
 import {
   FollowerAdminError,
+  isRequestRefusal,
   isReservedTag,
   MAX_TAGS,
   plainMessage,
@@ -163,7 +164,8 @@ async function wechat<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (err instanceof WechatApiError && err.errcode !== -1 && err.errcode >= 40000 && err.errcode < 50000) {
+    // Only refusals of this request: a missing IP whitelist entry or a bad AppSecret is the server's (502).
+    if (err instanceof WechatApiError && isRequestRefusal(err.errcode)) {
       const kind = err.errcode === 45159 || err.errcode === 40003 ? 'not_found' : 'invalid';
       throw new FollowerAdminError(kind, `wechat_${err.errcode}`, plainMessage(err.errcode, err.errmsg));
     }

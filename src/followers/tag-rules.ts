@@ -70,6 +70,11 @@ const MESSAGES: Record<number, string> = {
   40092: 'WeChat refused the remark',
 };
 
+/** Whether a code is one of the refusals above: about the request, not about the account or WeChat. */
+export function isRequestRefusal(errcode: number): boolean {
+  return errcode in MESSAGES;
+}
+
 /** WeChat's code as a plain message (its own errmsg for codes without one). */
 export function plainMessage(errcode: number, errmsg: string): string {
   return MESSAGES[errcode] ?? `WeChat answered ${errcode}: ${errmsg}`;

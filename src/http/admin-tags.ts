@@ -4,6 +4,7 @@ import type { FollowerAdmin, FollowerJobView } from '../followers/follower-admin
 import type { FollowerJobKind } from '../followers/follower-job.js';
 import { followerJson } from '../followers/follower-json.js';
 import { FollowerAdminError } from '../followers/tag-rules.js';
+import { WechatApiError, WechatHttpError } from '../wechat-api/errors.js';
 import { ApiError } from './api-error.js';
 import { HttpMethodEnum, koaBody } from 'koa-body';
 import { accountResolver, jsonBody, JSON_BODY_LIMIT_BYTES } from './api-query.js';
@@ -145,6 +146,17 @@ async function guard<T>(body: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof FollowerAdminError) {
       throw new ApiError(err.kind === 'not_found' ? 404 : 400, err.code, err.message);
+    }
+    // WeChat failing for the account (IP whitelist, credentials, quota) or not answering: a bad gateway.
+    if (err instanceof WechatHttpError) {
+      throw new ApiError(502, 'wechat_unreachable', 'WeChat could not be reached; nothing was changed');
+    }
+    if (err instanceof WechatApiError) {
+      throw new ApiError(
+        502,
+        'wechat_error',
+        `WeChat refused: ${err.errcode} ${err.errmsg}${err.hint ? ` (${err.hint})` : ''}`,
+      );
     }
     throw err;
   }

@@ -244,6 +244,13 @@ for (const engine of ['sqlite', 'postgres'] as Engine[]) {
       );
     });
 
+    it('answers 502 when WeChat refuses for the account, not the request (a missing IP whitelist entry)', async () => {
+      sim.misbehave({ path: '/cgi-bin/tags/get', kind: 'invalid_credential', times: 2 });
+      const answer = await server.api('/api/tags');
+      expect(answer.status).to.equal(502);
+      expect(answer.body.error.code).to.equal('wechat_error');
+    });
+
     it('sync brings the tag list and the blacklist up to date: a tag deleted in WeChat disappears', async () => {
       const tag = (await server.api('/api/tags', json('POST', { name: 'deleted in WeChat' }))).body
         .id as number;

@@ -61,7 +61,7 @@ export function tagRoutes(router: Router, world: World): void {
   api(router, 'POST', '/cgi-bin/tags/members/getblacklist', (ctx) => {
     const account = authed(ctx, world);
     const body = jsonBody(ctx);
-    const all = account.followers().length === 0 ? [] : blacklisted(account);
+    const all = blacklisted(account);
     return { total: all.length, ...page(all, body['begin_openid']) };
   });
 
