@@ -17,17 +17,21 @@ export async function changeFollowerTags(
       `SELECT openid, tags FROM followers WHERE appid = ? AND openid IN (${placeholders(slice.length)})`,
       [appid, ...slice],
     );
+    const changed: Array<[string, string]> = [];
     for (const row of rows) {
       const before = parseTagList(row.tags);
       const after = change(before);
       if (after.length === before.length && after.every((id, i) => id === before[i])) continue;
-      await tx.run('UPDATE followers SET tags = ?, updated_at = ? WHERE appid = ? AND openid = ?', [
-        JSON.stringify(after),
-        now,
-        appid,
-        row.openid,
-      ]);
+      changed.push([row.openid, JSON.stringify(after)]);
     }
+    if (changed.length === 0) continue;
+    // One statement for the slice: a round trip per follower made a batch of 50 cost 50 (250 ms on a busy
+    // PostgreSQL).
+    await tx.run(
+      `UPDATE followers SET tags = CASE openid ${changed.map(() => 'WHEN ? THEN ?').join(' ')} END, updated_at = ?
+       WHERE appid = ? AND openid IN (${placeholders(changed.length)})`,
+      [...changed.flat(), now, appid, ...changed.map(([openid]) => openid)],
+    );
   }
 }
 
