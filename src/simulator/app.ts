@@ -67,7 +67,7 @@ async function wechatCall(world: World, ctx: Context, next: () => Promise<unknow
     if (rule?.kind === 'slow') {
       await sleep(rule.ms);
       // The caller died meanwhile (kill -9): the request is dropped, as one lost before reaching WeChat.
-      if (ctx.req.socket.destroyed) return;
+      if (rule.dropIfGone && ctx.req.socket.destroyed) return;
     }
     if (rule && rule.kind !== 'slow' && rule.kind !== 'other_unionid') {
       fault(ctx, rule);

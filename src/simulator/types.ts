@@ -80,12 +80,14 @@ export type MisbehaveRule =
       times?: number | undefined;
       /** Matching calls let through before this rule applies; default 0. */
       after?: number | undefined;
-      /**
-       * Answer normally, but only after `ms` milliseconds. A call whose client has gone by then (killed) is
-       * dropped unanswered and unrecorded: it never took effect, as a request lost on the way.
-       */
+      /** Answer normally, but only after `ms` milliseconds. */
       kind: 'slow';
       ms: number;
+      /**
+       * A call whose client has gone by then (killed) is dropped, unanswered, unapplied and unrecorded: a
+       * request lost on the way. Default false: it is applied, as WeChat would once it had the request.
+       */
+      dropIfGone?: boolean | undefined;
     }
   | {
       path?: string | RegExp | undefined;

@@ -73,6 +73,9 @@ export class SqlFollowerJobRepo implements FollowerJobRepo {
     filter?: FollowerJobFilter;
   }): Promise<FollowerJob> {
     const now = this.clock();
+    // Counted before the write transaction, which must stay short (SQLite has one writer): an index range
+    // for a scene or a tag, the kept counts (migration 7) for "every follower" rather than a million rows.
+    const counted = input.openids ? 0 : await this.countMatching(input.appid, input.filter ?? {});
     return this.db.transaction(async (tx) => {
       const row = await tx.get<Row>(
         `INSERT INTO follower_jobs (appid, kind, tag_id, filter, state, created_at, updated_at)
@@ -91,18 +94,31 @@ export class SqlFollowerJobRepo implements FollowerJobRepo {
         }
         total = unique.length;
       } else {
-        const where = ['appid = ?'];
-        const params: SqlValue[] = [input.appid];
-        addFilter(where, params, input.filter ?? {});
-        const counted = await tx.get<{ n: number | string }>(
-          `SELECT COUNT(*) AS n FROM followers WHERE ${where.join(' AND ')}`,
-          params,
-        );
-        total = Number(counted?.n ?? 0);
+        total = counted;
       }
       await tx.run('UPDATE follower_jobs SET total = ? WHERE id = ?', [total, job.id]);
       return { ...job, total };
     });
+  }
+
+  private async countMatching(appid: string, filter: FollowerJobFilter): Promise<number> {
+    if (filter.scene === undefined && filter.tag === undefined && filter.subscribed !== undefined) {
+      const row = await this.db.get<{ total: number | string | null; subscribed: number | string | null }>(
+        'SELECT SUM(total) AS total, SUM(subscribed) AS subscribed FROM follower_counts WHERE appid = ?',
+        [appid],
+      );
+      const total = Number(row?.total ?? 0);
+      const subscribed = Number(row?.subscribed ?? 0);
+      return filter.subscribed ? subscribed : total - subscribed;
+    }
+    const where = ['appid = ?'];
+    const params: SqlValue[] = [appid];
+    addFilter(where, params, filter);
+    const row = await this.db.get<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM followers WHERE ${where.join(' AND ')}`,
+      params,
+    );
+    return Number(row?.n ?? 0);
   }
 
   async get(id: number): Promise<FollowerJob | null> {

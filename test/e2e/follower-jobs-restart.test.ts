@@ -67,7 +67,7 @@ describe('e2e: a tagging job killed with -9 mid-job resumes after a restart, no 
     )['id'] as number;
     sim.clearCalls();
     // The 11th batch call is held (and dropped if its caller is gone by then).
-    sim.misbehave({ path: TAGGING, kind: 'slow', ms: 3_000, after: SETTLED_BEFORE_KILL });
+    sim.misbehave({ path: TAGGING, kind: 'slow', ms: 3_000, after: SETTLED_BEFORE_KILL, dropIfGone: true });
     const started = await call(first, `/api/tags/${tag}/members`, {
       method: 'POST',
       body: JSON.stringify({ filter: { subscribed: true } }),
