@@ -14,6 +14,8 @@
  *             until every follower is enriched, and the calls the simulated WeChat received.
  *   backlog   N followers captured while no worker ran (an outage, a restart); then a worker starts and
  *             drains the queue. Measures the calls and the time to drain.
+ *   tagging   N followers (synced from the simulator) tagged by a filter job (issue 14): the
+ *             batchtagging calls made (target: exactly N / 50) and the time from queued to done.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,6 +57,10 @@ const [
   load('followers/capture.js'),
   load('followers/enrichment.js'),
   load('wechat-api/index.js'),
+]);
+const [{ syncFollowers }, { FollowerJobRunner }] = await Promise.all([
+  load('followers/sync.js'),
+  load('followers/follower-job-runner.js'),
 ]);
 const { default: Koa } = await import('koa');
 const { Router } = await import('@koa/router');
@@ -110,6 +116,7 @@ async function setup(withWorker) {
     store,
     sim,
     account,
+    api,
     worker,
     async close() {
       await worker.stop();
@@ -208,9 +215,42 @@ async function backlog() {
   }
 }
 
+async function tagging() {
+  const env = await setup(false);
+  try {
+    env.account.seedFollowers(FOLLOWS);
+    const api = env.api;
+    await syncFollowers({ store: env.store, api, appid: env.account.appid });
+    const tag = await api.createTag('bench');
+    env.sim.clearCalls();
+    const runner = new FollowerJobRunner({ jobs: env.store.followerJobs, apiFor: () => api });
+    const started = performance.now();
+    const job = await env.store.followerJobs.create({
+      appid: env.account.appid,
+      kind: 'tag',
+      tagId: tag.id,
+      filter: { subscribed: true },
+    });
+    await runner.runOnce();
+    const ms = performance.now() - started;
+    const done = await env.store.followerJobs.get(job.id);
+    return {
+      scenario: 'tagging',
+      followers: FOLLOWS,
+      job: { state: done.state, total: done.total, done: done.done, failed: done.failed },
+      ms: Math.round(ms),
+      followersPerSecond: Math.round(done.done / (ms / 1000)),
+      apiCalls: callCounts(env.sim),
+    };
+  } finally {
+    await env.close();
+  }
+}
+
 const results = [];
 if (args.scenario === 'both' || args.scenario === 'burst') results.push(await burst());
 if (args.scenario === 'both' || args.scenario === 'backlog') results.push(await backlog());
+if (args.scenario === 'both' || args.scenario === 'tagging') results.push(await tagging());
 
 for (const r of results) {
   const batchget = r.apiCalls.byPath['/cgi-bin/user/info/batchget'] ?? 0;
@@ -221,6 +261,13 @@ for (const r of results) {
         `event loop delay max ${r.pushes.eventLoopDelayMaxMs} ms); ` +
         `all enriched after ${r.allEnrichedAfterMs} ms (${r.enrichmentLagAfterLastPushMs} ms after the last push); ` +
         `${batchget} batchget calls, ${r.apiCalls.total} API calls in all`,
+    );
+  } else if (r.scenario === 'tagging') {
+    const tagging = r.apiCalls.byPath['/cgi-bin/tags/members/batchtagging'] ?? 0;
+    console.log(
+      `tagging: ${r.followers} followers tagged by filter in ${r.ms} ms (${r.followersPerSecond}/s, job ` +
+        `${r.job.state}: ${r.job.done} done, ${r.job.failed} failed); ${tagging} batchtagging calls ` +
+        `(target ${Math.ceil(r.followers / 50)}), ${r.apiCalls.total} API calls in all`,
     );
   } else {
     console.log(

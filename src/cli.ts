@@ -190,6 +190,66 @@ export function buildProgram(): Command {
       }),
     );
 
+  const tags = program.command('tags').description('follower tags (WeChat allows 100, 20 per follower)');
+  tags
+    .command('list')
+    .description("WeChat's tags with their follower counts")
+    .option('--appid <appid>', 'account (default: the WECHAT_APPID account)')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { appid?: string; json?: boolean }) => {
+        const { runTagsList } = await import('./tags-cli.js');
+        return runTagsList(await apiConfig(), opts);
+      }),
+    );
+  tags
+    .command('create <name>')
+    .description('create a tag (at most 30 characters)')
+    .option('--appid <appid>', 'account (default: the WECHAT_APPID account)')
+    .action(
+      action(async (name: string, opts: { appid?: string }) => {
+        const { runTagsCreate } = await import('./tags-cli.js');
+        return runTagsCreate(await apiConfig(), name, opts);
+      }),
+    );
+  tags
+    .command('delete <tag>')
+    .description('delete a tag (an id or a name), from every follower too')
+    .option('--appid <appid>', 'account (default: the WECHAT_APPID account)')
+    .action(
+      action(async (tag: string, opts: { appid?: string }) => {
+        const { runTagsDelete } = await import('./tags-cli.js');
+        return runTagsDelete(await apiConfig(), tag, opts);
+      }),
+    );
+  for (const [name, kind, verb] of [
+    ['add', 'tag', 'tag'],
+    ['remove', 'untag', 'untag'],
+  ] as const) {
+    tags
+      .command(`${name} <tag>`)
+      .description(
+        `${verb} every following follower of a scene (or tag) as a job, in batches of 50, with progress`,
+      )
+      .option('--scene <scene>', 'followers who came through this QR scene')
+      .option('--with-tag <id>', 'followers carrying this tag')
+      .option('--all', 'every follower')
+      .option('--appid <appid>', 'account (default: the WECHAT_APPID account)')
+      .action(
+        action(
+          async (tag: string, opts: { scene?: string; withTag?: string; all?: boolean; appid?: string }) => {
+            const { runTagsJob } = await import('./tags-cli.js');
+            return runTagsJob(await apiConfig(), kind, tag, {
+              ...(opts.scene !== undefined ? { scene: opts.scene } : {}),
+              ...(opts.withTag !== undefined ? { tag: opts.withTag } : {}),
+              ...(opts.all ? { all: true } : {}),
+              ...(opts.appid !== undefined ? { appid: opts.appid } : {}),
+            });
+          },
+        ),
+      );
+  }
+
   const followers = program.command('followers').description('followers');
   followers
     .command('export')

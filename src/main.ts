@@ -377,7 +377,8 @@ function printBanner(
   process.stdout.write(lines.join('\n') + '\n\n');
 }
 
-function accountOf(config: Config, appid?: string): AccountConfig {
+/** The account a command acts for: `appid`, or the first configured one. */
+export function accountOf(config: Config, appid?: string): AccountConfig {
   const all = config.account ? [config.account, ...config.extraAccounts] : config.extraAccounts;
   const account = appid ? all.find((a) => a.appid === appid) : all[0];
   if (!account) {
@@ -403,7 +404,8 @@ export function commandConfig(config: Config): Config {
   return withRunningSandbox(config).config;
 }
 
-function apiOf(config: Config, account: AccountConfig, store?: Pick<Store, 'tokens' | 'apiStatus'>) {
+/** The API client of a command, sharing the server's token through the store when given. */
+export function apiOf(config: Config, account: AccountConfig, store?: Pick<Store, 'tokens' | 'apiStatus'>) {
   return new WechatApi({
     appid: account.appid,
     appsecret: account.appsecret,
@@ -617,6 +619,7 @@ export async function runFollowersExport(
       appid: opts.appid,
       filter,
       out: process.stdout,
+      tagNames: async (appid) => new Map((await store.tags.tags(appid)).map((t) => [t.id, t.name])),
     });
     return 0;
   } finally {

@@ -20,6 +20,9 @@ import { releaseCheckHandler, RELEASE_CHECK_APPID } from './component/release-ch
 import { captureFollowers } from './followers/capture.js';
 import { EnrichmentWorker, type EnrichmentWorkerOptions } from './followers/enrichment.js';
 import { createPeriodicSync, type PeriodicSync, type PeriodicSyncOptions } from './followers/sync.js';
+import { FollowerAdmin } from './followers/follower-admin.js';
+import { FollowerJobRunner, type FollowerJobRunnerOptions } from './followers/follower-job-runner.js';
+import { followerManagementApiRouter } from './http/admin-tags.js';
 import { accessGate } from './http/access-gate.js';
 import { requireAdminToken } from './http/admin-auth.js';
 import { AuthBrake, type AuthBrakeOptions } from './http/auth-brake.js';
@@ -66,6 +69,8 @@ export interface WxoaOptions {
   >;
   /** The periodic follower sync's timer, clock and first delay; tests stage runs with a manual timer. */
   sync?: Pick<PeriodicSyncOptions, 'setTimer' | 'clock' | 'startDelayMs' | 'holder'>;
+  /** The follower job runner's lease, poll and holder (tests stage takeovers with them). */
+  followerJobs?: Pick<FollowerJobRunnerOptions, 'leaseMs' | 'pollMs' | 'busyDelayMs' | 'holder' | 'clock'>;
   /** The brake on wrong admin tokens (clock, proxy trust, policies); defaults in http/auth-brake.ts. */
   authBrake?: Partial<AuthBrakeOptions>;
   /** Mounts extra routes (e.g. the console) on the app before it starts. */
@@ -94,6 +99,10 @@ export interface Wxoa {
    * that answers WeChat (Store.admin, issue 11).
    */
   readonly operator: { readonly store: Store; readonly conversations: ConversationService };
+  /** Tags, remarks and the blacklist (issue 14). */
+  readonly followerAdmin: FollowerAdmin;
+  /** Runs tagging and blacklist jobs, started by listen(). */
+  readonly followerJobs: FollowerJobRunner;
   readonly enrichment: EnrichmentWorker;
   /** The periodic follower sync (WXOA_SYNC_INTERVAL), started by listen() unless the interval is 0. */
   readonly periodicSync: PeriodicSync;
@@ -215,6 +224,17 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
         ? conversations
         : new ConversationService({ messages: store.admin.messages, apiFor, logger, clock }),
   };
+  const followerJobs = new FollowerJobRunner({
+    ...options.followerJobs,
+    jobs: store.followerJobs,
+    apiFor,
+    logger: logger.child({ module: 'follower-jobs' }),
+  });
+  const followerAdmin = new FollowerAdmin({
+    store: operator.store,
+    apiFor,
+    onJobQueued: () => followerJobs.kick(),
+  });
 
   const bot = new Bot();
   // WeChat's release-check robot (INTERFACE.md §9) is answered before anything is captured or recorded.
@@ -393,6 +413,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
       prefix: '',
     }),
     identitiesApiRouter({ identities: operator.store.identities, appids, prefix: '' }),
+    followerManagementApiRouter({ admin: followerAdmin, appid: defaultAppid, appids, prefix: '' }),
     qrcodesApiRouter({
       apiFor,
       qrcodes: operator.store.qrcodes,
@@ -518,6 +539,8 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     rules,
     conversations,
     operator,
+    followerAdmin,
+    followerJobs,
     enrichment,
     periodicSync,
     webhook,
@@ -545,6 +568,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
       });
       enrichment.start();
       periodicSync.start();
+      followerJobs.start();
       const { port: actual } = s.address() as AddressInfo;
       const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       return `http://${shownHost}:${actual}`;
@@ -561,6 +585,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
       await webhook.webhook.drain?.();
       await componentWebhook?.webhook.drain();
       await periodicSync.stop();
+      await followerJobs.stop();
       await enrichment.stop();
       if (ownStore) await store.close();
     },

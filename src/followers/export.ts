@@ -19,6 +19,8 @@ export interface ExportOptions {
   filter?: FollowerFilter | undefined;
   /** Where rows go. It is not ended: the caller owns it (it may be process.stdout). */
   out: Writable;
+  /** The names of an account's tags (the CSV's `tagNames` column); ids alone when absent. */
+  tagNames?: ((appid: string) => Promise<ReadonlyMap<number, string>>) | undefined;
 }
 
 /** The CSV columns, in order: the follower object of INTERFACE.md §5. */
@@ -37,7 +39,11 @@ export const CSV_COLUMNS = [
   'remark',
   'language',
   'enrichedAt',
+  'blacklisted',
 ] as const satisfies readonly (keyof Follower)[];
+
+/** The CSV header: the follower object's columns, then the names of the follower's tags (issue 14). */
+export const CSV_HEADER: readonly string[] = [...CSV_COLUMNS, 'tagNames'];
 
 // Rows are gathered into chunks of about this size: one write() a row would cost more in stream
 // bookkeeping than in formatting, and the chunk is small enough to keep memory flat.
@@ -53,8 +59,17 @@ export async function exportFollowers(
   options: ExportOptions,
 ): Promise<number> {
   const { out, format } = options;
-  const row = format === 'csv' ? csvRow : jsonlRow;
-  let chunk = format === 'csv' ? CSV_COLUMNS.join(',') + '\r\n' : '';
+  let chunk = format === 'csv' ? CSV_HEADER.join(',') + '\r\n' : '';
+  // Tag names per account, read once each (a few rows: an account has at most 100 tags).
+  const names = new Map<string, ReadonlyMap<number, string>>();
+  const namesOf = async (appid: string): Promise<ReadonlyMap<number, string>> => {
+    let known = names.get(appid);
+    if (!known) {
+      known = options.tagNames ? await options.tagNames(appid) : new Map<number, string>();
+      names.set(appid, known);
+    }
+    return known;
+  };
   let rows = 0;
 
   // A reader that goes away (`| head`) must stop the export instead of leaving it waiting for `drain`.
@@ -65,7 +80,7 @@ export async function exportFollowers(
   out.on('error', onError);
   try {
     for await (const follower of followers.iterate(options.appid, options.filter ?? {})) {
-      chunk += row(follower);
+      chunk += format === 'csv' ? csvRow(follower, await namesOf(follower.appid)) : jsonlRow(follower);
       rows++;
       if (chunk.length >= CHUNK_CHARS) {
         await write(out, chunk, () => failure);
@@ -104,8 +119,8 @@ export function jsonlRow(follower: Follower): string {
   return JSON.stringify(followerJson(follower)) + '\n';
 }
 
-/** One follower as a CSV row, CRLF-terminated. */
-export function csvRow(follower: Follower): string {
+/** One follower as a CSV row, CRLF-terminated; `tagNames` names its tags in the last column. */
+export function csvRow(follower: Follower, tagNames: ReadonlyMap<number, string> = new Map()): string {
   const cells = CSV_COLUMNS.map((column) => {
     const value = follower[column];
     if (value === null || value === undefined) return '';
@@ -113,6 +128,8 @@ export function csvRow(follower: Follower): string {
     if (typeof value === 'string') return csvCell(neutraliseFormula(value));
     return String(value);
   });
+  const named = follower.tags.map((id) => tagNames.get(id) ?? String(id)).join(';');
+  cells.push(csvCell(neutraliseFormula(named)));
   return cells.join(',') + '\r\n';
 }
 

@@ -20,5 +20,6 @@ export function followerJson(f: Follower): Follower {
     remark: f.remark,
     language: f.language,
     enrichedAt: f.enrichedAt,
+    blacklisted: f.blacklisted,
   };
 }

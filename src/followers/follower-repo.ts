@@ -37,6 +37,10 @@ export interface FollowerFilter {
   search?: string;
   /** Followed at or after this time (Unix seconds; their latest follow). */
   since?: number;
+  /** Carrying this tag (WeChat's tag id), read from the follower_tags index. */
+  tag?: number;
+  /** On the blacklist, or not. */
+  blacklisted?: boolean;
 }
 
 export interface FollowerQuery extends FollowerFilter {

@@ -16,6 +16,8 @@ export interface Follower {
   language: string | null;
   /** ISO time of the last successful enrichment, null until enriched. */
   enrichedAt: string | null;
+  /** On the account's blacklist (INTERFACE.md §10), as WeChat last confirmed. */
+  blacklisted: boolean;
 }
 
 export type FollowerEventType = 'subscribe' | 'unsubscribe' | 'scan';

@@ -7,6 +7,8 @@ import type { FollowerRepo } from './follower-repo.js';
 import type { SyncStateRepo } from './sync-state-repo.js';
 import type { SyncRun, SyncRunCounts, SyncRunRepo, SyncTrigger } from './sync-run-repo.js';
 import { BATCH_SIZE, saveUserInfo, type UserInfoSource } from './enrichment.js';
+import { refreshTagsAndBlacklist, type TagListApi } from './tag-refresh.js';
+import type { TagRepo } from './tag-repo.js';
 
 /** One page of `user/get` (WECHAT-PROTOCOL.md §6.3), as the API client returns it. */
 export interface FollowerListPage {
@@ -20,6 +22,9 @@ export interface FollowerListPage {
 /** What a sync needs of the WeChat API client: `user/get` and `user/info/batchget`. */
 export interface SyncApi extends UserInfoSource {
   getFollowers(nextOpenid?: string): Promise<FollowerListPage>;
+  /** With these two (and `store.tags`), a sync also refreshes the tag list and the blacklist (issue 14). */
+  getTags?: TagListApi['getTags'];
+  getBlacklist?: TagListApi['getBlacklist'];
 }
 
 /** Where a sync is, reported after every step. */
@@ -50,6 +55,8 @@ export interface SyncStore {
   followers: FollowerRepo;
   syncState: SyncStateRepo;
   syncRuns: SyncRunRepo;
+  /** The local tag list and blacklist, refreshed at the end of a sync when given. */
+  tags?: TagRepo;
 }
 
 /** Another instance (or `wxoa sync`) is syncing this account: its lease is live. */
@@ -181,6 +188,22 @@ export async function syncFollowers(options: SyncOptions): Promise<SyncResult> {
     throw err;
   }
 
+  // Tags and the blacklist need a verified account (48001 otherwise): a failure is logged, the sync stands.
+  async function refreshTags(): Promise<void> {
+    const { getTags, getBlacklist } = api;
+    if (!store.tags || !getTags || !getBlacklist) return;
+    try {
+      const refreshed = await refreshTagsAndBlacklist(
+        { getTags: () => getTags.call(api), getBlacklist: (b) => getBlacklist.call(api, b) },
+        store.tags,
+        appid,
+      );
+      log.info({ appid, ...refreshed }, 'tag list and blacklist refreshed');
+    } catch (err) {
+      log.warn({ err, appid }, 'could not refresh the tag list and blacklist');
+    }
+  }
+
   async function runSync(
     saved: { syncId: string; nextOpenid: string | null; listed: number } | null,
     progress: SyncProgress,
@@ -253,6 +276,7 @@ export async function syncFollowers(options: SyncOptions): Promise<SyncResult> {
     await checkpoint();
     progress.unsubscribed = await store.followers.markUnlisted(appid, syncId, Math.floor(Date.now() / 1000));
     await store.syncState.clear(appid);
+    await refreshTags();
     progress.phase = 'done';
     report();
     log.info({ syncId, ...progress }, 'follower sync finished');

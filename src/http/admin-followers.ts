@@ -60,6 +60,23 @@ export function followersApiRouter(options: FollowersApiOptions): Router {
       }
       query.sort = sort as FollowerSort;
     }
+    const tag = singleQuery(ctx, 'tag');
+    if (tag !== undefined && tag !== '') {
+      if (!/^\d{1,10}$/.test(tag))
+        throw new ApiError(400, 'invalid_query', `tag must be a tag id (got "${tag.slice(0, 20)}")`);
+      query.tag = Number(tag);
+    }
+    const blacklisted = singleQuery(ctx, 'blacklisted');
+    if (blacklisted !== undefined && blacklisted !== '') {
+      if (blacklisted !== 'true' && blacklisted !== 'false') {
+        throw new ApiError(
+          400,
+          'invalid_query',
+          `blacklisted must be true or false (got "${blacklisted.slice(0, 20)}")`,
+        );
+      }
+      query.blacklisted = blacklisted === 'true';
+    }
     for (const name of ['scene', 'unionid', 'search', 'cursor'] as const) {
       const value = singleQuery(ctx, name);
       // An empty value (`?scene=`) is what a form sends for "any": no filter.

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { CSV_COLUMNS } from '../followers/export.js';
 import { componentPaths } from './openapi-component.js';
+import { followerManagementPaths, followerManagementSchemas } from './openapi-follower-management.js';
 
 type Schema = Record<string, unknown>;
 
@@ -114,6 +115,7 @@ const schemas: Record<string, Schema> = {
       remark: nullable('string'),
       language: nullable('string', { examples: ['zh_CN'] }),
       enrichedAt: nullable('string', { format: 'date-time' }),
+      blacklisted: { type: 'boolean', description: 'on the account’s blacklist' },
     },
   },
   Message: {
@@ -186,6 +188,20 @@ const paths: Record<string, Record<string, Schema>> = {
         },
         { name: 'scene', in: 'query', required: false, schema: { type: 'string' } },
         { name: 'unionid', in: 'query', required: false, schema: { type: 'string' } },
+        {
+          name: 'tag',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer' },
+          description: 'Carrying this tag.',
+        },
+        {
+          name: 'blacklisted',
+          in: 'query',
+          required: false,
+          schema: { enum: ['true', 'false'] },
+          description: 'On the blacklist (true) or not (false).',
+        },
         {
           name: 'search',
           in: 'query',
@@ -505,7 +521,7 @@ export function openApiDocument(
 ): Record<string, unknown> {
   const all = options.component ? { ...paths, ...componentPaths } : paths;
   const withErrors = Object.fromEntries(
-    Object.entries(all).map(([path, operations]) => [
+    Object.entries({ ...all, ...followerManagementPaths }).map(([path, operations]) => [
       path,
       Object.fromEntries(
         Object.entries(operations).map(([method, op]) => [
@@ -528,7 +544,7 @@ export function openApiDocument(
     security: [{ adminToken: [] }],
     paths: withErrors,
     components: {
-      schemas,
+      schemas: { ...schemas, ...followerManagementSchemas },
       securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' } },
     },
   };

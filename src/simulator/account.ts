@@ -44,6 +44,7 @@ export interface FollowerState {
   remark: string;
   tagIds: number[];
   window: ServiceWindowState;
+  blacklisted?: boolean | undefined;
 }
 
 /** An account as saved in the simulator's state file. */
@@ -161,6 +162,7 @@ export class Account implements SimAccount {
         remark: f.remark,
         tagIds: [...f.tagIds],
         window: f.window.snapshot(),
+        ...(f.blacklisted ? { blacklisted: true } : {}),
       })),
       order: [...this.order],
     };
@@ -191,6 +193,7 @@ export class Account implements SimAccount {
       f.qrSceneStr = saved.qrSceneStr;
       f.remark = saved.remark;
       f.tagIds = [...saved.tagIds];
+      f.blacklisted = saved.blacklisted === true;
       f.window.restore(saved.window);
     }
     for (const openid of state.order) {

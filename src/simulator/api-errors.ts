@@ -29,6 +29,7 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   40029: 'invalid code',
   40030: 'invalid refresh_token',
   40032: 'invalid openid list size',
+  40092: 'invalid remark',
   40035: 'invalid args',
   40053: 'invalid action info',
   40054: 'invalid sub button url domain',

@@ -13,6 +13,7 @@ import { qrcodeRoutes } from './routes/qrcode-routes.js';
 import { snsRoutes } from './routes/sns-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
 import { userRoutes } from './routes/user-routes.js';
+import { tagRoutes } from './routes/tag-routes.js';
 import type { MisbehaveRule } from './types.js';
 import type { World } from './world.js';
 
@@ -42,6 +43,7 @@ export function createSimulatorApp(world: World): Koa {
   const router = new Router();
   tokenRoutes(router, world);
   userRoutes(router, world);
+  tagRoutes(router, world);
   qrcodeRoutes(router, world);
   menuRoutes(router, world);
   messageRoutes(router, world);
@@ -67,7 +69,11 @@ async function wechatCall(world: World, ctx: Context, next: () => Promise<unknow
   const query = queryOf(ctx);
   const rule = world.misbehaviour.take(ctx.path);
   try {
-    if (rule?.kind === 'slow') await sleep(rule.ms);
+    if (rule?.kind === 'slow') {
+      await sleep(rule.ms);
+      // The caller died meanwhile (kill -9): the request is dropped, as one lost before reaching WeChat.
+      if (rule.dropIfGone && ctx.req.socket.destroyed) return;
+    }
     if (rule && rule.kind !== 'slow' && rule.kind !== 'other_unionid') {
       fault(ctx, rule);
     } else {

@@ -22,6 +22,8 @@ export class Follower implements SimFollower {
   qrSceneStr = '';
   remark = '';
   tagIds: number[] = [];
+  /** On the account's blacklist (§6.4b). */
+  blacklisted = false;
   readonly language = 'zh_CN';
   readonly window = new ServiceWindow();
 

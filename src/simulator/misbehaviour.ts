@@ -5,6 +5,8 @@ import type { MisbehaveRule } from './types.js';
 interface ActiveRule {
   rule: MisbehaveRule;
   remaining: number;
+  /** Matching calls still to let through (the `after` of a slow rule). */
+  skip: number;
 }
 
 /** Injected API faults, consumed first-in first-out by the calls they match. */
@@ -21,7 +23,10 @@ export class Misbehaviour {
     if (rule.kind === 'other_unionid' && !(rule.openid && rule.unionid)) {
       throw new SimulatorError('invalid', `an 'other_unionid' rule needs openid and unionid`);
     }
-    this.rules.push({ rule, remaining: times });
+    const after = rule.kind === 'slow' ? (rule.after ?? 0) : 0;
+    if (!Number.isInteger(after) || after < 0)
+      throw new SimulatorError('invalid', `after must be a whole number ≥ 0`);
+    this.rules.push({ rule, remaining: times, skip: after });
   }
 
   /** The rule that applies to this call, counted as used; undefined when the call behaves. */
@@ -29,6 +34,10 @@ export class Misbehaviour {
     const index = this.rules.findIndex(({ rule }) => matches(rule.path, path));
     const active = this.rules[index];
     if (!active) return undefined;
+    if (active.skip > 0) {
+      active.skip--;
+      return undefined;
+    }
     if (--active.remaining === 0) this.rules.splice(index, 1);
     return active.rule;
   }

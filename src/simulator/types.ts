@@ -79,9 +79,16 @@ export type MisbehaveRule =
       path?: string | RegExp | undefined;
       /** How many matching calls misbehave; default 1. */
       times?: number | undefined;
+      /** Matching calls let through before this rule applies; default 0. */
+      after?: number | undefined;
       /** Answer normally, but only after `ms` milliseconds. */
       kind: 'slow';
       ms: number;
+      /**
+       * A call whose client has gone by then (killed) is dropped, unanswered, unapplied and unrecorded: a
+       * request lost on the way. Default false: it is applied, as WeChat would once it had the request.
+       */
+      dropIfGone?: boolean | undefined;
     }
   | {
       path?: string | RegExp | undefined;

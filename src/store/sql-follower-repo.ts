@@ -47,11 +47,12 @@ interface FollowerRow {
   remark: string;
   language: string | null;
   enriched_at: number | null;
+  blacklisted: number;
 }
 
 const COLUMNS =
   'appid, openid, unionid, subscribed, subscribe_time, unsubscribe_time, scene, subscribe_scene, qr_scene, ' +
-  'qr_scene_str, tags, remark, language, enriched_at';
+  'qr_scene_str, tags, remark, language, enriched_at, blacklisted';
 
 // A follower captured while `wxoa sync` runs carries that run's id, so the run's end does not take them for
 // someone who left (markUnlisted).
@@ -626,8 +627,8 @@ export class SqlFollowerRepo implements FollowerRepo {
 /** The follow-time sort key, as the followers_followed index spells it. */
 const FOLLOWED = 'COALESCE(subscribe_time, 0)';
 
-/** Adds the conditions of `filter` to a WHERE list. */
-function addFilter(where: string[], params: SqlValue[], filter: FollowerFilter): void {
+/** Adds the conditions of `filter` to a WHERE list (also the filter of tagging jobs). */
+export function addFilter(where: string[], params: SqlValue[], filter: FollowerFilter): void {
   if (filter.subscribed !== undefined) {
     // A literal, not a parameter: a planner can use the partial index of the unfollowed (migration 15) only
     // when the query's condition is the index's own.
@@ -651,6 +652,17 @@ function addFilter(where: string[], params: SqlValue[], filter: FollowerFilter):
   if (filter.since !== undefined) {
     where.push('subscribe_time >= ?');
     params.push(filter.since);
+  }
+  if (filter.tag !== undefined) {
+    // The tag's members from follower_tags' primary key (migration 14), not the JSON column of every row.
+    where.push(
+      'openid IN (SELECT t.openid FROM follower_tags t WHERE t.appid = followers.appid AND t.tag_id = ?)',
+    );
+    params.push(filter.tag);
+  }
+  if (filter.blacklisted !== undefined) {
+    where.push('blacklisted = ?');
+    params.push(filter.blacklisted ? 1 : 0);
   }
 }
 
@@ -828,6 +840,7 @@ function toFollower(row: FollowerRow): Follower {
     remark: row.remark,
     language: row.language,
     enrichedAt: row.enriched_at === null ? null : new Date(Number(row.enriched_at)).toISOString(),
+    blacklisted: Number(row.blacklisted) === 1,
   };
 }
 

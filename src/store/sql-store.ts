@@ -13,6 +13,8 @@ import { SqlReplyRecordStore } from './sql-reply-store.js';
 import { SqlSyncRunRepo } from './sql-sync-run-repo.js';
 import { SqlSyncStateRepo } from './sql-sync-state-repo.js';
 import { SqlTokenStore } from './sql-token-store.js';
+import { SqlTagRepo } from './sql-tag-repo.js';
+import { SqlFollowerJobRepo } from './sql-follower-job-repo.js';
 import { refreshStatistics } from './statistics.js';
 import { OffThreadReadsDb } from './off-thread-reads-db.js';
 import type { SqliteReadWorker } from './sqlite-read-worker.js';
@@ -104,6 +106,8 @@ function repositories(db: Db, options: SqlStoreOptions): Omit<Store, 'admin' | '
     apiStatus: new SqlApiStatusRepo(db),
     identities: new SqlIdentityRepo(db, clock),
     component: new SqlComponentRepo(db, clock),
+    tags: new SqlTagRepo(db, clock),
+    followerJobs: new SqlFollowerJobRepo(db, clock),
     async ping() {
       await db.get('SELECT 1 AS ok');
     },

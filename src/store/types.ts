@@ -11,6 +11,8 @@ import type { AuthFailureRepo } from '../access/auth-failure-repo.js';
 import type { ConsoleSessionRepo } from '../access/console-session-repo.js';
 import type { IdentityRepo } from '../identities/identity-repo.js';
 import type { ComponentRepo } from '../component/component-repo.js';
+import type { FollowerJobRepo } from '../followers/follower-job.js';
+import type { TagRepo } from '../followers/tag-repo.js';
 
 // The ports live with the code that consumes them (ARCHITECTURE.md); re-exported so the store's callers
 // find every type of the Store in one place.
@@ -82,6 +84,10 @@ export interface Store {
   identities: IdentityRepo;
   /** The third-party platform's ticket, authorizers and their refresh tokens (INTERFACE.md §9). */
   component: ComponentRepo;
+  /** The local copy of the account's tags, remarks and blacklist (issue 14). */
+  tags: TagRepo;
+  /** Tagging and blacklist jobs, and the lease that lets one instance at a time run each. */
+  followerJobs: FollowerJobRepo;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -189,6 +189,53 @@ export class WechatApi {
     }));
   }
 
+  /** `tags/create` (§6.4): the new tag's id and name. */
+  async createTag(name: string): Promise<{ id: number; name: string }> {
+    const json = await this.#call({ method: 'POST', path: '/cgi-bin/tags/create', body: { tag: { name } } });
+    const tag = (json['tag'] ?? {}) as Record<string, unknown>;
+    return { id: numberOr(tag['id'], 0), name: String(tag['name'] ?? name) };
+  }
+
+  /** `tags/update` (§6.4): renames a tag. */
+  async updateTag(id: number, name: string): Promise<void> {
+    await this.#call({ method: 'POST', path: '/cgi-bin/tags/update', body: { tag: { id, name } } });
+  }
+
+  /** `tags/delete` (§6.4). */
+  async deleteTag(id: number): Promise<void> {
+    await this.#call({ method: 'POST', path: '/cgi-bin/tags/delete', body: { tag: { id } } });
+  }
+
+  /** `tags/members/batchtagging` or `batchuntagging` (§6.4): at most 50 OpenIDs, sent as given. */
+  async batchTagging(tagid: number, openids: readonly string[], untag = false): Promise<void> {
+    const path = untag ? '/cgi-bin/tags/members/batchuntagging' : '/cgi-bin/tags/members/batchtagging';
+    await this.#call({ method: 'POST', path, body: { openid_list: openids, tagid } });
+  }
+
+  /** One page of `tags/members/getblacklist` (§6.4b), from the start or after `beginOpenid`. */
+  async getBlacklist(beginOpenid?: string): Promise<FollowerPage> {
+    const json = await this.#call({
+      method: 'POST',
+      path: '/cgi-bin/tags/members/getblacklist',
+      body: { begin_openid: beginOpenid ?? '' },
+    });
+    const data = json['data'] as { openid?: unknown } | undefined;
+    const openids = Array.isArray(data?.openid) ? (data.openid as string[]) : [];
+    const next = json['next_openid'];
+    return {
+      total: numberOr(json['total'], 0),
+      count: numberOr(json['count'], openids.length),
+      openids,
+      nextOpenid: typeof next === 'string' && next !== '' ? next : null,
+    };
+  }
+
+  /** `tags/members/batchblacklist` or `batchunblacklist` (§6.4b): at most 20 OpenIDs, sent as given. */
+  async batchBlacklist(openids: readonly string[], remove = false): Promise<void> {
+    const path = remove ? '/cgi-bin/tags/members/batchunblacklist' : '/cgi-bin/tags/members/batchblacklist';
+    await this.#call({ method: 'POST', path, body: { openid_list: openids } });
+  }
+
   /** `user/info/updateremark` (§6.2). */
   async updateRemark(openid: string, remark: string): Promise<void> {
     await this.#call({ method: 'POST', path: '/cgi-bin/user/info/updateremark', body: { openid, remark } });

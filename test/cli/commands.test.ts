@@ -363,7 +363,7 @@ describe('wxoa commands', function () {
       expect(result.code, result.stderr).to.equal(0);
       const lines = result.stdout.split('\r\n').filter((l) => l !== '');
       expect(lines[0]).to.equal(
-        'appid,openid,unionid,subscribed,subscribeTime,unsubscribeTime,scene,subscribeScene,qrScene,qrSceneStr,tags,remark,language,enrichedAt',
+        'appid,openid,unionid,subscribed,subscribeTime,unsubscribeTime,scene,subscribeScene,qrScene,qrSceneStr,tags,remark,language,enrichedAt,blacklisted,tagNames',
       );
       const openids = lines.slice(1).map((l) => l.split(',')[1]);
       expect(openids).to.have.members([...captured, ...seeded]);

@@ -30,6 +30,7 @@ const FOLLOWER_FIELDS = [
   'remark',
   'language',
   'enrichedAt',
+  'blacklisted',
 ];
 
 for (const engine of ['sqlite', 'postgres'] as Engine[]) {

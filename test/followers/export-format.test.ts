@@ -20,6 +20,7 @@ function follower(overrides: Partial<Follower> = {}): Follower {
     remark: '',
     language: null,
     enrichedAt: null,
+    blacklisted: false,
     ...overrides,
   };
 }
@@ -63,7 +64,7 @@ describe('follower export format', () => {
     const cells = parseCsvRow(
       csvRow(follower({ unionid: 'u1', tags: [2, 128], qrScene: 0, enrichedAt: '2026-01-01T00:00:00.000Z' })),
     );
-    expect(cells).to.have.length(CSV_COLUMNS.length);
+    expect(cells).to.have.length(CSV_COLUMNS.length + 1);
     const byName = Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, cells[i]]));
     expect(byName).to.include({
       appid: 'wx0000000000000001',
@@ -75,7 +76,22 @@ describe('follower export format', () => {
       qrScene: '0',
       tags: '2;128',
       enrichedAt: '2026-01-01T00:00:00.000Z',
+      blacklisted: 'false',
     });
+  });
+
+  it('names the tags in the last column and shows the blacklist flag (issue 14)', () => {
+    const cells = parseCsvRow(
+      csvRow(
+        follower({ tags: [2, 128, 7], blacklisted: true }),
+        new Map([
+          [2, '星标组'],
+          [128, 'VIP, gold'],
+        ]),
+      ),
+    );
+    expect(cells[CSV_COLUMNS.indexOf('blacklisted')]).to.equal('true');
+    expect(cells[cells.length - 1]).to.equal('星标组;VIP, gold;7');
   });
 
   it('quotes commas, quotes and line breaks so the text survives a round trip', () => {

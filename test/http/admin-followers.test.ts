@@ -34,6 +34,7 @@ const FOLLOWER_FIELDS = [
   'remark',
   'language',
   'enrichedAt',
+  'blacklisted',
 ].sort();
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

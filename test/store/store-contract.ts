@@ -94,6 +94,7 @@ export function describeStoreContract(
           remark: '',
           language: null,
           enrichedAt: null,
+          blacklisted: false,
         });
         expect(await store.followers.pendingEnrichment(APPID)).to.equal(1);
       });
@@ -442,6 +443,7 @@ export function describeStoreContract(
           remark: 'vip',
           language: 'zh_CN',
           enrichedAt: '2026-02-03T04:05:06.789Z',
+          blacklisted: false,
         });
         expect(await store.followers.pendingEnrichment()).to.equal(0);
         now += 10 * 60_000;

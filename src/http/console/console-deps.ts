@@ -21,6 +21,7 @@ import type { CookieSettings } from './console-session.js';
 import type { SimulatorLog } from './simulator-log.js';
 import type { ViewContext } from './view-context.js';
 import type { ComponentPlatform } from '../../component/platform.js';
+import type { FollowerAdmin } from '../../followers/follower-admin.js';
 
 /**
  * What the console needs of the built server: server.ts's `Wxoa` has all of it. Named here because an
@@ -48,6 +49,8 @@ export interface ConsoleHost {
   readonly conversations: ConversationService;
   /** The store and conversations as the console reads them (off the push thread); default: the two above. */
   readonly operator?: { readonly store: ConsoleHost['store']; readonly conversations: ConversationService };
+  /** Tags, remarks and the blacklist (issue 14). */
+  readonly followerAdmin: FollowerAdmin;
   /** Signs console sessions and CSRF tokens; every instance agrees on it. */
   readonly sessionSecret: string;
   /** Slows repeated wrong admin tokens on the login form as on the API. */

@@ -16,6 +16,7 @@ import {
 import { conversationsRoutes } from './conversations-routes.js';
 import { followersRoutes } from './followers-routes.js';
 import { peopleRoutes } from './people-routes.js';
+import { tagsRoutes } from './tags-routes.js';
 import { html } from './html.js';
 import { barePage } from './layout.js';
 import { loginRoutes, logoutRoute } from './login-routes.js';
@@ -81,6 +82,8 @@ export function consoleMiddleware(deps: ConsoleDeps): Middleware {
     );
   });
   logoutRoute(closed, deps);
+  // Before followersRoutes: /admin/followers/tag-all is not an OpenID.
+  tagsRoutes(closed, deps);
   followersRoutes(closed, deps);
   peopleRoutes(closed, deps);
   conversationsRoutes(closed, deps);

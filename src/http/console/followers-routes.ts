@@ -22,6 +22,7 @@ import { liveRegion, sendLive } from './live-region.js';
 import { conversationPanel, loadConversation } from './load-conversation.js';
 import { notFoundPage } from './not-found.js';
 import { syncStatusLine } from './sync-status-line.js';
+import { doneFlash, followerManagementCard, tagAllForm } from './tag-views.js';
 import { consoleHref, segment, type ViewContext } from './view-context.js';
 import type { Identity } from '../../identities/identity.js';
 import { unionidReason, type UnionidReason } from '../../identities/unionid-reason.js';
@@ -72,17 +73,20 @@ export function followersRoutes(router: Router, deps: ConsoleDeps): void {
       scene: filters.scene,
       subscribed: filters.subscribed,
       sort: filters.sortParam,
+      tag: filters.tag,
+      blocked: filters.blocked,
     };
     const exportLink =
       Object.keys(errors).length === 0
         ? html`<a
             class="button secondary"
             data-export
-            href="${consoleHref(view, '/admin/followers/export.csv', { q: filters.q, scene: filters.scene, subscribed: filters.subscribed })}"
+            href="${consoleHref(view, '/admin/followers/export.csv', { q: filters.q, scene: filters.scene, subscribed: filters.subscribed, tag: filters.tag, blocked: filters.blocked })}"
             download
             >Export CSV</a
           >`
         : '';
+    const tagList = await deps.wxoa.followerAdmin.storedTags(view.appid);
     const [lastSync] = await deps.wxoa.store.syncRuns.recent(view.appid, 1);
     const syncLine = syncStatusLine(
       lastSync ?? null,
@@ -90,7 +94,7 @@ export function followersRoutes(router: Router, deps: ConsoleDeps): void {
       deps.wxoa.clock(),
     );
     const body = html`${syncLine}
-      <section class="card">${filterForm(view, filters, errors)}</section>
+      <section class="card">${filterForm(view, filters, errors, tagList)}</section>
       <section class="card">
         ${countsLine(view, counts)} ${followerTable(view, page.followers, filters)}
         <div class="pager">
@@ -98,6 +102,7 @@ export function followersRoutes(router: Router, deps: ConsoleDeps): void {
           ${page.nextCursor ? html`<a class="button secondary" rel="next" href="${consoleHref(view, '/admin/followers', { ...params, cursor: page.nextCursor })}">Next page →</a>` : ''}
           ${exportLink}
         </div>
+        ${filters.q || Object.keys(errors).length ? '' : tagAllForm(view, filters, tagList)}
       </section>`;
     sendPage(
       ctx,
@@ -129,6 +134,8 @@ export function followersRoutes(router: Router, deps: ConsoleDeps): void {
       appid: view.appid,
       filter: storeFilter(filters),
       out,
+      tagNames: async (appid) =>
+        new Map((await deps.wxoa.followerAdmin.storedTags(appid)).map((t) => [t.id, t.name])),
     }).then(
       () => out.end(),
       (err: unknown) => {
@@ -176,9 +183,12 @@ export async function renderFollowerPage(
   const conversation = await loadConversation(deps.wxoa.store, view.appid, openid, view.now);
   const sent = ctx.query['sent'] === '1' && !reply.error;
   const body = html`<div class="grid side">
-    <section class="card">
-      ${liveRegion(consoleHref(view, `/admin/live/followers/${segment(openid)}`), recordPanel(view, record.follower, record.identities, record.events, record.conflicts, record.reason))}
-    </section>
+    <div>
+      <section class="card">
+        ${liveRegion(consoleHref(view, `/admin/live/followers/${segment(openid)}`), recordPanel(view, record.follower, record.identities, record.events, record.conflicts, record.reason))}
+      </section>
+      ${followerManagementCard(view, record.follower, await deps.wxoa.followerAdmin.storedTags(view.appid))}
+    </div>
     <section class="card" id="conversation">
       <h2>Conversation</h2>
       ${liveRegion(consoleHref(view, `/admin/live/conversations/${segment(openid)}`), conversationPanel(conversation, view.now))}
@@ -194,7 +204,7 @@ export async function renderFollowerPage(
       </p>
     </section>
   </div>`;
-  const flash = reply.flash ?? (sent ? { kind: 'ok' as const, text: 'Reply sent.' } : null);
+  const flash = reply.flash ?? (sent ? { kind: 'ok' as const, text: 'Reply sent.' } : null) ?? doneFlash(ctx);
   sendPage(
     ctx,
     consolePage(view, { title: 'Follower', section: 'followers', flash, body }),
@@ -373,6 +383,10 @@ interface Filters {
   sort: FollowerSort;
   /** `sort` as the query had it ('' for the page's default, newest first). */
   sortParam: string;
+  /** A tag id ('' for any). */
+  tag: string;
+  /** '', 'yes' (blocked) or 'no'. */
+  blocked: string;
 }
 
 const SORT_CHOICES: ReadonlyArray<{ value: string; sort: FollowerSort; label: string }> = [
@@ -392,7 +406,14 @@ function readFilters(ctx: Context): { filters: Filters; errors: FieldErrors } {
   if (!['', 'yes', 'no'].includes(subscribed)) errors['subscribed'] = 'Choose any, following or unfollowed.';
   const choice = SORT_CHOICES.find((c) => c.value === sortParam);
   if (!choice) errors['sort'] = 'Choose newest follow first, oldest follow first or OpenID.';
-  return { filters: { q, scene, subscribed, sort: choice?.sort ?? 'newest', sortParam }, errors };
+  const tag = queryString(ctx, 'tag');
+  if (tag && !/^\d{1,10}$/.test(tag)) errors['tag'] = 'Choose a tag.';
+  const blocked = queryString(ctx, 'blocked');
+  if (!['', 'yes', 'no'].includes(blocked)) errors['blocked'] = 'Choose any, blocked or not blocked.';
+  return {
+    filters: { q, scene, subscribed, sort: choice?.sort ?? 'newest', sortParam, tag, blocked },
+    errors,
+  };
 }
 
 function storeFilter(filters: Filters): FollowerFilter {
@@ -400,6 +421,8 @@ function storeFilter(filters: Filters): FollowerFilter {
   if (filters.q) filter.search = filters.q;
   if (filters.scene) filter.scene = filters.scene;
   if (filters.subscribed) filter.subscribed = filters.subscribed === 'yes';
+  if (/^\d+$/.test(filters.tag)) filter.tag = Number(filters.tag);
+  if (filters.blocked) filter.blacklisted = filters.blocked === 'yes';
   return filter;
 }
 
@@ -422,7 +445,12 @@ function countsLine(view: ViewContext, counts: FollowerCounts): Html {
   </p>`;
 }
 
-function filterForm(view: ViewContext, filters: Filters, errors: FieldErrors): Html {
+function filterForm(
+  view: ViewContext,
+  filters: Filters,
+  errors: FieldErrors,
+  tags: ReadonlyArray<{ id: number; name: string }>,
+): Html {
   return html`<form method="get" action="/admin/followers" class="inline" role="search">
     ${view.appid !== view.primaryAppid ? html`<input type="hidden" name="appid" value="${view.appid}" />` : ''}
     ${inputField({ name: 'q', label: 'OpenID or UnionID', type: 'search', value: filters.q, error: errors['q'], placeholder: 'o… (the first characters)' })}
@@ -439,6 +467,24 @@ function filterForm(view: ViewContext, filters: Filters, errors: FieldErrors): H
       ],
     })}
     ${selectField({
+      name: 'tag',
+      label: 'Tag',
+      value: filters.tag,
+      error: errors['tag'],
+      choices: [{ value: '', label: 'Any' }, ...tags.map((t) => ({ value: String(t.id), label: t.name }))],
+    })}
+    ${selectField({
+      name: 'blocked',
+      label: 'Blacklist',
+      value: filters.blocked,
+      error: errors['blocked'],
+      choices: [
+        { value: '', label: 'Any' },
+        { value: 'yes', label: 'Blocked' },
+        { value: 'no', label: 'Not blocked' },
+      ],
+    })}
+    ${selectField({
       name: 'sort',
       label: 'Order',
       value: filters.sortParam,
@@ -451,7 +497,7 @@ function filterForm(view: ViewContext, filters: Filters, errors: FieldErrors): H
 
 function followerTable(view: ViewContext, followers: readonly Follower[], filters: Filters): Html {
   if (followers.length === 0) {
-    const filtered = filters.q || filters.scene || filters.subscribed;
+    const filtered = filters.q || filters.scene || filters.subscribed || filters.tag || filters.blocked;
     return html`<p class="muted">
       ${filtered ? 'No follower matches these filters.' : html`No followers yet. They appear here as people follow the account (or after <code>wxoa sync</code>).`}
     </p>`;

@@ -34,6 +34,7 @@ const NAV: ReadonlyArray<{
 }> = [
   { section: 'followers', label: 'Followers', path: '/admin/followers' },
   { section: 'people', label: 'People', path: '/admin/people' },
+  { section: 'tags', label: 'Tags', path: '/admin/tags' },
   { section: 'conversations', label: 'Conversations', path: '/admin/conversations' },
   { section: 'campaigns', label: 'Campaigns', path: '/admin/campaigns' },
   { section: 'menu', label: 'Menu', path: '/admin/menu' },

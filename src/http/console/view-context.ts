@@ -3,7 +3,7 @@ import type { ConsoleSession } from './console-session.js';
 
 /** The console's pages, as the navigation names them. */
 export type Section =
-  'followers' | 'conversations' | 'campaigns' | 'menu' | 'simulator' | 'people' | 'component';
+  'followers' | 'conversations' | 'campaigns' | 'menu' | 'simulator' | 'people' | 'component' | 'tags';
 
 /** What every signed-in page knows about the request: who, which account, sandbox or not. */
 export interface ViewContext {

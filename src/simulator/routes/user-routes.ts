@@ -74,6 +74,8 @@ export function userRoutes(router: Router, world: World): void {
     // The doc limits remarks to 30 characters without naming a code; 40035 "invalid args" is chosen.
     if (typeof remark !== 'string' || [...remark].length > REMARK_CHARS)
       throw wxError(40035, 'remark: up to 30 characters');
+    // What WeChat does in practice (§6.4b): past about 30 bytes of UTF-8 the call fails.
+    if (Buffer.byteLength(remark, 'utf8') > REMARK_CHARS) throw wxError(40092, 'remark too long');
     f.remark = remark;
     return OK;
   });
@@ -107,9 +109,12 @@ export function userRoutes(router: Router, world: World): void {
       const tagid = body['tagid'];
       if (typeof tagid !== 'number' || !account.tags.has(tagid)) throw wxError(45159);
       const users = list.map((openid) => follower(account, openid));
+      // All or nothing, as WeChat answers one code for the call: every follower is checked first.
+      if (users.some((f) => !f.subscribed)) throw wxError(40003);
+      if (add && users.some((f) => !f.tagIds.includes(tagid) && f.tagIds.length >= TAGS_PER_USER))
+        throw wxError(45059);
       for (const f of users) {
         if (add && !f.tagIds.includes(tagid)) {
-          if (f.tagIds.length >= TAGS_PER_USER) throw wxError(45059);
           f.tagIds.push(tagid);
         } else if (!add) {
           f.tagIds = f.tagIds.filter((id) => id !== tagid);

@@ -10,9 +10,10 @@ import { syncRuns } from './0008-sync-runs.js';
 import { dataScale } from './0009-data-scale.js';
 import { conversationCountTriggers } from './0010-conversation-count-triggers.js';
 import { compactFollowerEvents } from './0011-compact-follower-events.js';
-import { adminReadIndexes } from './0015-admin-read-indexes.js';
 import { identities } from './0012-identities.js';
 import { component } from './0013-component.js';
+import { followerManagement } from './0014-follower-management.js';
+import { adminReadIndexes } from './0015-admin-read-indexes.js';
 
 /** Every schema step, oldest first. Append only. */
 export const migrations: readonly Migration[] = [
@@ -27,7 +28,8 @@ export const migrations: readonly Migration[] = [
   dataScale,
   conversationCountTriggers,
   compactFollowerEvents,
-  adminReadIndexes,
   identities,
   component,
+  followerManagement,
+  adminReadIndexes,
 ];
