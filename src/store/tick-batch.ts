@@ -72,8 +72,8 @@ async function flush(db: Db, queue: Pending[]): Promise<void> {
  * Gathers the items that arrive during one turn of the event loop and hands them to `run` together, as ONE
  * multi-row statement: on PostgreSQL each statement is a round trip and a backend's work, so under load the
  * pushes of a turn share one (issue 11: "several concurrent pushes' writes batched into one multi-row
- * statement"). `run` resolves to one result per item, in order. If it fails, every item of the batch fails
- * with its error (each caller treats that as its own statement failing).
+ * statement"). `run` resolves to one result per item, in order. If a batch of several fails, each item is
+ * tried again alone, so a bad item (or a deadlock with another instance) fails only its own caller.
  */
 export class TurnBatch<I, O> {
   #items: I[] = [];
@@ -97,7 +97,18 @@ export class TurnBatch<I, O> {
       const results = await this.run(items);
       waiting.forEach((w, i) => w.resolve(results[i] as O));
     } catch (error) {
-      for (const w of waiting) w.reject(error);
+      if (items.length === 1) {
+        waiting[0]?.reject(error);
+        return;
+      }
+      await Promise.all(
+        items.map((item, i) =>
+          this.run([item]).then(
+            (results) => waiting[i]?.resolve(results[0] as O),
+            (alone: unknown) => waiting[i]?.reject(alone),
+          ),
+        ),
+      );
     }
   }
 }

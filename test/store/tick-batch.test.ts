@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Db, Queryable } from '../../src/store/db.js';
 import { openSqliteDb } from '../../src/store/sqlite-db.js';
-import { batchedWrite } from '../../src/store/tick-batch.js';
+import { batchedWrite, TurnBatch } from '../../src/store/tick-batch.js';
 
 /** A database that counts the transactions it opens (the batch's unit of commit). */
 function counting(db: Db): Db & { transactions: number } {
@@ -171,5 +171,22 @@ describe('store tick batch (batchedWrite)', () => {
     // Started synchronously, not deferred to the end of the turn.
     expect(calls).to.deep.equal(['transaction', 'atomic body', 'plain body on the pool']);
     await Promise.all([atomic, plain]);
+  });
+});
+
+describe('store turn batch (TurnBatch)', () => {
+  it('runs the items of a turn together, and when that fails each alone, failing only the bad one', async () => {
+    const runs: string[][] = [];
+    const batch = new TurnBatch<string, string>(async (items) => {
+      runs.push(items);
+      if (items.includes('bad')) throw new Error('bad item');
+      return items.map((item) => `${item}!`);
+    });
+    const results = await Promise.allSettled(['a', 'bad', 'c'].map((item) => batch.add(item)));
+    expect(
+      results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
+    ).to.deep.equal(['a!', 'bad item', 'c!']);
+    expect(runs).to.deep.equal([['a', 'bad', 'c'], ['a'], ['bad'], ['c']]);
+    expect(await batch.add('d')).to.equal('d!');
   });
 });
