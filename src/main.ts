@@ -165,7 +165,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   let effective = config;
   let simulator: Simulator | null = null;
-  const { openStore } = await import('./store/index.js');
+  const { openStore, acquireServeLock } = await import('./store/index.js');
+  // One server per SQLite file (serve-lock.ts says why); taken before the simulator's state is touched.
+  const serveLock = acquireServeLock(config.databaseUrl);
   let createdDatabase = false;
   let store: Store;
   try {
@@ -174,6 +176,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       onMigrated: (applied) => (createdDatabase = applied.includes(1)),
     });
   } catch (err) {
+    serveLock.release();
     throw explainDatabaseError(err, config.databaseUrl);
   }
   if (config.sandbox) {
@@ -244,6 +247,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await wxoa?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     await simulator?.close().catch(() => undefined);
+    serveLock.release();
     throw err;
   }
   const running = wxoa;
@@ -295,6 +299,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await store.close();
       if (simulator) removeSandboxState(statePath);
       await simulator?.close();
+      serveLock.release();
     },
   };
 }

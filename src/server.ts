@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -162,10 +163,19 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   const ownStore = !options.store;
   const store = options.store ?? (await openStore(config.databaseUrl, { logger }));
 
+  // A scrape answers with a count at most 15 s old, refreshed behind it: counting the queue walks its index
+  // (about 200 ms for 100 000 waiting followers on PostgreSQL), and /metrics should cost a scrape nothing.
+  // The first scrape waits for the count; a failed refresh drops it, so the next scrape says the database is out.
+  const pendingCounts = new LRUCache<string, number>({
+    max: 1_000,
+    ttl: 15_000,
+    allowStale: true,
+    fetchMethod: (appid) => store.admin.followers.pendingEnrichment(appid),
+  });
   const metrics = new ServerMetrics({
     appids: accounts.map((a) => a.appid),
     // A count over the enrichment queue (a million rows after a sync): read off the push thread.
-    pendingEnrichment: (appid) => store.admin.followers.pendingEnrichment(appid),
+    pendingEnrichment: async (appid) => (await pendingCounts.fetch(appid)) ?? 0,
     logger,
   });
   const apis = new Map<string, WechatApi>();

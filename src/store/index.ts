@@ -13,6 +13,7 @@ import type { Store } from './types.js';
 export type * from './types.js';
 export { DatabaseUrlError, InvalidCursorError, SchemaVersionError } from './errors.js';
 export { parseDatabaseUrl, type DatabaseTarget } from './database-url.js';
+export { acquireServeLock, ServeLockError, type ServeLock } from './serve-lock.js';
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {

@@ -240,6 +240,32 @@ describe('wxoa serve', function () {
     }
   });
 
+  it('refuses a second server on a SQLite file another one serves, and starts once that one is gone', async () => {
+    // One process serves a SQLite file: its retry claims are held in that process (sql-reply-store.ts), so a
+    // second one would run a retried push's handlers again. Several instances take PostgreSQL.
+    const lockEnv = { ...env, DATABASE_URL: `sqlite:${join(dir, 'locked.db')}` };
+    const first = await serveCli(lockEnv, dir);
+    started.push(first.child);
+    const port = await freePort();
+    const second = await runCli(['serve'], {
+      cwd: dir,
+      env: { ...lockEnv, PORT: String(port), HOST: '127.0.0.1' },
+      timeoutMs: 20_000,
+    });
+    expect(second.code).to.equal(1);
+    expect(second.stderr).to.contain('another wxoa server is serving');
+    expect(second.stderr).to.contain('PostgreSQL');
+    // Other commands still open the file while it is served.
+    const sync = await runCli(['qrcode', 'list'], { cwd: dir, env: lockEnv });
+    expect(sync.code, sync.stderr).to.equal(0);
+    // A killed server leaves no lock behind: the operating system drops it with the process.
+    first.child.kill('SIGKILL');
+    await first.exit;
+    const third = await serveCli(lockEnv, dir);
+    started.push(third.child);
+    expect(await answers(`${third.url}/healthz/live`)).to.equal(true);
+  });
+
   it('runs in sandbox mode without WECHAT_APPID, with its own simulator and console', async () => {
     const server = await serveCli(
       {
