@@ -20,7 +20,7 @@ import type { Wxoa } from './server.js';
 import type { Simulator } from './simulator/index.js';
 import { assertPortFree, databaseLocation, explainDatabaseError, StartupError } from './startup-errors.js';
 import { parseDatabaseUrl } from './store/database-url.js';
-import type { Store } from './store/index.js';
+import type { ServeLock, Store } from './store/index.js';
 import { apiFailureRecorder, WechatApi } from './wechat-api/index.js';
 
 /**
@@ -165,20 +165,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   let effective = config;
   let simulator: Simulator | null = null;
-  const { openStore, acquireServeLock } = await import('./store/index.js');
-  // One server per SQLite file (serve-lock.ts says why); taken before the simulator's state is touched.
-  const serveLock = acquireServeLock(config.databaseUrl);
+  const { openStore, acquireServeLock, ServeLockError } = await import('./store/index.js');
+  let serveLock: ServeLock | undefined;
   let createdDatabase = false;
   let store: Store;
   try {
+    // One server per SQLite file (serve-lock.ts says why); taken before the simulator's state is touched.
+    serveLock = acquireServeLock(config.databaseUrl);
     store = await openStore(config.databaseUrl, {
       logger,
       onMigrated: (applied) => (createdDatabase = applied.includes(1)),
     });
   } catch (err) {
-    serveLock.release();
+    serveLock?.release();
+    if (err instanceof ServeLockError) throw err;
     throw explainDatabaseError(err, config.databaseUrl);
   }
+  const heldLock = serveLock;
   if (config.sandbox) {
     const { startSimulator } = await import('./simulator/index.js');
     simulator = await startSimulator({
@@ -247,7 +250,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await wxoa?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     await simulator?.close().catch(() => undefined);
-    serveLock.release();
+    heldLock.release();
     throw err;
   }
   const running = wxoa;
@@ -299,7 +302,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await store.close();
       if (simulator) removeSandboxState(statePath);
       await simulator?.close();
-      serveLock.release();
+      heldLock.release();
     },
   };
 }

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { parseDatabaseUrl } from './database-url.js';
 
@@ -31,6 +33,8 @@ export interface ServeLock {
 export function acquireServeLock(databaseUrl: string): ServeLock {
   const target = parseDatabaseUrl(databaseUrl);
   if (target.kind !== 'sqlite' || target.path === ':memory:') return { release() {} };
+  // The database's folder may not exist yet: the store creates it the same way when it opens the file.
+  mkdirSync(dirname(resolve(target.path)), { recursive: true, mode: 0o700 });
   const lock = new Database(`${target.path}.serve-lock`, { timeout: 0 });
   try {
     // Rollback journal (not WAL): the exclusive lock then covers the whole file and is held until closed.
