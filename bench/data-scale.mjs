@@ -32,7 +32,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { APPID, loadFollowers, loaded, openid } from './lib/scale-load.mjs';
-import { startThrowawayPostgres } from './lib/throwaway-postgres.mjs';
+import { startBenchPostgres } from './lib/postgres-cluster.mjs';
 
 const { fetch, AbortController } = globalThis;
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -313,13 +313,15 @@ if (args.database) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const pg = await startThrowawayPostgres();
-  if (pg.skipped) {
-    console.log(`\nPostgreSQL: skipped (${pg.skipped})`);
+  const pg = await startBenchPostgres();
+  if (pg.unavailable) {
+    console.log(`\nPostgreSQL: skipped (${pg.unavailable})`);
   } else {
     try {
       console.log('');
-      await measure(pg.url);
+      // A fresh database: on the bench's own cluster as empty as its `postgres` one, and on a server named by
+      // WXOA_BENCH_POSTGRES_URL it leaves that server's own databases alone.
+      await measure(await pg.createDatabase());
     } finally {
       pg.stop();
     }

@@ -1,8 +1,9 @@
 /**
- * A throwaway PostgreSQL cluster for the bench's full-server rows, as test/support/postgres.ts and .ci/run
- * start one: initdb into a temp dir, 127.0.0.1 on a free port, fsync off (throwaway data), run as the
- * system user `wxoa-pg` when the bench runs as root. `WXOA_BENCH_POSTGRES_URL` uses a running server
- * instead. Returns null, with the reason, when there are no PostgreSQL server binaries.
+ * A throwaway PostgreSQL cluster for the bench (run.mjs's full-server rows and data-scale.mjs), as
+ * test/support/postgres.ts and .ci/run start one: initdb into a temp dir, 127.0.0.1 on a free port, fsync off
+ * (throwaway data), run as the system user `wxoa-pg` when the bench runs as root. `WXOA_BENCH_POSTGRES_URL`
+ * uses a running server instead. Returns `{ unavailable: reason }` when there are no PostgreSQL server
+ * binaries (or, as root, no `wxoa-pg` to run them as).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
@@ -51,6 +52,8 @@ export async function startBenchPostgres() {
     const bin = findBin();
     if (!bin)
       return { unavailable: 'no PostgreSQL server binaries (initdb, pg_ctl) and no WXOA_BENCH_POSTGRES_URL' };
+    if (process.getuid?.() === 0 && spawnSync('id', ['-u', USER], { stdio: 'ignore' }).status !== 0)
+      return { unavailable: `running as root and no system user ${USER} to run PostgreSQL as` };
     const dir = mkdtempSync(path.join(os.tmpdir(), 'wxoa-bench-pg-'));
     const data = path.join(dir, 'data');
     dataDir = data;
