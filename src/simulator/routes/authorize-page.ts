@@ -26,25 +26,13 @@ const STATE_SHAPE = /^[A-Za-z0-9]{1,128}$/;
 export function authorizeRoutes(router: Router, world: World): void {
   router.get('/connect/oauth2/authorize', (ctx) => {
     const q = queryOf(ctx);
-    const fail = (code: number, message: string): void => {
-      ctx.state['errcode'] = code;
-      ctx.status = 400;
-      ctx.type = 'html';
-      ctx.body = page('Authorization error', `<p>Error ${code}: ${escapeXml(message)}</p>`);
-    };
+    const fail = pageError(ctx, 'Authorization error');
     if (!q['appid']) return fail(10012, 'appid is missing');
     const account = world.accounts.get(q['appid']);
     ctx.state['appid'] = q['appid'];
     if (!account) return fail(40013, 'invalid appid');
-    if (!q['redirect_uri']) return fail(10011, 'redirect_uri is missing');
-    let redirect: URL;
-    try {
-      redirect = new URL(q['redirect_uri']);
-    } catch {
-      return fail(10003, 'redirect_uri is not an absolute URL');
-    }
-    if (redirect.protocol !== 'http:' && redirect.protocol !== 'https:')
-      return fail(10003, 'redirect_uri must be http(s)');
+    const redirect = redirectUri(q['redirect_uri']);
+    if (!(redirect instanceof URL)) return fail(...redirect);
     if (account.oauthDomains.length > 0 && !account.oauthDomains.includes(redirect.host)) {
       return fail(
         10003,
@@ -57,8 +45,7 @@ export function authorizeRoutes(router: Router, world: World): void {
     if (scope !== 'snsapi_base' && scope !== 'snsapi_userinfo')
       return fail(10005, `scope ${scope} is not allowed`);
     const state = q['state'] ?? '';
-    if (state !== '' && !STATE_SHAPE.test(state))
-      return fail(10013, 'state must be [a-zA-Z0-9], at most 128 bytes');
+    if (!stateOk(state)) return fail(10013, 'state must be [a-zA-Z0-9], at most 128 bytes');
 
     let who: Follower | undefined;
     if (q['sim_openid']) {
@@ -101,6 +88,35 @@ export function authorizeRoutes(router: Router, world: World): void {
         `<p><a id="approve" href="${choice('approve')}">Approve</a> · <a id="refuse" href="${choice('refuse')}">Refuse</a></p>`,
     );
   });
+}
+
+/** A sign-in page's error: 400 with WeChat's code in a page titled `title` (and in the request log). */
+export function pageError(ctx: Context, title: string): (code: number, message: string) => void {
+  return (code, message) => {
+    ctx.state['errcode'] = code;
+    ctx.status = 400;
+    ctx.type = 'html';
+    ctx.body = page(title, `<p>Error ${code}: ${escapeXml(message)}</p>`);
+  };
+}
+
+/** redirect_uri as the sign-in pages check it: present (10011), an absolute http(s) URL (10003). */
+export function redirectUri(raw: string | undefined): URL | [code: number, message: string] {
+  if (!raw) return [10011, 'redirect_uri is missing'];
+  let redirect: URL;
+  try {
+    redirect = new URL(raw);
+  } catch {
+    return [10003, 'redirect_uri is not an absolute URL'];
+  }
+  if (redirect.protocol !== 'http:' && redirect.protocol !== 'https:')
+    return [10003, 'redirect_uri must be http(s)'];
+  return redirect;
+}
+
+/** The state's documented shape, [a-zA-Z0-9]{0,128} (WeChat answers 10013 otherwise). */
+export function stateOk(state: string): boolean {
+  return state === '' || STATE_SHAPE.test(state);
 }
 
 /**

@@ -6,7 +6,8 @@ import { escapeXml } from '../qr-image.js';
 import { SimulatorError } from '../simulator-error.js';
 import type { MessageMode, MisbehaveRule } from '../types.js';
 import type { World } from '../world.js';
-import { isRecord, queryOf, readRawBody } from './api-kit.js';
+import { queryOf } from './api-kit.js';
+import { controlBody, optionalText } from './control-body.js';
 
 /**
  * The JSON control API, for a separate process (the console, `npx wxoa simulator`) to drive the simulator.
@@ -280,26 +281,6 @@ function knownFollower(world: World, ctx: Context & { params: Record<string, str
   if (!follower)
     throw new SimulatorError('not_found', `no openid ${ctx.params['openid']} in ${account.appid}`);
   return follower;
-}
-
-async function controlBody(ctx: Context): Promise<Record<string, unknown>> {
-  const raw = await readRawBody(ctx.req);
-  if (raw.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new SimulatorError('invalid', 'the body must be JSON');
-  }
-  if (!isRecord(parsed)) throw new SimulatorError('invalid', 'the body must be a JSON object');
-  return parsed;
-}
-
-function optionalText(body: Record<string, unknown>, name: string): string | undefined {
-  const v = body[name];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new SimulatorError('invalid', `${name} must be a string`);
-  return v;
 }
 
 function requiredText(body: Record<string, unknown>, name: string): string {

@@ -1,15 +1,14 @@
 import type { Router } from '@koa/router';
-import type { Context } from 'koa';
 import type { OpenApp } from '../open-app.js';
 import type { Person } from '../person.js';
 import { escapeXml } from '../qr-image.js';
 import { SimulatorError } from '../simulator-error.js';
 import type { OpenAppType } from '../types.js';
 import type { World } from '../world.js';
-import { isRecord, queryOf, readRawBody } from './api-kit.js';
-import { finish, page } from './authorize-page.js';
+import { queryOf } from './api-kit.js';
+import { controlBody, optionalText } from './control-body.js';
+import { finish, page, pageError, redirectUri, stateOk } from './authorize-page.js';
 
-const STATE_SHAPE = /^[A-Za-z0-9]{1,128}$/;
 /** People offered on the QR page: enough to pick from, few enough to read. */
 const PAGE_PEOPLE = 20;
 
@@ -30,31 +29,18 @@ const PAGE_PEOPLE = 20;
 export function openPlatformRoutes(router: Router, world: World): void {
   router.get('/connect/qrconnect', (ctx) => {
     const q = queryOf(ctx);
-    const fail = (code: number, message: string): void => {
-      ctx.state['errcode'] = code;
-      ctx.status = 400;
-      ctx.type = 'html';
-      ctx.body = page('Sign-in error', `<p>Error ${code}: ${escapeXml(message)}</p>`);
-    };
+    const fail = pageError(ctx, 'Sign-in error');
     if (!q['appid']) return fail(10012, 'appid is missing');
     ctx.state['appid'] = q['appid'];
     const app = world.apps.get(q['appid']);
     if (!app || app.type !== 'website') return fail(40013, 'invalid appid (not a website app)');
-    if (!q['redirect_uri']) return fail(10011, 'redirect_uri is missing');
-    let redirect: URL;
-    try {
-      redirect = new URL(q['redirect_uri']);
-    } catch {
-      return fail(10003, 'redirect_uri is not an absolute URL');
-    }
-    if (redirect.protocol !== 'http:' && redirect.protocol !== 'https:')
-      return fail(10003, 'redirect_uri must be http(s)');
+    const redirect = redirectUri(q['redirect_uri']);
+    if (!(redirect instanceof URL)) return fail(...redirect);
     if (q['response_type'] !== 'code') return fail(40035, 'response_type must be code');
     if (!q['scope']) return fail(10010, 'scope is missing');
     if (q['scope'] !== 'snsapi_login') return fail(10005, `scope ${q['scope']} is not allowed`);
     const state = q['state'] ?? '';
-    if (state !== '' && !STATE_SHAPE.test(state))
-      return fail(10013, 'state must be [a-zA-Z0-9], at most 128 bytes');
+    if (!stateOk(state)) return fail(10013, 'state must be [a-zA-Z0-9], at most 128 bytes');
 
     const action = q['sim_action'];
     if (action === 'refuse') return finish(ctx, redirect, state, undefined);
@@ -96,10 +82,10 @@ export function openPlatformRoutes(router: Router, world: World): void {
     if (bound !== undefined && typeof bound !== 'boolean')
       throw new SimulatorError('invalid', 'bound must be a boolean');
     const app = world.createApp({
-      type: text(body, 'type') as OpenAppType,
-      appid: text(body, 'appid'),
-      appsecret: text(body, 'appsecret'),
-      name: text(body, 'name'),
+      type: optionalText(body, 'type') as OpenAppType,
+      appid: optionalText(body, 'appid'),
+      appsecret: optionalText(body, 'appsecret'),
+      name: optionalText(body, 'name'),
       bound,
     });
     ctx.status = 201;
@@ -127,7 +113,7 @@ export function appView(a: OpenApp): Record<string, unknown> {
 }
 
 function personOf(world: World, body: Record<string, unknown>, create: boolean): Person {
-  const unionid = text(body, 'unionid');
+  const unionid = optionalText(body, 'unionid');
   if (unionid === undefined) {
     if (create) return world.createPerson();
     throw new SimulatorError('invalid', 'unionid is required');
@@ -135,24 +121,4 @@ function personOf(world: World, body: Record<string, unknown>, create: boolean):
   const person = world.persons.get(unionid);
   if (!person) throw new SimulatorError('not_found', `no person with unionid ${unionid}`);
   return person;
-}
-
-function text(body: Record<string, unknown>, name: string): string | undefined {
-  const v = body[name];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new SimulatorError('invalid', `${name} must be a string`);
-  return v;
-}
-
-async function controlBody(ctx: Context): Promise<Record<string, unknown>> {
-  const raw = await readRawBody(ctx.req);
-  if (raw.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new SimulatorError('invalid', 'the body must be JSON');
-  }
-  if (!isRecord(parsed)) throw new SimulatorError('invalid', 'the body must be a JSON object');
-  return parsed;
 }
