@@ -106,17 +106,16 @@ export function oauthRouter(options: OAuthRouterOptions): Router {
     ctx.cookies.set(name, value, { httpOnly: true, sameSite: 'lax', secure, path, maxAge, overwrite: true });
   };
 
-  router.get(`${prefix}/authorize`, async (ctx) => {
-    noStore(ctx);
-    const target = single(ctx, 'target');
-    const scope = single(ctx, 'scope');
-    if (target === null || scope === null)
-      return page(ctx, 400, 'Bad request', 'Each parameter may be given once.');
+  /**
+   * Sends the browser to WeChat's sign-in page that `start` names, with the browser's id in its cookie; a
+   * bad request answers a 400 page with its message.
+   */
+  const startSignIn = async (ctx: Context, start: (browserId: string) => Promise<string>): Promise<void> => {
     // Reuse this browser's id when its cookie is genuine, so sign-ins started in two tabs both work.
     const browserId = readBrowserId(ctx, secret) ?? mintBrowserId();
     let location: string;
     try {
-      location = await flow.start({ target, scope, browserId });
+      location = await start(browserId);
     } catch (err) {
       if (err instanceof OAuthRequestError) return page(ctx, 400, 'Bad request', err.message);
       throw err;
@@ -125,6 +124,15 @@ export function oauthRouter(options: OAuthRouterOptions): Router {
     ctx.status = 302;
     ctx.set('Location', location);
     ctx.body = '';
+  };
+
+  router.get(`${prefix}/authorize`, async (ctx) => {
+    noStore(ctx);
+    const target = single(ctx, 'target');
+    const scope = single(ctx, 'scope');
+    if (target === null || scope === null)
+      return page(ctx, 400, 'Bad request', 'Each parameter may be given once.');
+    await startSignIn(ctx, (browserId) => flow.start({ target, scope, browserId }));
   });
 
   router.get(`${prefix}/login`, async (ctx) => {
@@ -140,18 +148,7 @@ export function oauthRouter(options: OAuthRouterOptions): Router {
       return page(ctx, 400, 'Bad request', 'Several website apps are configured: name one with appid=.');
     const chosen = appid ?? [...websites.keys()][0]!;
     if (!websites.has(chosen)) return page(ctx, 404, 'Not found', 'No website app with this AppID.');
-    const browserId = readBrowserId(ctx, secret) ?? mintBrowserId();
-    let location: string;
-    try {
-      location = await flow.startWebsite({ target, appid: chosen, browserId });
-    } catch (err) {
-      if (err instanceof OAuthRequestError) return page(ctx, 400, 'Bad request', err.message);
-      throw err;
-    }
-    setCookie(ctx, BROWSER_COOKIE, signCookieValue(browserId, secret), prefix, BROWSER_COOKIE_TTL_MS);
-    ctx.status = 302;
-    ctx.set('Location', location);
-    ctx.body = '';
+    await startSignIn(ctx, (browserId) => flow.startWebsite({ target, appid: chosen, browserId }));
   });
 
   router.get(`${prefix}/callback`, async (ctx) => {
