@@ -27,22 +27,12 @@ const STATE_PATTERN = /^[A-Za-z0-9]{0,128}$/;
  * `#wechat_redirect`, both of which WeChat insists on. Throws RangeError for a state WeChat would mangle.
  */
 export function buildOAuthAuthorizeUrl(opts: OAuthAuthorizeUrlOptions): string {
-  if (!STATE_PATTERN.test(opts.state)) {
-    throw new RangeError('OAuth state must be at most 128 letters and digits ([a-zA-Z0-9])');
-  }
-  const base = (opts.openBase ?? DEFAULT_OPEN_BASE).replace(/\/+$/, '');
-  const query = [
-    `appid=${encodeURIComponent(opts.appid)}`,
-    `redirect_uri=${encodeURIComponent(opts.redirectUri)}`,
-    'response_type=code',
-    `scope=${opts.scope}`,
-    `state=${opts.state}`,
+  return signInUrl('/connect/oauth2/authorize', opts, opts.scope, [
     ...(opts.forcePopup === true ? ['forcePopup=true'] : []),
     ...(opts.componentAppid !== undefined
       ? [`component_appid=${encodeURIComponent(opts.componentAppid)}`]
       : []),
-  ].join('&');
-  return `${base}/connect/oauth2/authorize?${query}#wechat_redirect`;
+  ]);
 }
 
 /**
@@ -50,6 +40,16 @@ export function buildOAuthAuthorizeUrl(opts: OAuthAuthorizeUrlOptions): string {
  * `/connect/qrconnect?appid&redirect_uri&response_type=code&scope=snsapi_login&state#wechat_redirect`.
  */
 export function buildQrConnectUrl(opts: Omit<OAuthAuthorizeUrlOptions, 'scope' | 'forcePopup'>): string {
+  return signInUrl('/connect/qrconnect', opts, 'snsapi_login', []);
+}
+
+/** Either sign-in page's link: the common parameters in WeChat's order, then `extra`. */
+function signInUrl(
+  path: string,
+  opts: Pick<OAuthAuthorizeUrlOptions, 'appid' | 'redirectUri' | 'state' | 'openBase'>,
+  scope: string,
+  extra: string[],
+): string {
   if (!STATE_PATTERN.test(opts.state)) {
     throw new RangeError('OAuth state must be at most 128 letters and digits ([a-zA-Z0-9])');
   }
@@ -58,8 +58,9 @@ export function buildQrConnectUrl(opts: Omit<OAuthAuthorizeUrlOptions, 'scope' |
     `appid=${encodeURIComponent(opts.appid)}`,
     `redirect_uri=${encodeURIComponent(opts.redirectUri)}`,
     'response_type=code',
-    'scope=snsapi_login',
+    `scope=${scope}`,
     `state=${opts.state}`,
+    ...extra,
   ].join('&');
-  return `${base}/connect/qrconnect?${query}#wechat_redirect`;
+  return `${base}${path}?${query}#wechat_redirect`;
 }
