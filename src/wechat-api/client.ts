@@ -149,15 +149,7 @@ export class WechatApi {
       path: '/cgi-bin/user/get',
       ...(nextOpenid ? { query: { next_openid: nextOpenid } } : {}),
     });
-    const data = json['data'] as { openid?: unknown } | undefined;
-    const openids = Array.isArray(data?.openid) ? (data.openid as string[]) : [];
-    const next = json['next_openid'];
-    return {
-      total: numberOr(json['total'], 0),
-      count: numberOr(json['count'], openids.length),
-      openids,
-      nextOpenid: typeof next === 'string' && next !== '' ? next : null,
-    };
+    return followerPage(json);
   }
 
   /**
@@ -219,15 +211,7 @@ export class WechatApi {
       path: '/cgi-bin/tags/members/getblacklist',
       body: { begin_openid: beginOpenid ?? '' },
     });
-    const data = json['data'] as { openid?: unknown } | undefined;
-    const openids = Array.isArray(data?.openid) ? (data.openid as string[]) : [];
-    const next = json['next_openid'];
-    return {
-      total: numberOr(json['total'], 0),
-      count: numberOr(json['count'], openids.length),
-      openids,
-      nextOpenid: typeof next === 'string' && next !== '' ? next : null,
-    };
+    return followerPage(json);
   }
 
   /** `tags/members/batchblacklist` or `batchunblacklist` (§6.4b): at most 20 OpenIDs, sent as given. */
@@ -446,6 +430,19 @@ function requireString(json: WechatResponse, key: string, path: string): string 
     status: 200,
     detail: `answered without ${key}`,
   });
+}
+
+/** A page of OpenIDs as `user/get` and `tags/members/getblacklist` answer it (§6.3, §6.4b). */
+function followerPage(json: WechatResponse): FollowerPage {
+  const data = json['data'] as { openid?: unknown } | undefined;
+  const openids = Array.isArray(data?.openid) ? (data.openid as string[]) : [];
+  const next = json['next_openid'];
+  return {
+    total: numberOr(json['total'], 0),
+    count: numberOr(json['count'], openids.length),
+    openids,
+    nextOpenid: typeof next === 'string' && next !== '' ? next : null,
+  };
 }
 
 function numberOr(value: unknown, fallback: number): number {
