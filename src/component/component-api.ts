@@ -1,6 +1,7 @@
 import { silentLogger, withBindings, type Logger } from '../logger.js';
 import { ACCESS_TOKEN_ERROR_CODES } from '../wechat-api/error-hints.js';
-import { WechatApiError, WechatHttpError } from '../wechat-api/errors.js';
+import { WechatApiError } from '../wechat-api/errors.js';
+import { missingField, numberOr, requireString } from '../wechat-api/response-fields.js';
 import type { ApiOutcomeListener } from '../wechat-api/api-failure.js';
 import type { StoredToken, TokenStore } from '../wechat-api/token-store.js';
 import { isTokenUsable } from '../wechat-api/token-usable.js';
@@ -115,8 +116,8 @@ export class ComponentApi {
       },
       secrets: [this.#component.appsecret, ticket.ticket],
     });
-    const token = text(json, 'component_access_token', path);
-    const expiresIn = number(json['expires_in'], 7200);
+    const token = requireString(json, 'component_access_token', path);
+    const expiresIn = numberOr(json['expires_in'], 7200);
     this.#logger.info({ expiresIn }, 'component_access_token refreshed');
     return { token, expiresAt: this.#clock() + expiresIn * 1000 };
   }
@@ -125,7 +126,7 @@ export class ComponentApi {
   async preAuthCode(): Promise<{ code: string; expiresIn: number }> {
     const path = '/cgi-bin/component/api_create_preauthcode';
     const json = await this.#call({ method: 'POST', path, body: { component_appid: this.appid } });
-    return { code: text(json, 'pre_auth_code', path), expiresIn: number(json['expires_in'], 600) };
+    return { code: requireString(json, 'pre_auth_code', path), expiresIn: numberOr(json['expires_in'], 600) };
   }
 
   /** `api_query_auth`: exchanges an authorization code (single use: never retried after a timeout). */
@@ -141,13 +142,13 @@ export class ComponentApi {
       [authorizationCode],
     );
     const info = json['authorization_info'];
-    if (typeof info !== 'object' || info === null) throw missing(path, 'authorization_info');
+    if (typeof info !== 'object' || info === null) throw missingField(path, 'authorization_info');
     const i = info as WechatResponse;
     return {
-      appid: text(i, 'authorizer_appid', path),
-      accessToken: text(i, 'authorizer_access_token', path),
-      expiresIn: number(i['expires_in'], 7200),
-      refreshToken: text(i, 'authorizer_refresh_token', path),
+      appid: requireString(i, 'authorizer_appid', path),
+      accessToken: requireString(i, 'authorizer_access_token', path),
+      expiresIn: numberOr(i['expires_in'], 7200),
+      refreshToken: requireString(i, 'authorizer_refresh_token', path),
       funcInfo: funcInfoIds(i['func_info']),
     };
   }
@@ -172,8 +173,8 @@ export class ComponentApi {
     );
     const rotated = json['authorizer_refresh_token'];
     return {
-      accessToken: text(json, 'authorizer_access_token', path),
-      expiresIn: number(json['expires_in'], 7200),
+      accessToken: requireString(json, 'authorizer_access_token', path),
+      expiresIn: numberOr(json['expires_in'], 7200),
       // WeChat may answer without one: the old one then stays valid.
       refreshToken: typeof rotated === 'string' && rotated !== '' ? rotated : refreshToken,
     };
@@ -212,11 +213,11 @@ export class ComponentApi {
           out.push({
             appid: item['authorizer_appid'],
             refreshToken: item['refresh_token'],
-            authTime: number(item['auth_time'], 0),
+            authTime: numberOr(item['auth_time'], 0),
           });
         }
       }
-      if (list.length < 500 || out.length >= number(json['total_count'], 0)) return out;
+      if (list.length < 500 || out.length >= numberOr(json['total_count'], 0)) return out;
     }
   }
 
@@ -285,23 +286,4 @@ export function funcInfoIds(value: unknown): number[] {
     if (typeof id === 'number') ids.add(id);
   }
   return [...ids].sort((a, b) => a - b);
-}
-
-function text(json: WechatResponse, key: string, path: string): string {
-  const value = json[key];
-  if (typeof value === 'string' && value !== '') return value;
-  throw missing(path, key);
-}
-
-function missing(path: string, key: string): WechatHttpError {
-  return new WechatHttpError({
-    endpoint: path,
-    kind: 'status',
-    status: 200,
-    detail: `answered without ${key}`,
-  });
-}
-
-function number(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }

@@ -4,7 +4,8 @@ import { AccessTokenProvider, type TokenEndpoint } from './access-token.js';
 import { customMessageBody, type CustomMessage } from './custom-message.js';
 import type { ApiOutcomeListener } from './api-failure.js';
 import { ACCESS_TOKEN_ERROR_CODES } from './error-hints.js';
-import { WechatApiError, WechatHttpError } from './errors.js';
+import { WechatApiError } from './errors.js';
+import { numberOr, requireString } from './response-fields.js';
 import { buildQrCodeBody, qrCodeImageUrl, type QrCodeRequest } from './qrcode-request.js';
 import type { TokenStore } from './token-store.js';
 import { ApiTransport, type ApiRequest, type WechatResponse } from './transport.js';
@@ -421,17 +422,6 @@ function withoutStatus(json: WechatResponse): WechatResponse {
   return rest;
 }
 
-function requireString(json: WechatResponse, key: string, path: string): string {
-  const value = json[key];
-  if (typeof value === 'string' && value !== '') return value;
-  throw new WechatHttpError({
-    endpoint: path,
-    kind: 'status',
-    status: 200,
-    detail: `answered without ${key}`,
-  });
-}
-
 /** A page of OpenIDs as `user/get` and `tags/members/getblacklist` answer it (§6.3, §6.4b). */
 function followerPage(json: WechatResponse): FollowerPage {
   const data = json['data'] as { openid?: unknown } | undefined;
@@ -443,10 +433,6 @@ function followerPage(json: WechatResponse): FollowerPage {
     openids,
     nextOpenid: typeof next === 'string' && next !== '' ? next : null,
   };
-}
-
-function numberOr(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
 
 function stringOr(value: unknown): string {
