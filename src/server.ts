@@ -256,6 +256,16 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   if (options.handlers) bot.use(options.handlers);
   bot.use(replyRulesHandler(rules));
 
+  // What both webhooks (the direct accounts' and the platform's) share: one bot, one reply store, one budget.
+  const webhookShared = {
+    bot,
+    replyStore: store.replies,
+    replyBudgetMs: config.replyBudgetMs,
+    timestampToleranceSeconds: config.timestampToleranceSeconds,
+    lateReplySink: conversations.lateReplySink,
+    onPassiveReply: conversations.recordPassiveReply,
+    observer: metrics.webhookObserver,
+  };
   const mainWebhook =
     accounts.length === 0
       ? null
@@ -265,14 +275,8 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
             token: a.token,
             encodingAesKey: a.encodingAesKey ?? undefined,
           })),
-          bot,
-          replyStore: store.replies,
-          replyBudgetMs: config.replyBudgetMs,
-          timestampToleranceSeconds: config.timestampToleranceSeconds,
-          lateReplySink: conversations.lateReplySink,
-          onPassiveReply: conversations.recordPassiveReply,
+          ...webhookShared,
           logger: logger.child({ module: 'webhook' }),
-          observer: metrics.webhookObserver,
         });
 
   // The authorized accounts' pushes: the same bot and stores, the platform's token and key (§9).
@@ -290,14 +294,8 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
           component.cached(appid) !== undefined
             ? { appid, token: component.config.token, crypto: component.crypto }
             : undefined,
-        bot,
-        replyStore: store.replies,
-        replyBudgetMs: config.replyBudgetMs,
-        timestampToleranceSeconds: config.timestampToleranceSeconds,
-        lateReplySink: conversations.lateReplySink,
-        onPassiveReply: conversations.recordPassiveReply,
+        ...webhookShared,
         logger: logger.child({ module: 'webhook', component: component.appid }),
-        observer: metrics.webhookObserver,
       })
     : null;
   // The Wxoa's webhook: the direct accounts', or with only a platform the authorized accounts'.
