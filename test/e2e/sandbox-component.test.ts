@@ -10,45 +10,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { finished, spawnCli, type CliResult } from '../cli/run-cli.js';
 import { Browser } from '../support/hand-browser.js';
-import { ADMIN_TOKEN, eventually, freePort } from '../support/server.js';
+import { startSandbox, stopSandbox, type Sandbox } from '../support/sandbox-process.js';
+import { ADMIN_TOKEN, eventually } from '../support/server.js';
 
 const DIRECT = 'wxsandbox000000001';
 const CONNECTED = 'wxsandbox000000002';
-
-interface Sandbox {
-  child: ChildProcess;
-  url: string;
-  simUrl: string;
-  output(): string;
-  exit: Promise<CliResult>;
-}
-
-async function startSandbox(dir: string): Promise<Sandbox> {
-  const port = await freePort();
-  const child = spawnCli(
-    ['serve'],
-    { DATABASE_URL: 'sqlite:data/wxoa.db', ADMIN_TOKEN, PORT: String(port), HOST: '127.0.0.1' },
-    dir,
-  );
-  const exit = finished(child, 90_000);
-  let exited: CliResult | null = null;
-  void exit.then((r) => (exited = r)).catch(() => undefined);
-  let printed = '';
-  child.stdout?.on('data', (chunk: string) => (printed += chunk));
-  child.stderr?.on('data', (chunk: string) => (printed += chunk));
-  await eventually(
-    'the sandbox prints its banner',
-    () => {
-      if (exited) throw new Error(`wxoa serve exited with ${exited.code}:\n${printed}`);
-      return /simulator: http:\/\/\S+/.test(printed);
-    },
-    45_000,
-  );
-  const simUrl = /simulator: (http:\/\/\S+)/.exec(printed)?.[1] ?? '';
-  return { child, url: `http://127.0.0.1:${port}`, simUrl, output: () => printed, exit };
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -143,8 +110,7 @@ describe('sandbox: component mode beside the direct sandbox account (issue 13)',
     const bob = await sim(first, `/sim/accounts/${DIRECT}/followers`);
     expect((await sim(first, `/sim/accounts/${DIRECT}/followers/${bob.openid}/follow`)).status).to.equal(200);
 
-    first.child.kill('SIGTERM');
-    expect((await first.exit).code, first.output()).to.equal(0);
+    await stopSandbox(first);
 
     const second = await startSandbox(dir);
     started.push(second.child);
@@ -161,7 +127,6 @@ describe('sandbox: component mode beside the direct sandbox account (issue 13)',
       body: JSON.stringify({ text: 'still connected' }),
     });
     expect(sent.status, JSON.stringify(sent.body)).to.equal(201);
-    second.child.kill('SIGTERM');
-    expect((await second.exit).code, second.output()).to.equal(0);
+    await stopSandbox(second);
   });
 });

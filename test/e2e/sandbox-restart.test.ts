@@ -9,50 +9,11 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { finished, runCli, spawnCli, type CliResult } from '../cli/run-cli.js';
-import { ADMIN_TOKEN, eventually, freePort } from '../support/server.js';
+import { runCli } from '../cli/run-cli.js';
+import { startSandbox, stopSandbox, type Sandbox } from '../support/sandbox-process.js';
+import { ADMIN_TOKEN, eventually } from '../support/server.js';
 
 const APPID = 'wxsandbox000000001';
-
-interface Sandbox {
-  child: ChildProcess;
-  url: string;
-  simUrl: string;
-  output(): string;
-  exit: Promise<CliResult>;
-}
-
-/** `wxoa serve` without WECHAT_APPID, until its banner names the simulator. */
-async function startSandbox(dir: string): Promise<Sandbox> {
-  const port = await freePort();
-  const child = spawnCli(
-    ['serve'],
-    { DATABASE_URL: 'sqlite:data/wxoa.db', ADMIN_TOKEN, PORT: String(port), HOST: '127.0.0.1' },
-    dir,
-  );
-  const exit = finished(child, 90_000);
-  let exited: CliResult | null = null;
-  void exit.then((r) => (exited = r)).catch(() => undefined);
-  let printed = '';
-  child.stdout?.on('data', (chunk: string) => (printed += chunk));
-  child.stderr?.on('data', (chunk: string) => (printed += chunk));
-  await eventually(
-    'the sandbox prints its banner',
-    () => {
-      if (exited) throw new Error(`wxoa serve exited with ${exited.code}:\n${printed}`);
-      return /simulator: http:\/\/\S+/.test(printed);
-    },
-    45_000,
-  );
-  const simUrl = /simulator: (http:\/\/\S+)/.exec(printed)?.[1] ?? '';
-  return { child, url: `http://127.0.0.1:${port}`, simUrl, output: () => printed, exit };
-}
-
-async function stop(sandbox: Sandbox): Promise<void> {
-  sandbox.child.kill('SIGTERM');
-  const result = await sandbox.exit;
-  expect(result.code, sandbox.output()).to.equal(0);
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -103,7 +64,7 @@ describe('sandbox restart (issue 10): the simulated WeChat is kept with the data
       async () => (await apiFollower(first, alice.openid)).unionid === alice.unionid,
       20_000,
     );
-    await stop(first);
+    await stopSandbox(first);
     // The simulated WeChat sits next to the SQLite file, readable by its owner only.
     expect((statSync(join(dir, 'data', 'wxoa.simulator.json')).mode & 0o777).toString(8)).to.equal('600');
 
@@ -142,6 +103,6 @@ describe('sandbox restart (issue 10): the simulated WeChat is kept with the data
     expect(sync.code, sync.stderr).to.equal(0);
     const after = await apiFollower(second, alice.openid);
     expect(after).to.include({ subscribed: true, unionid: alice.unionid });
-    await stop(second);
+    await stopSandbox(second);
   });
 });
