@@ -1,20 +1,7 @@
-import { existsSync } from 'node:fs';
 import { expect } from 'chai';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { collectPageProblems, launchChromium, skipWithoutChromium } from '../support/chromium.js';
 import { ADMIN_TOKEN, startConsoleServer, type ConsoleServer } from '../console/console-server.js';
-
-/** Debian's chromium, as newcomer-console.test.ts drives it: nothing is downloaded. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /**
  * Issue 10, "Sessions": the session runs out while the operator types a reply. Send takes them to the login;
@@ -29,20 +16,12 @@ describe('a reply typed when the console session ran out survives the login (bro
   const problems: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env['CI'])
-        throw new Error(`${CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)`);
-      console.log(`      (skipped: ${CHROMIUM} not found; install it with: apt-get install -y chromium)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     server = await startConsoleServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext();
     page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    collectPageProblems(page, problems);
   });
 
   after(async () => {

@@ -1,21 +1,8 @@
-import { existsSync } from 'node:fs';
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { collectPageProblems, launchChromium, skipWithoutChromium } from '../support/chromium.js';
 import type { Follower as SimFollowerState } from '../../src/simulator/follower.js';
 import { ADMIN_TOKEN, startConsoleServer, type ConsoleServer } from '../console/console-server.js';
-
-/** Debian's chromium, as newcomer-console.test.ts drives it: nothing is downloaded. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /**
  * Issue 14 in the browser: the operator creates a tag on the Tags page, puts it on a follower from the
@@ -30,19 +17,11 @@ describe('tags, remarks and the blacklist from the console (browser)', function 
   const problems: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env['CI'])
-        throw new Error(`${CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)`);
-      console.log(`      (skipped: ${CHROMIUM} not found; install it with: apt-get install -y chromium)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     server = await startConsoleServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await (await browser.newContext()).newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    collectPageProblems(page, problems);
     await page.goto(`${server.origin}/admin/login`);
     await page.locator('input[name="token"]').fill(ADMIN_TOKEN);
     await page.getByRole('button', { name: 'Log in' }).click();

@@ -1,25 +1,13 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { expect } from 'chai';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { collectPageProblems, launchChromium, skipWithoutChromium } from '../support/chromium.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { SANDBOX_ACCOUNT, startServer, type RunningServer } from '../../src/main.js';
 
-/** Debian's chromium (`apt-get install chromium`): playwright-core drives it, nothing is downloaded. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ADMIN_TOKEN = 'newcomer-e2e-admin-token-0123456789';
 /** Set to a path (e.g. docs/console.png) to save a screenshot of the console for the README. */
 const SCREENSHOT = process.env['WXOA_CONSOLE_SCREENSHOT'];
@@ -44,12 +32,7 @@ describe('a newcomer walks through the console in a browser (sandbox mode)', fun
   const problems: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env['CI'])
-        throw new Error(`${CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)`);
-      console.log(`      (skipped: ${CHROMIUM} not found; install it with: apt-get install -y chromium)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     dir = await mkdtemp(join(tmpdir(), 'wxoa-newcomer-'));
     await writeFile(
       join(dir, 'wxoa.config.json'),
@@ -79,13 +62,10 @@ describe('a newcomer walks through the console in a browser (sandbox mode)', fun
       dir,
     );
     running = await start();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    collectPageProblems(page, problems);
     page.on('dialog', (d) => {
       problems.push(`dialog: ${d.message()}`);
       void d.dismiss();
