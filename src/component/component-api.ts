@@ -74,10 +74,10 @@ export class ComponentApi {
     this.#logger = withBindings(opts.logger ?? silentLogger, { module: 'component-api' });
     this.#transport = new ApiTransport({
       apiBase: opts.apiBase,
-      fetch: opts.fetch ?? globalThis.fetch,
-      timeoutMs: opts.timeoutMs ?? 5000,
-      retries: opts.retries ?? 3,
-      backoffMs: opts.backoffMs ?? 200,
+      fetch: opts.fetch,
+      timeoutMs: opts.timeoutMs,
+      retries: opts.retries,
+      backoffMs: opts.backoffMs,
       logger: this.#logger,
       onOutcome: opts.onOutcome,
     });

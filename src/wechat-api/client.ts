@@ -97,10 +97,10 @@ export class WechatApi {
     const clock = opts.clock ?? Date.now;
     this.#transport = new ApiTransport({
       apiBase,
-      fetch: opts.fetch ?? globalThis.fetch,
-      timeoutMs: opts.timeoutMs ?? 5000,
-      retries: opts.retries ?? 3,
-      backoffMs: opts.backoffMs ?? 200,
+      fetch: opts.fetch,
+      timeoutMs: opts.timeoutMs,
+      retries: opts.retries,
+      backoffMs: opts.backoffMs,
       logger: this.#logger,
       onOutcome: opts.onOutcome,
     });

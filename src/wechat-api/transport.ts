@@ -30,13 +30,17 @@ export interface ApiRequest {
 /** A successful answer: WeChat's JSON object, `errcode` absent or 0. */
 export type WechatResponse = Record<string, unknown>;
 
-/** The transport's settings (the client passes its options through). */
+/** The transport's settings (the clients pass their options through; unset ones take the defaults). */
 export interface TransportOptions {
   apiBase: string;
-  fetch: typeof fetch;
-  timeoutMs: number;
-  retries: number;
-  backoffMs: number;
+  /** Default globalThis.fetch. */
+  fetch?: typeof fetch | undefined;
+  /** Each attempt's limit; default 5000. */
+  timeoutMs?: number | undefined;
+  /** Attempts after the first; default 3. */
+  retries?: number | undefined;
+  /** The first back-off, doubled each retry; default 200. */
+  backoffMs?: number | undefined;
   logger: Logger;
   /** Told how each request ended, after its last attempt (api-failure.ts records failures with it). */
   onOutcome?: ApiOutcomeListener | undefined;
@@ -53,10 +57,22 @@ type Attempt = { ok: true; json: WechatResponse } | { ok: false; error: Error; r
  * `-1` ("system error, retry", WECHAT-PROTOCOL.md §6.1/§7), network failures and 5xx.
  */
 export class ApiTransport {
-  readonly #opts: TransportOptions;
+  readonly #opts: TransportOptions & {
+    fetch: typeof fetch;
+    timeoutMs: number;
+    retries: number;
+    backoffMs: number;
+  };
 
   constructor(opts: TransportOptions) {
-    this.#opts = { ...opts, apiBase: opts.apiBase.replace(/\/+$/, '') };
+    this.#opts = {
+      ...opts,
+      apiBase: opts.apiBase.replace(/\/+$/, ''),
+      fetch: opts.fetch ?? globalThis.fetch,
+      timeoutMs: opts.timeoutMs ?? 5000,
+      retries: opts.retries ?? 3,
+      backoffMs: opts.backoffMs ?? 200,
+    };
   }
 
   /** Sends `req`, retrying as described above; throws WechatApiError or WechatHttpError. */
