@@ -36,6 +36,7 @@
  *   --pool N         distinct pushes signed per mode                 [auto: enough for 15k req/s]
  *   --targets LIST   comma-separated subset of the targets           [all available]
  *   --profile        start the targets with --cpu-prof and print where their CPU time went (slows them)
+ *   --profile-interval N  sampling interval of --profile in µs (node's --cpu-prof-interval)   [1000]
  *   --json FILE      also write the raw results as JSON
  *
  * Every wait is bounded: a server must print LISTENING within 15 s, each probe times out after 5 s, each
@@ -86,6 +87,7 @@ function parseArgs(argv) {
     repeat: 1,
     pool: 0,
     profile: false,
+    profileInterval: 1000,
   };
   o.targets = DEFAULT_TARGETS;
   for (let i = 0; i < argv.length; i++) {
@@ -103,6 +105,7 @@ function parseArgs(argv) {
     else if (a === '--repeat') o.repeat = Number(val());
     else if (a === '--targets') o.targets = val().split(',').filter(Boolean);
     else if (a === '--profile') o.profile = true;
+    else if (a === '--profile-interval') o.profileInterval = Number(val());
     else if (a === '--json') o.json = val();
     else if (a === '--help' || a === '-h') o.help = true;
     else throw new Error(`unknown option ${a} (see --help)`);
@@ -136,6 +139,16 @@ function cpuSeconds(pid) {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** System (kernel) CPU seconds of a process so far (Linux), or null: the rest of cpuSeconds is user time. */
+function systemCpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) / CLK_TCK;
   } catch {
     return null;
   }
@@ -272,13 +285,16 @@ function loadOptions(origin, pool, cursor, seconds, connections) {
 
 async function load(cell, pool, seconds, opts) {
   const cpu0 = cpuSeconds(cell.child.pid);
+  const sys0 = systemCpuSeconds(cell.child.pid);
   const raw = await autocannon({
     ...loadOptions(cell.origin, pool, cell.cursor, seconds, opts.connections),
     skipAggregateResult: true, // keep the histograms so the slices can be merged
   });
   const cpu1 = cpuSeconds(cell.child.pid);
+  const sys1 = systemCpuSeconds(cell.child.pid);
   cell.slices.push(raw);
   if (cpu0 !== null && cpu1 !== null) cell.cpu += cpu1 - cpu0;
+  if (sys0 !== null && sys1 !== null) cell.cpuSys += sys1 - sys0;
 }
 
 // ------------------------------------------------------------------ profile
@@ -340,11 +356,28 @@ async function runMode(mode, opts) {
   const cells = [];
   try {
     for (const [i, target] of opts.targets.entries()) {
-      const nodeArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, target)}`] : [];
+      const nodeArgs = opts.profile
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${path.join(profileDir, target)}`,
+            `--cpu-prof-interval=${opts.profileInterval}`,
+          ]
+        : [];
       const { child, origin, stderr } = await start(target, nodeArgs);
       // Probe pushes come from past the pool's end: they never collide with the load.
       const check = await verify(target, origin, mode, timestamp, opts.pool + 10 * i);
-      cells.push({ target, mode, child, origin, stderr, cursor: { next: 0 }, slices: [], cpu: 0, check });
+      cells.push({
+        target,
+        mode,
+        child,
+        origin,
+        stderr,
+        cursor: { next: 0 },
+        slices: [],
+        cpu: 0,
+        cpuSys: 0,
+        check,
+      });
       log(
         `  ${target}: ${check.errors.length ? `REPLY WRONG: ${check.errors.join('; ')}` : 'reply ok'}` +
           `${check.probes ? ` | probes ${JSON.stringify(check.probes)}` : ''}\n`,
@@ -388,6 +421,7 @@ async function runMode(mode, opts) {
       non2xx: merged.non2xx,
       errors: merged.errors + merged.timeouts,
       serverUsPerReq: cell.cpu && requests ? (1e6 * cell.cpu) / requests : null,
+      serverSysUsPerReq: cell.cpu && requests ? (1e6 * cell.cpuSys) / requests : null,
       peakRssMB: cell.peakRssMB,
       poolWrapped: TARGETS[cell.target].kind !== 'baseline' && cell.cursor.next > pool.length,
       replyErrors: cell.check.errors,
@@ -507,6 +541,17 @@ async function main() {
   for (const [i, results] of runs.entries()) {
     if (runs.length > 1) console.log(`### Run ${i + 1}\n`);
     console.log(table(results) + '\n');
+    console.log(
+      'Server CPU per request, user + system (kernel: mostly the loopback socket writes) µs: ' +
+        results
+          .filter((r) => r.serverUsPerReq !== null)
+          .map(
+            (r) =>
+              `${r.target}/${r.mode} ${fmt(r.serverUsPerReq - r.serverSysUsPerReq)} + ${fmt(r.serverSysUsPerReq)}`,
+          )
+          .join(', ') +
+        '\n',
+    );
     for (const r of results.filter((x) => x.counted)) {
       const { pushes, retries, refused, apiCalls } = r.counted;
       const calls = Object.entries(apiCalls).map(([k, v]) => `${k} ${v}`);
