@@ -40,7 +40,8 @@ export interface ReceivedPush extends CheckedPushQuery {
   message: InboundMessage;
 }
 
-const SIGNED_PARAMS = [
+/** The query parameters the webhook reads; every other one is ignored. */
+export const SIGNED_PARAMS = [
   'signature',
   'timestamp',
   'nonce',
