@@ -560,6 +560,15 @@ async function main() {
           `dedup record, ${refused} refused; WeChat API calls: ${calls.join(', ') || 'none'}\n`,
       );
     }
+    for (const m of results.filter((x) => x.target === 'wxoa-metrics')) {
+      const off = results.find((x) => x.target === 'wxoa' && x.mode === m.mode);
+      if (off) {
+        console.log(
+          `/metrics cost (${m.mode}): wxoa-metrics ${fmt(m.rps / off.rps, 3)}× wxoa's req/s, ` +
+            `${fmt(m.serverUsPerReq - off.serverUsPerReq, 1)} µs/req more server CPU (${fmt(off.serverUsPerReq)} → ${fmt(m.serverUsPerReq)})\n`,
+        );
+      }
+    }
     const probed = results.filter((r) => r.probes);
     if (probed.length) {
       console.log(
