@@ -63,6 +63,14 @@ const TARGETS = {
   wxoa: { kind: 'subject', args: [path.join(HERE, 'servers/wxoa.mjs')], cwd: HERE },
   // The full server (createWxoa) on SQLite with the simulator as WeChat's API: capture + dedup + reply.
   'wxoa-server': { kind: 'subject', args: [path.join(HERE, 'servers/wxoa-server.mjs')], cwd: HERE },
+  // Optional (--targets …,wxoa-metrics): the webhook with the server's metrics observer and /metrics on;
+  // the report prints its cost against `wxoa` (issue 11: at most 3 % of throughput).
+  'wxoa-metrics': {
+    kind: 'subject',
+    args: [path.join(HERE, 'servers/wxoa.mjs')],
+    cwd: HERE,
+    env: { WXOA_BENCH_METRICS: '1' },
+  },
   // Optional (--targets …,wxoa-app): the same webhook mounted with app.use instead of @koa/router.
   'wxoa-app': {
     kind: 'subject',
