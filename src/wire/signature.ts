@@ -41,11 +41,31 @@ export function signature4(a: string, b: string, c: string, d: string): string {
   // A sorting network for 4: compare-exchange (a,b) (c,d) (a,c) (b,d) (b,c). 0.3 µs against 1.2 µs
   // for [a, b, c, d].sort().join('') with a safe-mode Encrypt.
   let t: string;
-  if (b < a) ((t = a), (a = b), (b = t));
-  if (d < c) ((t = c), (c = d), (d = t));
-  if (c < a) ((t = a), (a = c), (c = t));
-  if (d < b) ((t = b), (b = d), (d = t));
-  if (c < b) ((t = b), (b = c), (c = t));
+  if (b < a) {
+    t = a;
+    a = b;
+    b = t;
+  }
+  if (d < c) {
+    t = c;
+    c = d;
+    d = t;
+  }
+  if (c < a) {
+    t = a;
+    a = c;
+    c = t;
+  }
+  if (d < b) {
+    t = b;
+    b = d;
+    d = t;
+  }
+  if (c < b) {
+    t = b;
+    b = c;
+    c = t;
+  }
   return sha1Hex(a + b + c + d);
 }
 
