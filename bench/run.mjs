@@ -36,6 +36,7 @@
  *   --pool N         distinct pushes signed per mode                 [auto: enough for 15k req/s]
  *   --targets LIST   comma-separated subset of the targets           [all available]
  *   --profile        start the targets with --cpu-prof and print where their CPU time went (slows them)
+ *   --profile-interval N  sampling interval of --profile in µs (node's --cpu-prof-interval)   [1000]
  *   --json FILE      also write the raw results as JSON
  *
  * Every wait is bounded: a server must print LISTENING within 15 s, each probe times out after 5 s, each
@@ -78,6 +79,14 @@ const TARGETS = {
     postgres: true,
     instances: 2,
   },
+  // Optional (--targets …,wxoa-metrics): the webhook with the server's metrics observer and /metrics on;
+  // the report prints its cost against `wxoa` (issue 11: at most 3 % of throughput).
+  'wxoa-metrics': {
+    kind: 'subject',
+    args: [path.join(HERE, 'servers/wxoa.mjs')],
+    cwd: HERE,
+    env: { WXOA_BENCH_METRICS: '1' },
+  },
   // Optional (--targets …,wxoa-app): the same webhook mounted with app.use instead of @koa/router.
   'wxoa-app': {
     kind: 'subject',
@@ -110,6 +119,7 @@ function parseArgs(argv) {
     repeat: 1,
     pool: 0,
     profile: false,
+    profileInterval: 1000,
   };
   o.targets = DEFAULT_TARGETS;
   for (let i = 0; i < argv.length; i++) {
@@ -127,6 +137,7 @@ function parseArgs(argv) {
     else if (a === '--repeat') o.repeat = Number(val());
     else if (a === '--targets') o.targets = val().split(',').filter(Boolean);
     else if (a === '--profile') o.profile = true;
+    else if (a === '--profile-interval') o.profileInterval = Number(val());
     else if (a === '--json') o.json = val();
     else if (a === '--help' || a === '-h') o.help = true;
     else throw new Error(`unknown option ${a} (see --help)`);
@@ -160,6 +171,16 @@ function cpuSeconds(pid) {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** System (kernel) CPU seconds of a process so far (Linux), or null: the rest of cpuSeconds is user time. */
+function systemCpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) / CLK_TCK;
   } catch {
     return null;
   }
@@ -296,10 +317,10 @@ function loadOptions(origin, pool, cursor, seconds, connections) {
 }
 
 /** CPU seconds of all of a cell's server processes (two for a pair of instances). */
-function cellCpu(cell) {
+function cellCpu(cell, read = cpuSeconds) {
   let sum = 0;
   for (const child of cell.children) {
-    const s = cpuSeconds(child.pid);
+    const s = read(child.pid);
     if (s === null) return null;
     sum += s;
   }
@@ -317,6 +338,7 @@ function postgresCpu(opts) {
 
 async function load(cell, pool, seconds, opts) {
   const cpu0 = cellCpu(cell);
+  const sys0 = cellCpu(cell, systemCpuSeconds);
   const db0 = TARGETS[cell.target].postgres ? postgresCpu(opts) : null;
   // A pair of instances: the connections split between them, both drawing from the one pool cursor.
   const raws = await Promise.all(
@@ -328,9 +350,11 @@ async function load(cell, pool, seconds, opts) {
     ),
   );
   const cpu1 = cellCpu(cell);
+  const sys1 = cellCpu(cell, systemCpuSeconds);
   const db1 = db0 === null ? null : postgresCpu(opts);
   cell.slices.push(...raws);
   if (cpu0 !== null && cpu1 !== null) cell.cpu += cpu1 - cpu0;
+  if (sys0 !== null && sys1 !== null) cell.cpuSys += sys1 - sys0;
   // A backend that ended during the slice takes its CPU time with it: a lower bound.
   if (db0 !== null && db1 !== null) cell.dbCpu = (cell.dbCpu ?? 0) + Math.max(0, db1 - db0);
 }
@@ -394,7 +418,13 @@ async function runMode(mode, opts) {
   const cells = [];
   try {
     for (const [i, target] of opts.targets.entries()) {
-      const nodeArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, target)}`] : [];
+      const nodeArgs = opts.profile
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${path.join(profileDir, target)}`,
+            `--cpu-prof-interval=${opts.profileInterval}`,
+          ]
+        : [];
       const t = TARGETS[target];
       const env = t.postgres ? { WXOA_BENCH_DATABASE_URL: await opts.postgres.createDatabase() } : {};
       const started = [];
@@ -424,6 +454,7 @@ async function runMode(mode, opts) {
         cursor: { next: 0 },
         slices: [],
         cpu: 0,
+        cpuSys: 0,
         check,
       });
       log(
@@ -485,6 +516,7 @@ async function runMode(mode, opts) {
       errors: merged.errors + merged.timeouts,
       serverUsPerReq: cell.cpu && requests ? (1e6 * cell.cpu) / requests : null,
       postgresUsPerReq: cell.dbCpu && requests ? (1e6 * cell.dbCpu) / requests : null,
+      serverSysUsPerReq: cell.cpu && requests ? (1e6 * cell.cpuSys) / requests : null,
       peakRssMB: cell.peakRssMB,
       poolWrapped: TARGETS[cell.target].kind !== 'baseline' && cell.cursor.next > pool.length,
       replyErrors: cell.check.errors,
@@ -647,6 +679,17 @@ async function main() {
   for (const [i, results] of runs.entries()) {
     if (runs.length > 1) console.log(`### Run ${i + 1}\n`);
     console.log(table(results) + '\n');
+    console.log(
+      'Server CPU per request, user + system (kernel: mostly the loopback socket writes) µs: ' +
+        results
+          .filter((r) => r.serverUsPerReq !== null)
+          .map(
+            (r) =>
+              `${r.target}/${r.mode} ${fmt(r.serverUsPerReq - r.serverSysUsPerReq)} + ${fmt(r.serverSysUsPerReq)}`,
+          )
+          .join(', ') +
+        '\n',
+    );
     for (const r of results.filter((x) => x.counted)) {
       const { pushes, retries, refused, apiCalls } = r.counted;
       const calls = Object.entries(apiCalls).map(([k, v]) => `${k} ${v}`);
@@ -674,6 +717,15 @@ async function main() {
           `PostgreSQL, ${mode}: two instances on one database did ${fmt(two.rps)} req/s together, ` +
             `${fmt(two.rps / one.rps, 2)}× one instance (${fmt(one.rps)} req/s), on the same ${os.cpus().length} cores ` +
             `as the load generator and PostgreSQL\n`,
+        );
+      }
+    }
+    for (const m of results.filter((x) => x.target === 'wxoa-metrics')) {
+      const off = results.find((x) => x.target === 'wxoa' && x.mode === m.mode);
+      if (off) {
+        console.log(
+          `/metrics cost (${m.mode}): wxoa-metrics ${fmt(m.rps / off.rps, 3)}× wxoa's req/s, ` +
+            `${fmt(m.serverUsPerReq - off.serverUsPerReq, 1)} µs/req more server CPU (${fmt(off.serverUsPerReq)} → ${fmt(m.serverUsPerReq)})\n`,
         );
       }
     }

@@ -6,6 +6,7 @@
 import { Router } from '@koa/router';
 import Koa from 'koa';
 import { Bot } from '../../dist/src/bot/bot.js';
+import { ServerMetrics } from '../../dist/src/http/metrics.js';
 import { wechatWebhook } from '../../dist/src/http/webhook-middleware.js';
 import { BENCH } from '../lib/protocol.mjs';
 
@@ -14,9 +15,15 @@ bot.scene(BENCH.scene, (ctx) => {
   if (ctx.message.Event === 'subscribe') ctx.reply('Welcome!');
 });
 
+// WXOA_BENCH_METRICS=1 (target wxoa-metrics): the server's metrics observer on, and GET /metrics served.
+const metrics =
+  process.env.WXOA_BENCH_METRICS === '1'
+    ? new ServerMetrics({ appids: [BENCH.appid], pendingEnrichment: async () => 0 })
+    : undefined;
 const webhook = wechatWebhook({
   accounts: { appid: BENCH.appid, token: BENCH.token, encodingAesKey: BENCH.encodingAesKey },
   bot,
+  observer: metrics?.webhookObserver,
 });
 const app = new Koa();
 if (process.env.WXOA_BENCH_MOUNT === 'app') {
@@ -24,6 +31,7 @@ if (process.env.WXOA_BENCH_MOUNT === 'app') {
   app.use((ctx, next) => (ctx.path === BENCH.path ? webhook(ctx, next) : next()));
 } else {
   const router = new Router();
+  if (metrics) router.get('/metrics', metrics.middleware());
   router.all('/wechat', webhook);
   router.all('/wechat/:appid', webhook);
   app.use(router.routes());

@@ -40,7 +40,8 @@ export interface ReceivedPush extends CheckedPushQuery {
   message: InboundMessage;
 }
 
-const SIGNED_PARAMS = [
+/** The query parameters the webhook reads; every other one is ignored. */
+export const SIGNED_PARAMS = [
   'signature',
   'timestamp',
   'nonce',
@@ -70,7 +71,12 @@ export function checkPush(account: ResolvedAccount, query: WebhookQuery, now: Fr
   if (encryptType !== undefined && encryptType !== 'aes' && encryptType !== 'raw') {
     throw new WebhookError('bad_request', `unknown encrypt_type ${encryptType}`);
   }
-  checkPushQuery({ token: account.token, query: q, ...now });
+  checkPushQuery({
+    token: account.token,
+    query: q,
+    nowSeconds: now.nowSeconds,
+    toleranceSeconds: now.toleranceSeconds,
+  });
   // A push without encrypt_type is plaintext and answered so, even with an AES key configured. An
   // `aes` push to an account without a key can only be a compatible-mode one (plaintext fields next to
   // Encrypt, WECHAT-PROTOCOL.md §1.1): it is checked on `signature` and answered in plaintext, which
@@ -90,19 +96,27 @@ export function receivePush(
 
 /** The body half of {@link receivePush}, for a query {@link checkPush} already passed. */
 export function receiveBody(account: ResolvedAccount, checked: CheckedPushQuery, body: string): ReceivedPush {
+  // Literals, not `{ ...checked, message }`: a spread with an added property costs V8 (Node 20) a new map
+  // each time, about 1 µs (wire/inbound.ts, extend()).
   const { crypto, query: q } = checked;
-  if (crypto === undefined) return { ...checked, message: parseInbound(body) };
+  if (crypto === undefined) return { query: q, crypto, message: parseInbound(body) };
   // msg_signature covers the body's Encrypt: the only signature over the body. The decrypted content is
   // all that is trusted — in compatible mode the plaintext copy next to Encrypt is covered by no signature.
   const envelope = parseEnvelope(body);
   verifyMsgSignature({ token: account.token, query: q, encrypt: envelope.Encrypt });
-  return { ...checked, message: parseInbound(crypto.decrypt(envelope.Encrypt)) };
+  return { query: q, crypto, message: parseInbound(crypto.decrypt(envelope.Encrypt)) };
 }
 
 /** GET URL verification (WECHAT-PROTOCOL.md §1.2): the `echostr` to send back. */
 export function receiveUrlCheck(account: ResolvedAccount, query: WebhookQuery, now: Freshness): string {
   const q = signedQuery(query);
-  const echostr = verifyUrl({ token: account.token, query: q, crypto: account.crypto, ...now });
+  const echostr = verifyUrl({
+    token: account.token,
+    query: q,
+    crypto: account.crypto,
+    nowSeconds: now.nowSeconds,
+    toleranceSeconds: now.toleranceSeconds,
+  });
   if (q.echostr === undefined) throw new WebhookError('bad_request', 'GET without echostr');
   return echostr;
 }

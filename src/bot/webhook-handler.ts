@@ -143,8 +143,8 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
     timers,
   });
 
-  /** The query checks made by `checkPush`, by the token it returned (dropped with the request). */
-  const issued = new WeakMap<CheckedPush, { account: ResolvedAccount; query: CheckedPushQuery }>();
+  /** Stamped into the tokens this handler issues: a token of another handler (or forged) does not have it. */
+  const issuer = {};
 
   return {
     appids: accounts.appids,
@@ -155,9 +155,7 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
 
     checkPush({ query, appid }) {
       const account = accounts.get(appid);
-      const token = {} as CheckedPush;
-      issued.set(token, { account, query: checkPush(account, query, now()) });
-      return token;
+      return new IssuedCheck(issuer, account, checkPush(account, query, now()));
     },
 
     async handlePush({ query, body, appid, checked }) {
@@ -165,8 +163,7 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
       // A token this handler issued (and for this account) stands for the query's checks; anything else is
       // checked here, so a caller cannot skip verification by passing a token of its own making.
       const account = accounts.get(appid);
-      const earlier = checked === undefined ? undefined : issued.get(checked);
-      const passed = earlier?.account === account ? earlier.query : checkPush(account, query, now());
+      const passed = IssuedCheck.read(checked, issuer, account) ?? checkPush(account, query, now());
       const { message, crypto, query: q } = receiveBody(account, passed, body);
 
       const reply = await delivery.deliver(account.appid, message, started);
@@ -188,4 +185,37 @@ export function createWebhookHandler(options: WebhookOptions): WebhookHandler {
 
     drain: () => delivery.drain(),
   };
+}
+
+/**
+ * The token `checkPush` returns. A class with private fields instead of a WeakMap from plain tokens: an
+ * ephemeron table entry per push is work for every garbage collection. A private field cannot be forged or
+ * read from outside (an object without it fails the `#issuer in` test), so the token holds no visible data.
+ */
+class IssuedCheck implements CheckedPush {
+  declare readonly __checkedPush: true;
+  readonly #issuer: object;
+  readonly #account: ResolvedAccount;
+  readonly #checked: CheckedPushQuery;
+
+  constructor(issuer: object, account: ResolvedAccount, checked: CheckedPushQuery) {
+    this.#issuer = issuer;
+    this.#account = account;
+    this.#checked = checked;
+  }
+
+  /** What `token` says was checked, when `issuer` issued it for `account`; otherwise undefined. */
+  static read(
+    token: CheckedPush | undefined,
+    issuer: object,
+    account: ResolvedAccount,
+  ): CheckedPushQuery | undefined {
+    return typeof token === 'object' &&
+      token !== null &&
+      #issuer in token &&
+      token.#issuer === issuer &&
+      token.#account === account
+      ? token.#checked
+      : undefined;
+  }
 }

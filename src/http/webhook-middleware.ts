@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { parse as parseQueryString } from 'node:querystring';
 import type { Context, Middleware } from 'koa';
 import { WebhookError } from '../bot/webhook-errors.js';
 import {
@@ -11,7 +10,9 @@ import {
 import { silentLogger } from '../logger.js';
 import { WireError } from '../wire/errors.js';
 import { decodeUtf8 } from '../wire/utf8.js';
+import { BodyDeadlines } from './body-deadlines.js';
 import { CLIENT_GONE, clientGone, refusalHint, webhookErrorResponse } from './errors.js';
+import { parsePushQuery } from './push-query.js';
 
 /** The webhook's observer plus what only the HTTP side sees (metrics.ts implements it). */
 export interface WebhookHttpObserver extends WebhookObserver {
@@ -72,6 +73,7 @@ export function wechatWebhook(options: WechatWebhookOptions): WechatWebhookMiddl
     throw new TypeError(`maxBodiesInFlight must be a positive integer, got ${maxInFlight}`);
   }
   let inFlight = 0;
+  const deadlines = new BodyDeadlines(timeoutMs);
 
   const middleware = async (ctx: Context): Promise<void> => {
     const started = performance.now();
@@ -80,10 +82,9 @@ export function wechatWebhook(options: WechatWebhookOptions): WechatWebhookMiddl
     let bodyRead = method !== 'POST';
     try {
       if (method === 'POST') {
-        // node:querystring over ctx.querystring, not ctx.query: Koa's parser (URLSearchParams, getAll and
-        // defineProperty per key) took 2.7 µs against 1.35 µs for a push's query. Same values: a repeated
-        // name becomes an array either way, which the handler refuses to guess from.
-        const query = parseQueryString(ctx.querystring);
+        // Only the parameters the checks read, not Koa's ctx.query (URLSearchParams, getAll and
+        // defineProperty per key: 2.7 µs) nor node:querystring over all of them (1.35 µs): push-query.ts.
+        const query = parsePushQuery(ctx.querystring);
         const appid = accountFor(ctx);
         // Unsigned or stale → 401 before a byte of the body is buffered (every mode signs without the body).
         const checked = webhook.checkPush({ query, appid });
@@ -93,7 +94,12 @@ export function wechatWebhook(options: WechatWebhookOptions): WechatWebhookMiddl
         inFlight++;
         let body: string;
         try {
-          body = await readBody(ctx.req, limit, Math.max(0, timeoutMs - (performance.now() - started)));
+          body = await readBody(
+            ctx.req,
+            limit,
+            Math.max(0, timeoutMs - (performance.now() - started)),
+            deadlines,
+          );
         } finally {
           inFlight--;
         }
@@ -154,8 +160,14 @@ function routeAppid(ctx: Context): string | undefined {
  * Reads the whole body up to `limit` bytes and `timeoutMs`, as UTF-8 (invalid sequences → WireError 'xml').
  * Plain 'data'/'end' listeners: the async iterator measured about a third slower on this path
  * (../shared/bench/README.md). A declared Content-Length over the limit is refused before reading anything.
+ * With `deadlines`, the timeout is one of theirs instead of a timer of its own.
  */
-export function readBody(req: IncomingMessage, limit: number, timeoutMs = BODY_TIMEOUT_MS): Promise<string> {
+export function readBody(
+  req: IncomingMessage,
+  limit: number,
+  timeoutMs = BODY_TIMEOUT_MS,
+  deadlines?: BodyDeadlines,
+): Promise<string> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(tooLarge(limit));
@@ -165,7 +177,8 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs = BODY_T
     let rest: Buffer[] | undefined;
     let size = 0;
     const cleanup = (): void => {
-      clearTimeout(timer);
+      if (deadlines === undefined) clearTimeout(timer);
+      else deadlines.drop(expire);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
@@ -200,10 +213,12 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs = BODY_T
     const onError = (err: Error): void => fail(err);
     // 'close' before 'end': the client went away mid-body.
     const onClose = (): void => fail(new Error('request closed before its body ended'));
-    const timer = setTimeout(() => {
+    const expire = (): void => {
       fail(new WebhookError('timeout', `the body had not arrived ${timeoutMs} ms after the request started`));
       req.pause();
-    }, timeoutMs);
+    };
+    const timer = deadlines === undefined ? setTimeout(expire, timeoutMs) : undefined;
+    deadlines?.add(expire, performance.now() + timeoutMs);
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);

@@ -87,6 +87,15 @@ class Fields {
   }
 }
 
+/**
+ * Adds `fields` to `base`, a fresh object built by a literal. Never `{ ...base, ...fields }` on this path:
+ * V8 (Node 20) gives a spread's clone a map without transitions, so the spread with extra properties, or
+ * any property added to a clone, made a new map each time: about 1 µs each, three per push.
+ */
+function extend<B extends object, X extends object>(base: B, fields: X): B & X {
+  return Object.assign(base, fields);
+}
+
 /** Sets an optional property only when there is a value (`exactOptionalPropertyTypes`). */
 function setOptional<T, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
   if (value !== undefined) target[key] = value;
@@ -97,47 +106,42 @@ type EventBase<E extends EventType> = InboundHeader & { MsgType: 'event'; Event:
 
 const MESSAGE_READERS: { [T in MessageType]: (f: Fields, base: MessageBase<T>) => MessageOf<T> } = {
   text: (f, base) => {
-    const m: MessageOf<'text'> = { ...base, Content: f.text('Content') };
+    const m: MessageOf<'text'> = extend(base, { Content: f.text('Content') });
     setOptional(m, 'bizmsgmenuid', f.optText('bizmsgmenuid'));
     return m;
   },
-  image: (f, base) => ({ ...base, PicUrl: f.text('PicUrl'), MediaId: f.text('MediaId') }),
+  image: (f, base) => extend(base, { PicUrl: f.text('PicUrl'), MediaId: f.text('MediaId') }),
   voice: (f, base) => {
-    const m: MessageOf<'voice'> = { ...base, MediaId: f.text('MediaId'), Format: f.text('Format') };
+    const m: MessageOf<'voice'> = extend(base, { MediaId: f.text('MediaId'), Format: f.text('Format') });
     setOptional(m, 'MediaId16K', f.optText('MediaId16K'));
     setOptional(m, 'Recognition', f.optText('Recognition'));
     return m;
   },
-  video: (f, base) => ({ ...base, MediaId: f.text('MediaId'), ThumbMediaId: f.text('ThumbMediaId') }),
-  shortvideo: (f, base) => ({ ...base, MediaId: f.text('MediaId'), ThumbMediaId: f.text('ThumbMediaId') }),
-  location: (f, base) => ({
-    ...base,
-    Location_X: f.number('Location_X'),
-    Location_Y: f.number('Location_Y'),
-    Scale: f.number('Scale'),
-    Label: f.text('Label'),
-  }),
-  link: (f, base) => ({
-    ...base,
-    Title: f.text('Title'),
-    Description: f.text('Description'),
-    Url: f.text('Url'),
-  }),
+  video: (f, base) => extend(base, { MediaId: f.text('MediaId'), ThumbMediaId: f.text('ThumbMediaId') }),
+  shortvideo: (f, base) => extend(base, { MediaId: f.text('MediaId'), ThumbMediaId: f.text('ThumbMediaId') }),
+  location: (f, base) =>
+    extend(base, {
+      Location_X: f.number('Location_X'),
+      Location_Y: f.number('Location_Y'),
+      Scale: f.number('Scale'),
+      Label: f.text('Label'),
+    }),
+  link: (f, base) =>
+    extend(base, { Title: f.text('Title'), Description: f.text('Description'), Url: f.text('Url') }),
 };
 
 const viewEvent = <E extends 'VIEW' | 'view_miniprogram'>(f: Fields, base: EventBase<E>): ViewEvent<E> => {
-  const e: ViewEvent<E> = { ...base, EventKey: f.text('EventKey') };
+  const e: ViewEvent<E> = extend(base, { EventKey: f.text('EventKey') });
   setOptional(e, 'MenuId', f.optNumber('MenuId'));
   return e;
 };
 
 const scancodeEvent = <E extends 'scancode_push' | 'scancode_waitmsg'>(f: Fields, base: EventBase<E>) => {
   const info = f.child('ScanCodeInfo');
-  return {
-    ...base,
+  return extend(base, {
     EventKey: f.text('EventKey'),
     ScanCodeInfo: { ScanType: info.text('ScanType'), ScanResult: info.text('ScanResult') },
-  };
+  });
 };
 
 const picEvent = <E extends 'pic_sysphoto' | 'pic_photo_or_album' | 'pic_weixin'>(
@@ -146,23 +150,17 @@ const picEvent = <E extends 'pic_sysphoto' | 'pic_photo_or_album' | 'pic_weixin'
 ) => {
   const info = f.child('SendPicsInfo');
   const items = info.optChild('PicList')?.list('item') ?? [];
-  return {
-    ...base,
+  return extend(base, {
     EventKey: f.text('EventKey'),
     SendPicsInfo: {
       Count: info.number('Count'),
       PicList: { item: items.map((i) => ({ PicMd5Sum: i.text('PicMd5Sum') })) },
     },
-  };
+  });
 };
 
-const kfSessionEvent = <E extends 'kf_create_session' | 'kf_close_session'>(
-  f: Fields,
-  base: EventBase<E>,
-) => ({
-  ...base,
-  KfAccount: f.text('KfAccount'),
-});
+const kfSessionEvent = <E extends 'kf_create_session' | 'kf_close_session'>(f: Fields, base: EventBase<E>) =>
+  extend(base, { KfAccount: f.text('KfAccount') });
 
 /** Job-finish events spell it `MsgID`; accept `MsgId` too (§3.1). */
 const jobId = (f: Fields): string => {
@@ -173,28 +171,28 @@ const jobId = (f: Fields): string => {
 
 const EVENT_READERS: { [E in EventType]: (f: Fields, base: EventBase<E>) => EventOf<E> } = {
   subscribe: (f, base) => {
-    const e: EventOf<'subscribe'> = { ...base };
+    const e: EventOf<'subscribe'> = base;
     setOptional(e, 'EventKey', f.optText('EventKey'));
     setOptional(e, 'Ticket', f.optText('Ticket'));
     return e;
   },
   unsubscribe: (f, base) => {
-    const e: EventOf<'unsubscribe'> = { ...base };
+    const e: EventOf<'unsubscribe'> = base;
     setOptional(e, 'EventKey', f.optText('EventKey'));
     return e;
   },
   SCAN: (f, base) => {
-    const e: EventOf<'SCAN'> = { ...base, EventKey: f.text('EventKey') };
+    const e: EventOf<'SCAN'> = extend(base, { EventKey: f.text('EventKey') });
     setOptional(e, 'Ticket', f.optText('Ticket'));
     return e;
   },
-  LOCATION: (f, base) => ({
-    ...base,
-    Latitude: f.number('Latitude'),
-    Longitude: f.number('Longitude'),
-    Precision: f.number('Precision'),
-  }),
-  CLICK: (f, base) => ({ ...base, EventKey: f.text('EventKey') }),
+  LOCATION: (f, base) =>
+    extend(base, {
+      Latitude: f.number('Latitude'),
+      Longitude: f.number('Longitude'),
+      Precision: f.number('Precision'),
+    }),
+  CLICK: (f, base) => extend(base, { EventKey: f.text('EventKey') }),
   VIEW: viewEvent,
   view_miniprogram: viewEvent,
   scancode_push: scancodeEvent,
@@ -211,19 +209,18 @@ const EVENT_READERS: { [E in EventType]: (f: Fields, base: EventBase<E>) => Even
       Label: info.text('Label'),
     };
     setOptional(location, 'Poiname', info.optText('Poiname'));
-    return { ...base, EventKey: f.text('EventKey'), SendLocationInfo: location };
+    return extend(base, { EventKey: f.text('EventKey'), SendLocationInfo: location });
   },
-  TEMPLATESENDJOBFINISH: (f, base) => ({ ...base, MsgID: jobId(f), Status: f.text('Status') }),
+  TEMPLATESENDJOBFINISH: (f, base) => extend(base, { MsgID: jobId(f), Status: f.text('Status') }),
   MASSSENDJOBFINISH: (f, base) => {
-    const e: EventOf<'MASSSENDJOBFINISH'> = {
-      ...base,
+    const e: EventOf<'MASSSENDJOBFINISH'> = extend(base, {
       MsgID: jobId(f),
       Status: f.text('Status'),
       TotalCount: f.number('TotalCount'),
       FilterCount: f.number('FilterCount'),
       SentCount: f.number('SentCount'),
       ErrorCount: f.number('ErrorCount'),
-    };
+    });
     // §3.1 lists no number inside these two blocks, so their values stay strings.
     const copyright = f.optChild('CopyrightCheckResult');
     if (copyright !== undefined) {
@@ -251,46 +248,43 @@ const EVENT_READERS: { [E in EventType]: (f: Fields, base: EventBase<E>) => Even
     }
     return e;
   },
-  subscribe_msg_popup_event: (f, base) => ({
-    ...base,
-    SubscribeMsgPopupEvent: {
-      List: (f.optChild('SubscribeMsgPopupEvent')?.list('List') ?? []).map((i) => ({
-        TemplateId: i.text('TemplateId'),
-        SubscribeStatusString: i.text('SubscribeStatusString'),
-        PopupScene: i.number('PopupScene'),
-      })),
-    },
-  }),
-  subscribe_msg_change_event: (f, base) => ({
-    ...base,
-    SubscribeMsgChangeEvent: {
-      // §3.3: the official example wraps this event's list in <SubscribeMsgPopupEvent>.
-      List: (
-        (f.optChild('SubscribeMsgChangeEvent') ?? f.optChild('SubscribeMsgPopupEvent'))?.list('List') ?? []
-      ).map((i) => ({
-        TemplateId: i.text('TemplateId'),
-        SubscribeStatusString: i.text('SubscribeStatusString'),
-      })),
-    },
-  }),
-  subscribe_msg_sent_event: (f, base) => ({
-    ...base,
-    SubscribeMsgSentEvent: {
-      List: (f.optChild('SubscribeMsgSentEvent')?.list('List') ?? []).map((i) => ({
-        TemplateId: i.text('TemplateId'),
-        MsgID: i.text('MsgID').trim(),
-        ErrorCode: i.number('ErrorCode'),
-        ErrorStatus: i.text('ErrorStatus'),
-      })),
-    },
-  }),
+  subscribe_msg_popup_event: (f, base) =>
+    extend(base, {
+      SubscribeMsgPopupEvent: {
+        List: (f.optChild('SubscribeMsgPopupEvent')?.list('List') ?? []).map((i) => ({
+          TemplateId: i.text('TemplateId'),
+          SubscribeStatusString: i.text('SubscribeStatusString'),
+          PopupScene: i.number('PopupScene'),
+        })),
+      },
+    }),
+  subscribe_msg_change_event: (f, base) =>
+    extend(base, {
+      SubscribeMsgChangeEvent: {
+        // §3.3: the official example wraps this event's list in <SubscribeMsgPopupEvent>.
+        List: (
+          (f.optChild('SubscribeMsgChangeEvent') ?? f.optChild('SubscribeMsgPopupEvent'))?.list('List') ?? []
+        ).map((i) => ({
+          TemplateId: i.text('TemplateId'),
+          SubscribeStatusString: i.text('SubscribeStatusString'),
+        })),
+      },
+    }),
+  subscribe_msg_sent_event: (f, base) =>
+    extend(base, {
+      SubscribeMsgSentEvent: {
+        List: (f.optChild('SubscribeMsgSentEvent')?.list('List') ?? []).map((i) => ({
+          TemplateId: i.text('TemplateId'),
+          MsgID: i.text('MsgID').trim(),
+          ErrorCode: i.number('ErrorCode'),
+          ErrorStatus: i.text('ErrorStatus'),
+        })),
+      },
+    }),
   kf_create_session: kfSessionEvent,
   kf_close_session: kfSessionEvent,
-  kf_switch_session: (f, base) => ({
-    ...base,
-    FromKfAccount: f.text('FromKfAccount'),
-    ToKfAccount: f.text('ToKfAccount'),
-  }),
+  kf_switch_session: (f, base) =>
+    extend(base, { FromKfAccount: f.text('FromKfAccount'), ToKfAccount: f.text('ToKfAccount') }),
 };
 
 const HEADER_NAMES: ReadonlySet<string> = new Set(['ToUserName', 'FromUserName', 'CreateTime', 'MsgType']);
@@ -316,11 +310,10 @@ export function parseInbound(xml: string): InboundMessage {
   if (!UNSIGNED.test(createTime) || !Number.isSafeInteger(Number(createTime))) {
     throw xmlError(`<CreateTime> must be Unix seconds (got '${createTime}')`);
   }
-  const header: InboundHeader = {
-    ToUserName: push.text('ToUserName'),
-    FromUserName: push.text('FromUserName'),
-    CreateTime: Number(createTime),
-  };
+  // Every object below is one literal: see extend().
+  const toUser = push.text('ToUserName');
+  const fromUser = push.text('FromUserName');
+  const time = Number(createTime);
   const msgType = push.text('MsgType').trim();
 
   if (msgType.toLowerCase() === 'event') {
@@ -328,7 +321,9 @@ export function parseInbound(xml: string): InboundMessage {
     const canonical = EVENT_BY_LOWER.get(event.toLowerCase());
     if (canonical === undefined) {
       return {
-        ...header,
+        ToUserName: toUser,
+        FromUserName: fromUser,
+        CreateTime: time,
         MsgType: 'event',
         Event: 'unknown',
         OriginalEvent: event,
@@ -336,17 +331,37 @@ export function parseInbound(xml: string): InboundMessage {
       };
     }
     const read = EVENT_READERS[canonical] as (f: Fields, base: EventBase<EventType>) => KnownEvent;
-    return read(new Fields(x, `${canonical} event`), { ...header, MsgType: 'event', Event: canonical });
+    const base: EventBase<EventType> = {
+      ToUserName: toUser,
+      FromUserName: fromUser,
+      CreateTime: time,
+      MsgType: 'event',
+      Event: canonical,
+    };
+    return read(new Fields(x, `${canonical} event`), base);
   }
 
   const type = MESSAGE_BY_LOWER.get(msgType.toLowerCase());
   if (type === undefined) {
-    return { ...header, MsgType: 'unknown', OriginalMsgType: msgType, fields: otherFields(x) };
+    return {
+      ToUserName: toUser,
+      FromUserName: fromUser,
+      CreateTime: time,
+      MsgType: 'unknown',
+      OriginalMsgType: msgType,
+      fields: otherFields(x),
+    };
   }
   const f = new Fields(x, `${type} message`);
   const msgId = (f.optText('MsgId') ?? f.optText('MsgID'))?.trim();
   if (msgId === undefined || msgId === '') throw xmlError(`the ${type} message lacks <MsgId>`);
-  const base: MessageBase<MessageType> & Partial<NormalMessage> = { ...header, MsgType: type, MsgId: msgId };
+  const base: MessageBase<MessageType> & Partial<NormalMessage> = {
+    ToUserName: toUser,
+    FromUserName: fromUser,
+    CreateTime: time,
+    MsgType: type,
+    MsgId: msgId,
+  };
   setOptional(base, 'MsgDataId', f.optText('MsgDataId'));
   setOptional(base, 'Idx', f.optNumber('Idx'));
   const read = MESSAGE_READERS[type] as (f: Fields, base: MessageBase<MessageType>) => NormalMessage;

@@ -1,7 +1,7 @@
 import type { MessageCrypto } from './crypto.js';
 import { WireError } from './errors.js';
 import { MAX_NEWS_ARTICLES, type NewsArticle, type Reply } from './reply-types.js';
-import { wechatSignature } from './signature.js';
+import { signature4 } from './signature.js';
 
 /** The reply's header: `ToUserName` is the user (the push's FromUserName), `FromUserName` the account. */
 export interface ReplyHeader {
@@ -151,7 +151,7 @@ export function renderEncryptedEnvelope(
     '<xml><Encrypt><![CDATA[' +
     encrypted +
     ']]></Encrypt><MsgSignature><![CDATA[' +
-    wechatSignature(token, ts, nonce, encrypted) +
+    signature4(token, ts, nonce, encrypted) +
     ']]></MsgSignature><TimeStamp>' +
     ts +
     '</TimeStamp>' +

@@ -1,6 +1,6 @@
 import type { MessageCrypto } from './crypto.js';
 import { WireError } from './errors.js';
-import { verifySignature } from './signature.js';
+import { verifySignature3, verifySignature4 } from './signature.js';
 
 /** The query string of a push or URL check, one value per name (§1.2, §1.3). */
 export type PushQuery = Readonly<Record<string, string | undefined>>;
@@ -58,7 +58,7 @@ export function checkPushQuery(params: PushQueryParams): void {
   if (query.signature === undefined) {
     throw new WireError('signature', 'the request carries no signature', -40001);
   }
-  if (!verifySignature(query.signature, token, timestamp, nonce)) throw mismatch('signature');
+  if (!verifySignature3(query.signature, token, timestamp, nonce)) throw mismatch('signature');
 }
 
 /** What {@link verifyMsgSignature} checks. */
@@ -73,7 +73,7 @@ export interface MsgSignatureParams {
 export function verifyMsgSignature(params: MsgSignatureParams): void {
   const { token, query, encrypt } = params;
   const timestamp = query.timestamp ?? '';
-  if (!verifySignature(query.msg_signature, token, timestamp, query.nonce ?? '', encrypt)) {
+  if (!verifySignature4(query.msg_signature, token, timestamp, query.nonce ?? '', encrypt)) {
     throw mismatch('msg_signature');
   }
 }
@@ -114,11 +114,11 @@ export function verifyUrl(params: VerifyUrlParams): string {
   const nonce = query.nonce ?? '';
   const echostr = query.echostr ?? '';
   if (query.signature !== undefined) {
-    if (!verifySignature(query.signature, token, timestamp, nonce)) throw mismatch('signature');
+    if (!verifySignature3(query.signature, token, timestamp, nonce)) throw mismatch('signature');
     return echostr;
   }
   if (query.msg_signature !== undefined && crypto !== undefined) {
-    if (!verifySignature(query.msg_signature, token, timestamp, nonce, echostr))
+    if (!verifySignature4(query.msg_signature, token, timestamp, nonce, echostr))
       throw mismatch('msg_signature');
     return crypto.decrypt(echostr);
   }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { readXmlRoot } from '../../src/wire/xml-read.js';
-import { expectWireError } from './helpers.js';
+import { readFlatXml, readXmlRoot } from '../../src/wire/xml-read.js';
+import { expectWireError, fixture, fixtureNames } from './helpers.js';
 
 const HEADER =
   '<ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[oUser]]></FromUserName>' +
@@ -78,5 +78,59 @@ describe('wire/xml-read: the strict reader (INTERFACE.md §3)', () => {
     expectWireError(() => readXmlRoot(nested), 'xml', { message: /deeper/ });
     const flat = `<xml>${'<a>1</a>'.repeat(100_000)}</xml>`;
     expect((readXmlRoot(flat)['a'] as string[]).length).to.equal(100_000);
+  });
+});
+
+describe('wire/xml-read: the fast path for flat pushes', () => {
+  const flat = (inner: string): string => `<xml>${HEADER}<Content>${inner}</Content></xml>`;
+
+  it('takes every flat fixture push, and gives what the strict reader gives', () => {
+    let taken = 0;
+    for (const name of fixtureNames('inbound')) {
+      const xml = fixture(`inbound/${name}`).replace(/\r\n?/g, '\n');
+      const read = readFlatXml(xml);
+      if (read === undefined) continue;
+      taken++;
+      expect(read, name).to.deep.equal(readXmlRoot(`${xml}<!---->`));
+    }
+    expect(taken).to.be.above(15);
+  });
+
+  it('reads CDATA verbatim and bare text trimmed, with astral characters and line ends', () => {
+    expect(readFlatXml(flat('<![CDATA[ a<b&c \r\n\t🎉 ]]>'))?.['Content']).to.equal(' a<b&c \r\n\t🎉 ');
+    expect(readFlatXml(`\uFEFF${flat(' \t中 🎉\n ')}\n`)?.['Content']).to.equal('中 🎉');
+    expect(readFlatXml(flat(''))?.['Content']).to.equal('');
+  });
+
+  it('leaves to the strict reader what it does not take: non-Chars, markup, references, repeats', () => {
+    for (const inner of [
+      '\uD83C', // a lone high surrogate
+      '\uDF89x', // a lone low surrogate
+      '<![CDATA[\uD83C]]>',
+      '<![CDATA[a\uDF89]]>',
+      'a\u0001',
+      '<![CDATA[\u000B]]>',
+      '\uFFFE',
+      '<![CDATA[\uFFFF]]>',
+      'a]b',
+      '<![CDATA[a]b]]>',
+      'a&amp;b',
+      '<b>1</b>',
+      '<![CDATA[a]]><![CDATA[b]]>',
+    ]) {
+      expect(readFlatXml(flat(inner)), JSON.stringify(inner)).to.equal(undefined);
+    }
+    for (const xml of [
+      `<xml>${HEADER}<MsgType>x</MsgType></xml>`,
+      `<xml>${HEADER}<toString>x</toString></xml>`,
+      `<xml>${HEADER}<A>x</A ></xml>`,
+      `<xml>${HEADER}<A>x</B></xml>`,
+      `<xml>${HEADER}<A>x</A>`,
+      `<xml>${HEADER}</xml>x`,
+      `<?xml version="1.0"?><xml>${HEADER}</xml>`,
+      `<xml>${HEADER}\r</xml>`,
+    ]) {
+      expect(readFlatXml(xml), xml).to.equal(undefined);
+    }
   });
 });
