@@ -176,6 +176,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     appids: accounts.map((a) => a.appid),
     // A count over the enrichment queue (a million rows after a sync): read off the push thread.
     pendingEnrichment: async (appid) => (await pendingCounts.fetch(appid)) ?? 0,
+    openJobs: () => store.admin.followerJobs.open(),
     logger,
   });
   const apis = new Map<string, WechatApi>();

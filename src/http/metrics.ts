@@ -24,9 +24,21 @@ export interface ServerMetricsOptions {
   appids: readonly string[];
   /** Followers waiting for enrichment (read at each scrape). */
   pendingEnrichment(appid: string): Promise<number>;
+  /** Tagging and blacklist jobs still queued or running (read at each scrape); none when absent. */
+  openJobs?(): Promise<readonly OpenJobProgress[]>;
   /** Node's process series (CPU, memory, event-loop lag, GC), shared by the servers of a process; default true. */
   processMetrics?: boolean;
   logger?: Logger;
+}
+
+/** What /metrics tells of an open job (FollowerJob has these fields). */
+export interface OpenJobProgress {
+  id: number;
+  appid: string;
+  kind: string;
+  total: number;
+  done: number;
+  failed: number;
 }
 
 /** A count bumped on the push path, with the labels it is exported under. */
@@ -145,6 +157,28 @@ export class ServerMetrics {
           // Without the database the gauge says nothing rather than a stale number.
           this.reset();
           logger.warn({ err }, 'metrics: could not read the enrichment queue');
+        }
+      },
+    });
+    const openJobs = options.openJobs;
+    new Gauge({
+      name: 'wxoa_job_followers',
+      help: 'Followers of each open tagging or blacklist job: total, done (accepted by WeChat), failed',
+      labelNames: ['appid', 'job', 'kind', 'count'],
+      registers,
+      async collect() {
+        // Open jobs only: a finished job's series ends with it (its result stays in GET /api/jobs/:id).
+        this.reset();
+        if (!openJobs) return;
+        try {
+          for (const job of await openJobs()) {
+            const labels = { appid: job.appid, job: String(job.id), kind: job.kind };
+            this.set({ ...labels, count: 'total' }, job.total);
+            this.set({ ...labels, count: 'done' }, job.done);
+            this.set({ ...labels, count: 'failed' }, job.failed);
+          }
+        } catch (err) {
+          logger.warn({ err }, 'metrics: could not read the open jobs');
         }
       },
     });

@@ -60,6 +60,29 @@ describe('metrics', () => {
       ]);
     });
 
+    it('reports the progress of open tagging and blacklist jobs, and forgets finished ones', async () => {
+      let open = [
+        { id: 7, appid: APPID, kind: 'tag', total: 10_000, done: 2_500, failed: 3 },
+        { id: 8, appid: APPID, kind: 'blacklist', total: 40, done: 0, failed: 0 },
+      ];
+      const m = new ServerMetrics({
+        appids: [APPID],
+        pendingEnrichment: async () => 0,
+        openJobs: async () => open,
+        processMetrics: false,
+      });
+      expect(await samples(m.registry, 'wxoa_job_followers')).to.deep.equal([
+        `wxoa_job_followers{appid="${APPID}",job="7",kind="tag",count="total"} 10000`,
+        `wxoa_job_followers{appid="${APPID}",job="7",kind="tag",count="done"} 2500`,
+        `wxoa_job_followers{appid="${APPID}",job="7",kind="tag",count="failed"} 3`,
+        `wxoa_job_followers{appid="${APPID}",job="8",kind="blacklist",count="total"} 40`,
+        `wxoa_job_followers{appid="${APPID}",job="8",kind="blacklist",count="done"} 0`,
+        `wxoa_job_followers{appid="${APPID}",job="8",kind="blacklist",count="failed"} 0`,
+      ]);
+      open = [];
+      expect(await samples(m.registry, 'wxoa_job_followers')).to.deep.equal([]);
+    });
+
     it('bounds the series: past 64 push types per account the rest count as other; unknown AppIDs as unknown', async () => {
       const m = metrics();
       for (let i = 0; i < 70; i++) m.webhookObserver.handled(APPID, text(`t${i}`), 'none', 1);
