@@ -14,6 +14,7 @@ import { identities } from './0012-identities.js';
 import { component } from './0013-component.js';
 import { followerManagement } from './0014-follower-management.js';
 import { adminReadIndexes } from './0015-admin-read-indexes.js';
+import { countShardsPerConnection } from './0016-count-shards-per-connection.js';
 
 /** Every schema step, oldest first. Append only. */
 export const migrations: readonly Migration[] = [
@@ -32,4 +33,5 @@ export const migrations: readonly Migration[] = [
   component,
   followerManagement,
   adminReadIndexes,
+  countShardsPerConnection,
 ];
