@@ -42,7 +42,12 @@ import { silentLogger, type Logger } from './logger.js';
 import { replyRulesHandler } from './replies/rules-handler.js';
 import { validateReplyRules, type ReplyRules } from './replies/reply-rules.js';
 import { openStore, type Store } from './store/index.js';
-import { apiFailureRecorder, WechatApi, type ApiFailure } from './wechat-api/index.js';
+import {
+  apiFailureRecorder,
+  WechatApi,
+  type ApiFailure,
+  type ApiOutcomeListener,
+} from './wechat-api/index.js';
 
 /**
  * The composition root of the server (ARCHITECTURE.md): builds the store, the API clients, the bot with
@@ -179,10 +184,17 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
     openJobs: () => store.admin.followerJobs.open(),
     logger,
   });
+  /** What every API call of `appid` reports: counted in /metrics; its last failure kept in the database. */
+  const apiOutcomes = (appid: string): ApiOutcomeListener => {
+    const recordFailure = apiFailureRecorder({ appid, store: store.apiStatus, logger });
+    const countCall = metrics.apiListener(appid);
+    return (outcome) => {
+      countCall(outcome);
+      recordFailure(outcome);
+    };
+  };
   const apis = new Map<string, WechatApi>();
   for (const a of accounts) {
-    const recordFailure = apiFailureRecorder({ appid: a.appid, store: store.apiStatus, logger });
-    const countCall = metrics.apiListener(a.appid);
     apis.set(
       a.appid,
       new WechatApi({
@@ -192,10 +204,7 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
         tokenStore: store.tokens,
         logger: logger.child({ module: 'wechat-api', appid: a.appid }),
         // The last failure goes to the database, where the console and /healthz of every instance see it.
-        onOutcome: (outcome) => {
-          countCall(outcome);
-          recordFailure(outcome);
-        },
+        onOutcome: apiOutcomes(a.appid),
       }),
     );
   }
@@ -209,11 +218,11 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
         stores: store,
         ...(options.clock ? { clock: options.clock } : {}),
         logger,
-        apiOptions: (appid) => ({
-          onOutcome: apiFailureRecorder({ appid, store: store.apiStatus, logger }),
-        }),
+        apiOptions: (appid) => ({ onOutcome: apiOutcomes(appid) }),
         onAuthorizer: (appid) => {
           if (!appids.includes(appid)) appids.push(appid);
+          // Its pushes, API calls and queue under its own AppID in /metrics, not `unknown`.
+          metrics.addAccount(appid);
         },
       })
     : null;

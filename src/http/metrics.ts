@@ -82,6 +82,7 @@ interface AccountSeries {
 export class ServerMetrics {
   readonly registry = new Registry();
   readonly #accounts = new Map<string, AccountSeries>();
+  readonly #appids: string[] = [];
   readonly #defaultAppid: string;
   /** Every tally of the push path, per exported counter. */
   readonly #pushTallies: Tally[] = [];
@@ -143,7 +144,9 @@ export class ServerMetrics {
       labelNames: ['appid', 'outcome'],
       registers,
     });
-    const appids = options.appids;
+    // Copied: accounts added while running join it (addAccount).
+    const appids = this.#appids;
+    appids.push(...options.appids);
     new Gauge({
       name: 'wxoa_enrichment_pending',
       help: 'Followers waiting for enrichment (profile and UnionID from user/info)',
@@ -184,16 +187,27 @@ export class ServerMetrics {
     });
     this.#withProcess = options.processMetrics ?? true;
 
-    for (const appid of [...appids, UNKNOWN]) {
-      this.#accounts.set(appid, {
-        appid,
-        pushes: new Map(),
-        retries: new Map(),
-        types: 0,
-        handlerSeconds: handlerSeconds.child({ appid }),
-        pushSeconds: pushSeconds.child({ appid }),
-      });
-    }
+    this.#newSeries = (appid) => ({
+      appid,
+      pushes: new Map(),
+      retries: new Map(),
+      types: 0,
+      handlerSeconds: handlerSeconds.child({ appid }),
+      pushSeconds: pushSeconds.child({ appid }),
+    });
+    for (const appid of [...appids, UNKNOWN]) this.#accounts.set(appid, this.#newSeries(appid));
+  }
+
+  readonly #newSeries: (appid: string) => AccountSeries;
+
+  /**
+   * Counts `appid` under its own label from now on: an account learnt while running (an Official Account that
+   * authorized the third-party platform). Until then its pushes count under `unknown`.
+   */
+  addAccount(appid: string): void {
+    if (this.#accounts.has(appid)) return;
+    this.#accounts.set(appid, this.#newSeries(appid));
+    this.#appids.push(appid);
   }
 
   /** The webhook's observer (pass as the webhook's `observer` option). */

@@ -83,6 +83,29 @@ describe('metrics', () => {
       expect(await samples(m.registry, 'wxoa_job_followers')).to.deep.equal([]);
     });
 
+    it('counts an account added while running (a new authorizer of the third-party platform) under its own AppID', async () => {
+      const m = metrics();
+      const later = 'wx00000000000000aa';
+      m.webhookObserver.handled(later, text('text'), 'none', 1);
+      m.addAccount(later);
+      m.addAccount(later);
+      m.webhookObserver.handled(later, text('text'), 'none', 1);
+      m.webhookObserver.refused(later, 401);
+      const lines = await samples(m.registry, 'wxoa_pushes_total');
+      expect(lines).to.include(
+        `wxoa_pushes_total{appid="${later}",msg_type="text",event="",outcome="none"} 1`,
+      );
+      expect(lines).to.include(
+        `wxoa_pushes_total{appid="unknown",msg_type="text",event="",outcome="none"} 1`,
+      );
+      expect(await samples(m.registry, 'wxoa_webhook_refused_total')).to.deep.equal([
+        `wxoa_webhook_refused_total{appid="${later}",status="401"} 1`,
+      ]);
+      expect(await samples(m.registry, 'wxoa_enrichment_pending')).to.include(
+        `wxoa_enrichment_pending{appid="${later}"} 3`,
+      );
+    });
+
     it('bounds the series: past 64 push types per account the rest count as other; unknown AppIDs as unknown', async () => {
       const m = metrics();
       for (let i = 0; i < 70; i++) m.webhookObserver.handled(APPID, text(`t${i}`), 'none', 1);
