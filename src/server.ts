@@ -542,7 +542,14 @@ export async function createWxoa(options: WxoaOptions): Promise<Wxoa> {
   const periodicSync = createPeriodicSync(config.syncIntervalSeconds, {
     ...options.sync,
     store,
-    accounts: accounts.map((a) => ({ appid: a.appid, api: apis.get(a.appid)! })),
+    // Read at each check: the platform's authorizers join as they authorize, and leave when they withdraw.
+    accounts: () => [
+      ...accounts.map((a) => ({ appid: a.appid, api: apis.get(a.appid)! })),
+      ...(component?.appids() ?? []).flatMap((appid) => {
+        const api = component?.apiFor(appid);
+        return api && component?.cached(appid)?.authorized ? [{ appid, api }] : [];
+      }),
+    ],
     logger: logger.child({ module: 'sync' }),
   });
 

@@ -325,7 +325,8 @@ export interface PeriodicSync {
 /** Options of {@link createPeriodicSync}. */
 export interface PeriodicSyncOptions {
   store: SyncStore;
-  accounts: SyncAccount[];
+  /** The accounts to sync, or a function read at each check (accounts learnt while running: authorizers). */
+  accounts: readonly SyncAccount[] | (() => readonly SyncAccount[]);
   logger?: Logger;
   /** Calls `run` once after `ms`; tests pass a manual one. Default: an unref'd `setTimeout`. */
   setTimer?: (run: () => void, ms: number) => { cancel(): void };
@@ -367,6 +368,8 @@ export function createPeriodicSync(intervalSeconds: number, options: PeriodicSyn
   const setTimer = options.setTimer ?? realTimer;
   const clock = options.clock ?? Date.now;
   const intervalMs = intervalSeconds * 1000;
+  const accounts = (): readonly SyncAccount[] =>
+    typeof options.accounts === 'function' ? options.accounts() : options.accounts;
   let timer: { cancel(): void } | null = null;
   let current: Promise<SyncResult[]> | null = null;
   let abort: AbortController | null = null;
@@ -390,7 +393,7 @@ export function createPeriodicSync(intervalSeconds: number, options: PeriodicSyn
     const signal = abort.signal;
     current = (async () => {
       const results: SyncResult[] = [];
-      for (const { appid, api } of options.accounts) {
+      for (const { appid, api } of accounts()) {
         if (signal.aborted) break;
         try {
           if (!force && (await dueAt(appid)) > clock()) continue;
@@ -423,7 +426,7 @@ export function createPeriodicSync(intervalSeconds: number, options: PeriodicSyn
   /** Time until the first account is due, at most the interval, at least a second. */
   const nextDelay = async (): Promise<number> => {
     let next = clock() + intervalMs;
-    for (const { appid } of options.accounts) {
+    for (const { appid } of accounts()) {
       try {
         next = Math.min(next, await dueAt(appid));
       } catch (err) {

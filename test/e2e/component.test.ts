@@ -263,6 +263,13 @@ describe('e2e: third-party platform (component) mode', function () {
     expect(brand.sentMessages.at(-1)?.body.text.content).to.equal('Hello from the operator');
   });
 
+  it('includes the authorized account in the periodic follower sync, with its authorizer token', async () => {
+    const results = await server.wxoa.periodicSync.runOnce(true);
+    const [run] = await server.wxoa.store.syncRuns.recent(brand.appid, 1);
+    expect(run?.outcome).to.equal('done');
+    expect(results.map((r) => r.runId)).to.include(run?.id);
+  });
+
   it('shows the connected account on the console page "Connect an Official Account", which starts the authorization', async () => {
     const { createLoginLink } = await import('../../src/http/console/index.js');
     const browser = new Browser();
