@@ -145,12 +145,20 @@ export class ComponentPlatform {
    * token, the plaintext's trailing AppID the component's. Throws WireError (401/400) for a bad push,
    * before anything is stored.
    */
-  async receiveEvent(query: PushQuery, body: string, toleranceSeconds: number): Promise<ComponentInfo> {
+  /**
+   * What an event push's query alone shows (its only signature, `msg_signature`, covers the body): safe
+   * mode, a signature, a fresh timestamp, a nonce. Checked before the body is read, and again below.
+   */
+  checkEventQuery(query: PushQuery, toleranceSeconds: number): void {
     if (query.encrypt_type !== 'aes' || query.msg_signature === undefined) {
       throw new WireError('signature', 'the authorization event URL takes only encrypted (safe mode) pushes');
     }
     checkTimestamp(query.timestamp, Math.floor(this.#clock() / 1000), toleranceSeconds);
     if (query.nonce === undefined) throw new WireError('signature', 'the nonce parameter is missing');
+  }
+
+  async receiveEvent(query: PushQuery, body: string, toleranceSeconds: number): Promise<ComponentInfo> {
+    this.checkEventQuery(query, toleranceSeconds);
     const envelope = parseEnvelope(body);
     verifyMsgSignature({ token: this.config.token, query, encrypt: envelope.Encrypt });
     const plain = this.crypto.decrypt(envelope.Encrypt);

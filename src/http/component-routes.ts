@@ -9,7 +9,10 @@ import type { Logger } from '../logger.js';
 import { safeEqual } from '../wire/signature.js';
 import { ApiError, apiErrors } from './api-error.js';
 import { refusalHint, webhookErrorResponse } from './errors.js';
-import { MAX_BODY_BYTES, readBody, type WechatWebhookMiddleware } from './webhook-middleware.js';
+import { readBody, type WechatWebhookMiddleware } from './webhook-middleware.js';
+
+/** A ticket or authorization event is a few hundred bytes; the webhook's 1 MiB is for messages. */
+const MAX_EVENT_BODY_BYTES = 64 * 1024;
 
 /** Options of {@link componentRouter}. */
 export interface ComponentRouterOptions {
@@ -39,9 +42,13 @@ export function componentRouter(opts: ComponentRouterOptions): Router {
   const router = new Router();
 
   router.post('/wechat/component/events', async (ctx) => {
+    let bodyRead = false;
     try {
       const query = signedQuery(parseQueryString(ctx.querystring));
-      const body = await readBody(ctx.req, MAX_BODY_BYTES);
+      // The URL is public: what the query alone can refuse is refused before the body is read.
+      platform.checkEventQuery(query, opts.timestampToleranceSeconds);
+      const body = await readBody(ctx.req, MAX_EVENT_BODY_BYTES);
+      bodyRead = true;
       const info = await platform.receiveEvent(query, body, opts.timestampToleranceSeconds);
       await platform.handleInfo(info);
       ctx.set('Content-Type', TEXT);
@@ -53,6 +60,8 @@ export function componentRouter(opts: ComponentRouterOptions): Router {
         const hint = refusalHint(err, undefined)?.replace('WECHAT_TOKEN', 'WECHAT_COMPONENT_TOKEN');
         logger.warn({ reason: (err as Error).message, ...(hint ? { hint } : {}) }, 'component event refused');
       }
+      // The rest of a refused body is not worth reading: close after the answer.
+      if (!bodyRead) ctx.set('Connection', 'close');
       ctx.status = response.status;
       ctx.set('Content-Type', TEXT);
       ctx.body = response.body;

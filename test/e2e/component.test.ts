@@ -5,6 +5,7 @@
  * restart loses nothing → re-authorization (new refresh token) → 61023 recovery → unauthorized. And the bad
  * input of the issue, each refused with its status and nothing changed.
  */
+import { connect } from 'node:net';
 import { expect } from 'chai';
 import { MessageCrypto } from '../../src/wire/crypto.js';
 import { wechatSignature } from '../../src/wire/signature.js';
@@ -149,6 +150,32 @@ describe('e2e: third-party platform (component) mode', function () {
       ticketReceivedAt: null,
       tokenExpiresAt: null,
     });
+  });
+
+  it('refuses an unsigned or oversized event push before reading its body', async () => {
+    // Headers announcing a body that never comes: a server that read it first would answer 408 after its
+    // body timeout; refused on the query (or the announced size) the answer comes without it.
+    const announced = async (query: string, length: number): Promise<string> => {
+      const { port } = new URL(server.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.write(
+        `POST /wechat/component/events${query} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+          `Content-Type: text/xml\r\nContent-Length: ${length}\r\n\r\n<xml>`,
+      );
+      let head = '';
+      for await (const chunk of socket) {
+        head += String(chunk);
+        if (head.includes('\r\n')) break;
+      }
+      socket.destroy();
+      return head.split('\r\n')[0] ?? '';
+    };
+    expect(await announced('', 500_000)).to.equal('HTTP/1.1 401 Unauthorized');
+    const stale = `?timestamp=1&nonce=n&encrypt_type=aes&msg_signature=${'0'.repeat(40)}`;
+    expect(await announced(stale, 500)).to.equal('HTTP/1.1 401 Unauthorized');
+    const fresh = `?timestamp=${Math.floor(Date.now() / 1000)}&nonce=n&encrypt_type=aes&msg_signature=${'0'.repeat(40)}`;
+    // An authorization event is a few hundred bytes: 200 kB is refused on its Content-Length.
+    expect(await announced(fresh, 200_000)).to.equal('HTTP/1.1 413 Payload Too Large');
   });
 
   it('stores the pushed ticket and gets the component token from it', async () => {
