@@ -141,6 +141,14 @@ class RunningSimulator implements Simulator {
     this.world.misbehaviour.add(rule);
   }
 
+  /**
+   * Faults injected by {@link misbehave} not yet applied: 0 once each has met its call (a `slow` call is then
+   * being held), which lets a test stage what happens while it is.
+   */
+  get pendingMisbehaviour(): number {
+    return this.world.misbehaviour.pending;
+  }
+
   invalidateTokens(appid: string): void {
     this.world.tokens.invalidate(this.world.account(appid).appid);
   }

@@ -42,6 +42,11 @@ export class Misbehaviour {
     return active.rule;
   }
 
+  /** Uses of rules still to come: 0 once every injected fault has been applied to a call. */
+  get pending(): number {
+    return this.rules.reduce((n, r) => n + r.remaining, 0);
+  }
+
   clear(): void {
     this.rules.length = 0;
   }

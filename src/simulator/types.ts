@@ -273,6 +273,8 @@ export interface Simulator {
   readonly calls: RecordedCall[];
   clearCalls(): void;
   misbehave(rule: MisbehaveRule): void;
+  /** Faults of `misbehave` not yet applied to a call (0: a `slow` one is now holding its call). */
+  readonly pendingMisbehaviour: number;
   /** Invalidates the account's access tokens now: the next call with one gets 40001. */
   invalidateTokens(appid: string): void;
   /** Writes the state file now (it is also written shortly after each change); nothing without one. */

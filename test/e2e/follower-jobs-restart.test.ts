@@ -82,7 +82,10 @@ describe('e2e: a tagging job killed with -9 mid-job resumes after a restart, no 
     // The next batch goes out as soon as the last one is settled (it is held for 3 s): the kill lands while
     // it is in flight.
     expect(callsTo(sim, TAGGING)).to.have.length(SETTLED_BEFORE_KILL);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await eventually(
+      'the next batch to reach WeChat, where it is held',
+      async () => sim.pendingMisbehaviour === 0,
+    );
     await first.kill9();
 
     const second = await spawnServe(env, dir);
