@@ -6,17 +6,15 @@
  * `Seq Scan` or `Sort`. The counts read follower_counts, never followers.
  */
 import { expect } from 'chai';
-import pg from 'pg';
 import { silentLogger } from '../../src/logger.js';
 import type { Db } from '../../src/store/db.js';
-import { toNumberedPlaceholders } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { migrations } from '../../src/store/migrations/index.js';
-import { openPostgresDb } from '../../src/store/postgres-db.js';
 import { encodeFollowerCursor } from '../../src/store/follower-cursor.js';
 import { SqlFollowerRepo } from '../../src/store/sql-follower-repo.js';
 import { openSqliteDb } from '../../src/store/sqlite-db.js';
 import { refreshStatistics } from '../../src/store/statistics.js';
+import { postgresPlans } from '../support/postgres-plans.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { recordingDb, type RecordedStatement } from '../support/recording-db.js';
 
@@ -187,27 +185,9 @@ describe('Followers page query plans', () => {
     });
 
     it('reads through indexes only: no Seq Scan, no Sort', async () => {
-      const db = openPostgresDb(database.url, silentLogger);
-      const client = new pg.Client({ connectionString: database.url });
-      await client.connect();
-      try {
-        await migrate(db, migrations, silentLogger);
-        const reads = await exerciseReads(db);
-        await client.query('SET enable_seqscan = off');
-        await client.query('SET enable_sort = off');
-        for (const { sql, params } of reads) {
-          const values = params.map((p) => (typeof p === 'boolean' ? Number(p) : (p ?? null)));
-          const { rows } = await client.query<{ 'QUERY PLAN': string }>(
-            `EXPLAIN ${toNumberedPlaceholders(sql)}`,
-            values,
-          );
-          const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-          expect(plan, `${sql}\n${plan}`).not.to.match(/Seq Scan/);
-          if (!sql.includes('openid >= ?')) expect(plan, `${sql}\n${plan}`).not.to.match(/(^|\s)Sort\b/);
-        }
-      } finally {
-        await client.end();
-        await db.close();
+      for (const { sql, plan } of await postgresPlans(database.url, exerciseReads)) {
+        expect(plan, `${sql}\n${plan}`).not.to.match(/Seq Scan/);
+        if (!sql.includes('openid >= ?')) expect(plan, `${sql}\n${plan}`).not.to.match(/(^|\s)Sort\b/);
       }
     });
   });

@@ -6,16 +6,14 @@
  * The unanswered filter and count must read the partial index of unanswered conversations alone.
  */
 import { expect } from 'chai';
-import pg from 'pg';
 import { silentLogger } from '../../src/logger.js';
 import type { Db } from '../../src/store/db.js';
-import { toNumberedPlaceholders } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { migrations } from '../../src/store/migrations/index.js';
-import { openPostgresDb } from '../../src/store/postgres-db.js';
 import { SqlMessageRepo } from '../../src/store/sql-message-repo.js';
 import { SqlQrCodeRepo } from '../../src/store/sql-qrcode-repo.js';
 import { openSqliteDb } from '../../src/store/sqlite-db.js';
+import { postgresPlans } from '../support/postgres-plans.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { recordingDb, type RecordedStatement } from '../support/recording-db.js';
 
@@ -103,28 +101,11 @@ describe('inbox, conversation and QR list query plans', () => {
     });
 
     it('reads through indexes only: no Seq Scan, no Sort', async () => {
-      const db = openPostgresDb(database.url, silentLogger);
-      const client = new pg.Client({ connectionString: database.url });
-      await client.connect();
-      try {
-        await migrate(db, migrations, silentLogger);
-        const reads = await exerciseReads(db);
-        expect(reads.length).to.be.greaterThan(9);
-        await client.query('SET enable_seqscan = off');
-        await client.query('SET enable_sort = off');
-        for (const { sql, params } of reads) {
-          const values = params.map((p) => (typeof p === 'boolean' ? Number(p) : (p ?? null)));
-          const { rows } = await client.query<{ 'QUERY PLAN': string }>(
-            `EXPLAIN ${toNumberedPlaceholders(sql)}`,
-            values,
-          );
-          const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-          expect(plan, `${sql}\n${plan}`).not.to.match(/Seq Scan|(^|\s)Sort\b/);
-          if (sql.includes("last_direction = 'in'")) expect(plan).to.contain('conversations_unanswered');
-        }
-      } finally {
-        await client.end();
-        await db.close();
+      const plans = await postgresPlans(database.url, exerciseReads);
+      expect(plans.length).to.be.greaterThan(9);
+      for (const { sql, plan } of plans) {
+        expect(plan, `${sql}\n${plan}`).not.to.match(/Seq Scan|(^|\s)Sort\b/);
+        if (sql.includes("last_direction = 'in'")) expect(plan).to.contain('conversations_unanswered');
       }
     });
   });
